@@ -1,0 +1,64 @@
+# CCC: the two set-up commands are `make run` and `make test` (see README.md).
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/pip
+FLASK := $(VENV)/bin/flask --app app
+# Debian packages the tests need: a browser, a speech synthesizer, PortAudio, a virtual screen and key presser,
+# LibriVox test recordings, and fonts so screenshots show Korean captions.
+APT_PACKAGES := chromium espeak-ng libportaudio2 xvfb xdotool pocketsphinx-testdata sox fonts-dejavu-core fonts-noto-cjk
+# Debian packages the hub and station need at run time.
+APT_RUNTIME := libportaudio2 espeak-ng
+
+.PHONY: run test demo bench venv system-deps system-runtime migrate demo-room clean help
+
+help:
+	@echo "make run    install, migrate and start the hub (SQLite under instance/)"
+	@echo "make test   install what the tests need and run the whole suite"
+	@echo "make demo   the hub plus a station reading a lecture recording, no microphone needed"
+	@echo "make bench  run the benchmarks under bench/"
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PIP) install --disable-pip-version-check -q -r requirements-dev.txt
+	touch $@
+
+venv: $(VENV)/.installed
+
+# apt-get only when root and something is missing, so a second run costs nothing.
+system-deps:
+	@missing=$$(for p in $(APT_PACKAGES); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q "ok installed" || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "Installing Debian packages: $$missing"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	  else echo "Missing Debian packages (install them as root): $$missing"; fi; \
+	fi
+
+system-runtime:
+	@missing=$$(for p in $(APT_RUNTIME); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q "ok installed" || echo $$p; done); \
+	if [ -n "$$missing" ] && [ "$$(id -u)" = 0 ]; then \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	elif [ -n "$$missing" ]; then echo "Optional Debian packages missing (the station needs them): $$missing"; fi
+
+migrate: venv
+	$(FLASK) db upgrade
+
+demo-room: migrate
+	@$(FLASK) rooms ensure-demo
+
+run: system-runtime demo-room
+	$(PY) app.py
+
+test: system-deps venv
+	$(PY) -m pytest
+
+demo: system-runtime demo-room
+	$(PY) -m ccc.demo
+
+bench: venv
+	$(PY) bench/fanout.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache tests/artifacts

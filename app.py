@@ -1,0 +1,26 @@
+"""Start the CCC hub: `python app.py` (settings from CCC_* environment variables, see README.md)."""
+import os
+
+# The async library must patch the standard library before anything else imports it.
+_MODE = os.environ.get("CCC_ASYNC_MODE", "gevent")
+if _MODE == "gevent" and __name__ == "__main__":
+    from gevent import monkey
+
+    monkey.patch_all()
+elif _MODE == "eventlet" and __name__ == "__main__":
+    import eventlet
+
+    eventlet.monkey_patch()
+
+from ccc.hub import create_app  # noqa: E402
+from ccc.hub.extensions import socketio  # noqa: E402
+
+app = create_app()
+
+if __name__ == "__main__":
+    from ccc.hub.startup import announce, prepare  # noqa: E402
+
+    prepare(app)
+    announce(app)
+    socketio.run(app, host=app.config["HOST"], port=app.config["PORT"], allow_unsafe_werkzeug=True,
+                 log_output=False)

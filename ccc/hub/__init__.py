@@ -1,0 +1,68 @@
+"""The CCC hub: a Flask + Flask-SocketIO server keeping rooms, the floor and saved captions."""
+from __future__ import annotations
+
+import logging
+import secrets
+
+from flask import Flask
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from config import BASE_DIR, Config
+
+from .extensions import csrf, db, migrate, socketio
+
+ASYNC_MODES = ("gevent", "eventlet", "threading")
+
+
+def create_app(config_class: type = Config, **overrides) -> Flask:
+    """Create the hub application from a config class, with optional setting overrides (for tests)."""
+    app = Flask(__name__, template_folder=str(BASE_DIR / "templates"), static_folder=str(BASE_DIR / "static"),
+                instance_path=str(BASE_DIR / "instance"))
+    app.config.from_object(config_class)
+    app.config.update(overrides)
+    if app.config["ASYNC_MODE"] not in ASYNC_MODES:
+        raise ValueError(f"CCC_ASYNC_MODE must be one of {', '.join(ASYNC_MODES)}")
+    if not app.config.get("ADMIN_PASSWORD"):
+        app.config["ADMIN_PASSWORD"] = secrets.token_urlsafe(9)
+        app.config["ADMIN_PASSWORD_GENERATED"] = True
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
+        (BASE_DIR / "instance").mkdir(exist_ok=True)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(BASE_DIR / "migrations"))
+    csrf.init_app(app)
+    socketio.init_app(
+        app,
+        async_mode=app.config["ASYNC_MODE"],
+        async_handlers=False,  # one connection's events are handled in the order it sent them
+        ping_interval=app.config["PING_INTERVAL_S"],
+        ping_timeout=app.config["PING_TIMEOUT_S"],
+        max_http_buffer_size=256 * 1024,
+        message_queue=app.config["MESSAGE_QUEUE"],
+        logger=False,
+        engineio_logger=False,
+    )
+
+    from . import events  # noqa: F401  (registers the Socket.IO handlers)
+    from .cli import register_cli
+    from .errors import register_error_handlers
+    from .http import bp as http_bp
+
+    app.register_blueprint(http_bp)
+    register_error_handlers(app)
+    register_cli(app)
+    return app
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    """Use WAL (readers never wait for the writer) and wait for locks instead of failing, on SQLite only."""
+    if type(dbapi_connection).__module__.startswith("sqlite3"):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA busy_timeout=5000")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()

@@ -1,0 +1,175 @@
+"""Final captions and corrections: storing each final exactly once, numbering, revisions, room state."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+
+from ccc import protocol
+from ccc.protocol import ErrorCode, ProtocolError
+
+from . import services
+from .extensions import db
+from .models import Caption, CaptionRevision, Participant, Room, TranscriptSession, now
+
+SESSION_IDLE_S = 2 * 3600
+
+
+@dataclass(frozen=True)
+class Stored:
+    """A final as broadcast, and whether this call stored it (False for a resent duplicate)."""
+
+    payload: dict[str, Any]
+    created: bool
+
+    @property
+    def seq(self) -> int | None:
+        """Return the caption's sequence number."""
+        return self.payload["seq"]
+
+
+def _find(room_id: int, utterance_id: str) -> Caption | None:
+    return db.session.scalar(
+        select(Caption).where(Caption.room_id == room_id, Caption.utterance_id == utterance_id)
+    )
+
+
+def _next(room_id: int, column) -> int:
+    """Increment a room counter inside the current transaction and return its new value."""
+    db.session.execute(update(Room).where(Room.id == room_id).values({column: column + 1}))
+    return db.session.scalar(select(column).where(Room.id == room_id))
+
+
+def current_session(room: Room) -> TranscriptSession:
+    """Return the room's open transcript session, starting a new one when none is open or it went idle."""
+    session = db.session.scalar(
+        select(TranscriptSession)
+        .where(TranscriptSession.room_id == room.id, TranscriptSession.ended_at.is_(None))
+        .order_by(TranscriptSession.number.desc())
+    )
+    idle_s = current_app.config.get("SESSION_IDLE_S", SESSION_IDLE_S)
+    if session is not None:
+        last = db.session.scalar(
+            select(Caption.created_at).where(Caption.session_id == session.id).order_by(Caption.seq.desc()).limit(1)
+        )
+        if now() - (last or session.started_at) <= idle_s:
+            return session
+        session.ended_at = last or session.started_at
+    number = (db.session.scalar(
+        select(TranscriptSession.number).where(TranscriptSession.room_id == room.id)
+        .order_by(TranscriptSession.number.desc()).limit(1)
+    ) or 0) + 1
+    session = TranscriptSession(room_id=room.id, number=number, title=room.title, started_at=now())
+    db.session.add(session)
+    db.session.flush()
+    return session
+
+
+def store_final(room: Room, participant: Participant, data: protocol.Caption) -> Stored:
+    """Store a final once and return it; a resent final returns the first copy, not a second."""
+    existing = _find(room.id, data.utteranceId)
+    if existing is not None:
+        return _duplicate(existing, participant)
+    if not data.text.strip():
+        raise ProtocolError(ErrorCode.BAD_REQUEST, "a final caption needs text")
+    if not services.may_send_final(room, participant, data):
+        raise ProtocolError(ErrorCode.NOT_SPEAKER, "you do not hold the floor")
+    words = [w.model_dump(exclude_none=True) for w in data.words] if data.words else None
+    if not room.save_transcripts:  # relayed and numbered, never stored
+        seq = _next(room.id, Room.last_seq)
+        db.session.commit()
+        payload = Caption(seq=seq, utterance_id=data.utteranceId, speaker_id=participant.participant_id,
+                          speaker_name=participant.name, text=data.text, rev=0, created_at=now(),
+                          started_at=data.startedAt, ended_at=data.endedAt).wire()
+        return Stored(payload, True)
+    try:
+        caption = Caption(
+            room_id=room.id, session_id=current_session(room).id, seq=_next(room.id, Room.last_seq),
+            utterance_id=data.utteranceId, speaker_id=participant.participant_id, speaker_name=participant.name,
+            text=data.text, rev=0, started_at=data.startedAt, ended_at=data.endedAt, words=words, created_at=now(),
+        )
+        db.session.add(caption)
+        db.session.commit()
+    except IntegrityError:  # another process stored the same utterance first
+        db.session.rollback()
+        return _duplicate(_find(room.id, data.utteranceId), participant)
+    return Stored(caption.wire(), True)
+
+
+def _duplicate(caption: Caption, participant: Participant) -> Stored:
+    if caption.speaker_id != participant.participant_id:
+        raise ProtocolError(ErrorCode.BAD_REQUEST, "utteranceId already belongs to another speaker's caption")
+    return Stored(caption.wire(), False)
+
+
+def can_edit(room: Room, caption: Caption, editor: Participant | None, is_admin: bool) -> bool:
+    """Tell whether this editor may correct this caption: its speaker, the admin, or a PIN presenter."""
+    if is_admin:
+        return True
+    if editor is None:
+        return False
+    if editor.participant_id == caption.speaker_id:
+        return True
+    return room.has_pin and editor.role == "presenter" and editor.pin_ok
+
+
+def edit_caption(room: Room, editor: Participant | None, data: protocol.EditCaption,
+                 is_admin: bool = False, editor_name: str | None = None) -> dict[str, Any]:
+    """Correct a final's text, keeping the old text as a revision; return the captionEdited payload."""
+    caption = _find(room.id, data.utteranceId)
+    if caption is None:
+        raise ProtocolError(ErrorCode.NOT_FOUND, "no saved caption with this utteranceId")
+    if not can_edit(room, caption, editor, is_admin):
+        raise ProtocolError(ErrorCode.FORBIDDEN, "you may not correct this caption")
+    if data.text == caption.text:  # nothing to correct: no new revision
+        return {"utteranceId": caption.utterance_id, "seq": caption.seq, "text": caption.text, "rev": caption.rev,
+                "editedBy": None, "timestamp": None, "unchanged": True}
+    rev = _next(room.id, Room.last_rev)
+    revision = CaptionRevision(
+        room_id=room.id, caption_id=caption.id, rev=rev, edited_at=now(), before=caption.text, after=data.text,
+        edited_by=editor_name or (editor.name if editor else "admin"),
+        edited_by_id=editor.participant_id if editor else None,
+    )
+    caption.text, caption.rev = data.text, rev
+    db.session.add(revision)
+    db.session.commit()
+    return _edited(caption, revision)
+
+
+def _edited(caption: Caption, revision: CaptionRevision) -> dict[str, Any]:
+    return {
+        "utteranceId": caption.utterance_id, "seq": caption.seq, "text": revision.after, "rev": revision.rev,
+        "editedBy": revision.edited_by, "timestamp": int(revision.edited_at * 1000),
+    }
+
+
+def room_state(room: Room, since: int | None = None, since_rev: int | None = None) -> dict[str, Any]:
+    """Return the roomState a joiner gets: people, speaker, captions after ``since`` and edits since then."""
+    query = select(Caption).where(Caption.room_id == room.id)
+    if since is None:
+        recent = current_app.config["RECENT_CAPTIONS"]
+        captions = list(db.session.scalars(query.order_by(Caption.seq.desc()).limit(recent)))[::-1]
+    else:
+        captions = list(db.session.scalars(query.where(Caption.seq > since).order_by(Caption.seq)))
+    edits: list[dict[str, Any]] = []
+    if since is not None and since_rev is not None:
+        revisions = db.session.scalars(
+            select(CaptionRevision).join(Caption)
+            .where(CaptionRevision.room_id == room.id, CaptionRevision.rev > since_rev, Caption.seq <= since)
+            .order_by(CaptionRevision.rev)
+        )
+        edits = [_edited(r.caption, r) for r in revisions]
+    speaker = {"id": room.floor_holder_id, "name": room.floor_holder_name} if room.floor_holder_id else None
+    return {
+        "room": room.summary(),
+        "participants": services.listed_participants(room.id),
+        "audienceCount": services.audience_count(room.id),
+        "speaker": speaker,
+        "captions": [c.wire() for c in captions],
+        "edits": edits,
+        "lastSeq": room.last_seq,
+        "lastRev": room.last_rev,
+    }

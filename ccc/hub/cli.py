@@ -1,0 +1,80 @@
+"""Command-line tools: `flask --app app rooms ...`."""
+import click
+from flask import Flask
+from flask.cli import AppGroup
+
+from . import rooms as room_rules
+from . import services
+
+rooms_cli = AppGroup("rooms", help="Create, list and archive rooms.")
+DEMO_CODE = "DEMO"
+
+
+@rooms_cli.command("create")
+@click.argument("title")
+@click.option("--code", help="The room code (letters and digits without look-alikes); generated when left out.")
+@click.option("--pin", help="A PIN presenters must give to join.")
+@click.option("--no-save", is_flag=True, help="Relay captions without saving a transcript.")
+def create(title: str, code: str | None, pin: str | None, no_save: bool) -> None:
+    """Create a room and print its code as the last line."""
+    try:
+        room = room_rules.create_room(title, code=code, pin=pin, saving=not no_save)
+    except room_rules.RoomError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"Created room {room.title!r}{' with a presenter PIN' if pin else ''}.")
+    click.echo(room.code)
+
+
+@rooms_cli.command("list")
+@click.option("--all", "include_archived", is_flag=True, help="Include archived rooms.")
+def list_(include_archived: bool) -> None:
+    """List rooms: code, title, captions saved, who holds the floor."""
+    found = room_rules.list_rooms(include_archived=include_archived)
+    if not found:
+        click.echo("No rooms yet: flask --app app rooms create TITLE")
+    for room in found:
+        flags = [f for f, on in (("PIN", room.has_pin), ("archived", room.archived_at), ("not saved",
+                 not room.save_transcripts)) if on]
+        holder = f"  speaking: {room.floor_holder_name}" if room.floor_holder_id else ""
+        click.echo(f"{room.code:8} {room.title}  [{room.last_seq} captions{', ' if flags else ''}"
+                   f"{', '.join(flags)}]{holder}")
+
+
+@rooms_cli.command("archive")
+@click.argument("code")
+def archive(code: str) -> None:
+    """Archive a room: it can no longer be joined; its transcripts stay."""
+    try:
+        room = room_rules.archive_room(code)
+    except room_rules.RoomError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"Archived room {room.code}.")
+
+
+@rooms_cli.command("release")
+@click.argument("code")
+def release(code: str) -> None:
+    """Take the floor from whoever holds it in a room (connected pages learn it when they next ask)."""
+    room = room_rules.find_room(code)
+    if room is None:
+        raise click.ClickException(f"no open room {code!r}")
+    holder = services.force_release(room)
+    click.echo(f"Released the floor of {room.code}." if holder else f"Nobody holds the floor in {room.code}.")
+
+
+@rooms_cli.command("ensure-demo")
+def ensure_demo() -> None:
+    """Create the demo room when there is no open room at all; print the code of the first open room."""
+    existing = room_rules.list_rooms()
+    if existing:
+        click.echo(existing[-1].code)
+        return
+    taken = room_rules.find_room(DEMO_CODE, include_archived=True) is not None
+    room = room_rules.create_room("Demo classroom", code=None if taken else DEMO_CODE)
+    click.echo(f"Created the demo room {room.code}.")
+    click.echo(room.code)
+
+
+def register_cli(app: Flask) -> None:
+    """Add the CCC commands to the app's `flask` command."""
+    app.cli.add_command(rooms_cli)

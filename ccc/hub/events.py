@@ -1,0 +1,285 @@
+"""Socket.IO handlers: validate the payload, call a room rule, emit to the room, answer with an ack.
+
+Handlers run one at a time per connection (``async_handlers=False``), so a client's events are handled in
+the order it sent them, while other connections are served concurrently.
+"""
+from __future__ import annotations
+
+import functools
+import logging
+import threading
+import time
+from dataclasses import dataclass, field
+
+from flask import current_app, request, session
+from flask_socketio import disconnect, join_room, leave_room
+
+from ccc import protocol
+from ccc.protocol import ErrorCode, ProtocolError, error_ack, ok_ack
+
+from . import captions, rooms, services
+from .extensions import db, socketio
+from .models import Participant, Room
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Connection:
+    """What this process knows of one Socket.IO connection: its room and a rate-limit bucket."""
+
+    tokens: float
+    stamp: float = field(default_factory=time.monotonic)
+    room_id: int | None = None
+    code: str | None = None
+    participant_id: str | None = None
+    role: str | None = None
+    is_admin: bool = False
+
+
+# Per-process connection registry: a connection lives in exactly one hub process.
+_connections: dict[str, Connection] = {}
+_dirty_counts: set[tuple[int, str]] = set()
+_flusher_lock = threading.Lock()
+_flusher_started = False
+
+
+def room_key(code: str) -> str:
+    """Return the Socket.IO room name of a CCC room."""
+    return f"room:{code}"
+
+
+def _throttle(sid: str) -> Connection:
+    conn = _connections.setdefault(sid, Connection(tokens=current_app.config["EVENTS_PER_S"] * 5))
+    rate = current_app.config["EVENTS_PER_S"]
+    stamp = time.monotonic()
+    conn.tokens = min(rate * 5, conn.tokens + (stamp - conn.stamp) * rate)
+    conn.stamp = stamp
+    if conn.tokens < 1:
+        raise ProtocolError(ErrorCode.RATE_LIMITED, "too many events; slow down")
+    conn.tokens -= 1
+    return conn
+
+
+def handler(event: str, model: type[protocol.Payload], joined: bool = True):
+    """Register a client event: throttle, validate, require a joined room, turn refusals into error acks."""
+    def wrap(fn):
+        @functools.wraps(fn)
+        def run(*args):
+            sid = request.sid
+            try:
+                conn = _throttle(sid)
+                if len(args) > 1:
+                    raise ProtocolError(ErrorCode.BAD_REQUEST, "send one JSON object per event")
+                data = protocol.parse(model, args[0] if args else None)
+                if joined and conn.room_id is None:
+                    raise ProtocolError(ErrorCode.NOT_JOINED, "join a room first")
+                return fn(data, conn)
+            except ProtocolError as exc:
+                db.session.rollback()
+                log.info("refused %s from %s: %s %s", event, sid, exc.code.value, exc.message)
+                return exc.ack()
+        socketio.on_event(event, run)
+        return run
+    return wrap
+
+
+def _context(conn: Connection) -> tuple[Room, Participant]:
+    room = db.session.get(Room, conn.room_id)
+    if room is None or room.archived_at is not None:
+        raise ProtocolError(ErrorCode.ROOM_NOT_FOUND, "this room has been closed")
+    participant = services.find_participant(room.id, conn.participant_id)
+    if participant is None or participant.sid != request.sid:
+        raise ProtocolError(ErrorCode.NOT_JOINED, "this connection is no longer in the room; join again")
+    return room, participant
+
+
+@socketio.on("*")
+def on_unknown(event, *_args):
+    """Answer an event the hub does not know (from any client) with bad_request."""
+    log.info("unknown event %r from %s", event, request.sid)
+    return error_ack(ErrorCode.BAD_REQUEST, f"unknown event {str(event)[:40]!r}")
+
+
+@socketio.on_error_default
+def on_error(exc):
+    """Answer a handler that failed unexpectedly with an error ack; the hub keeps serving everyone else."""
+    db.session.rollback()
+    log.exception("handler failed for %s", request.sid)
+    return error_ack(ErrorCode.BAD_REQUEST, "the hub could not handle this request")
+
+
+@handler(protocol.JOIN, protocol.Join, joined=False)
+def on_join(data: protocol.Join, conn: Connection):
+    """A client joins a room; the room hears participantJoined or a new audienceCount, the joiner roomState."""
+    sid = request.sid
+    room = rooms.get_room(data.room)
+    if conn.room_id is not None and conn.room_id != room.id:
+        _leave_current(conn, sid)
+    joined = services.join(room, data, sid)
+    participant = joined.participant
+    if joined.replaced_sid:  # a rejoin with the same participantId replaces its old connection
+        old = _connections.pop(joined.replaced_sid, None)
+        if old is not None:
+            leave_room(room_key(room.code), sid=joined.replaced_sid)
+        disconnect(sid=joined.replaced_sid, namespace="/")
+    conn.room_id, conn.code, conn.role = room.id, room.code, participant.role
+    conn.participant_id = participant.participant_id
+    conn.is_admin = bool(session.get("admin"))
+    join_room(room_key(room.code))
+    # Joined before the state is read: a caption in between arrives twice and pages drop it by seq.
+    state = captions.room_state(room, data.since, data.sinceRev)
+    if participant.listed and not joined.replaced_sid:
+        socketio.emit(protocol.PARTICIPANT_JOINED, participant.public(), to=room_key(room.code), skip_sid=sid)
+    if participant.role == "audience":
+        _count_changed(room)
+    socketio.emit(protocol.ROOM_STATE, state, to=sid)
+    return ok_ack(participantId=participant.participant_id, state=state)
+
+
+@handler(protocol.REQUEST_SPEAK, protocol.Empty)
+def on_request_speak(_data, conn: Connection):
+    """A presenter asks for the floor; the room hears speakerChanged, or the asker speakDenied."""
+    room, participant = _context(conn)
+    floor = services.request_floor(room, participant)
+    if floor.changed:
+        socketio.emit(protocol.SPEAKER_CHANGED, {"speakerId": floor.holder_id, "speakerName": floor.holder_name},
+                      to=room_key(room.code))
+    elif not floor.granted:
+        socketio.emit(protocol.SPEAK_DENIED, {"reason": "floor_taken", "speakerId": floor.holder_id,
+                                              "speakerName": floor.holder_name}, to=request.sid)
+    return ok_ack(granted=floor.granted, speaker=floor.speaker())
+
+
+@handler(protocol.STOP_SPEAK, protocol.Empty)
+def on_stop_speak(_data, conn: Connection):
+    """The floor holder releases the floor; the room hears speakerStopped."""
+    room, participant = _context(conn)
+    if not services.release_floor(room.id, participant.participant_id):
+        raise ProtocolError(ErrorCode.NOT_SPEAKER, "you do not hold the floor")
+    announce_floor_released(room.code, participant.participant_id, "stopped")
+    return ok_ack()
+
+
+@handler(protocol.CAPTION, protocol.Caption)
+def on_caption(data: protocol.Caption, conn: Connection):
+    """The floor holder sends a partial (relayed) or a final (stored, broadcast, then acked with its seq)."""
+    if conn.role != "presenter":
+        raise ProtocolError(ErrorCode.FORBIDDEN, "only presenters send captions")
+    room, participant = _context(conn)
+    if not data.isFinal:
+        if room.floor_holder_id != participant.participant_id:
+            raise ProtocolError(ErrorCode.NOT_SPEAKER, "you do not hold the floor")
+        services.note_partial(participant, data.utteranceId)
+        socketio.emit(protocol.CAPTION, {
+            "utteranceId": data.utteranceId, "speakerId": participant.participant_id,
+            "speakerName": participant.name, "text": data.text, "isFinal": False,
+            "timestamp": int(time.time() * 1000),
+        }, to=room_key(room.code))
+        return ok_ack()
+    stored = captions.store_final(room, participant, data)
+    if stored.created:
+        socketio.emit(protocol.CAPTION, stored.payload, to=room_key(room.code))
+    return ok_ack(seq=stored.seq, duplicate=not stored.created)
+
+
+@handler(protocol.EDIT_CAPTION, protocol.EditCaption)
+def on_edit_caption(data: protocol.EditCaption, conn: Connection):
+    """A caption's speaker, a PIN presenter or the admin corrects a final; the room hears captionEdited."""
+    room, participant = _context(conn)
+    edited = captions.edit_caption(room, participant, data, is_admin=conn.is_admin)
+    if not edited.pop("unchanged", False):
+        socketio.emit(protocol.CAPTION_EDITED, edited, to=room_key(room.code))
+    return ok_ack(rev=edited["rev"])
+
+
+@handler(protocol.LEAVE, protocol.Empty)
+def on_leave(_data, conn: Connection):
+    """A client leaves its room; the room hears participantLeft (and speakerStopped if it held the floor)."""
+    _leave_current(conn, request.sid)
+    return ok_ack()
+
+
+@handler(protocol.PING, protocol.Empty, joined=False)
+def on_ping(_data, _conn: Connection):
+    """Answer at once, so a page can show its round-trip time."""
+    return ok_ack(serverTime=int(time.time() * 1000))
+
+
+@socketio.on("disconnect")
+def on_disconnect(*_reason):
+    """A connection dropped: announce the departure; a floor holder keeps the floor for the grace period."""
+    conn = _connections.pop(request.sid, None)
+    if conn is None or conn.room_id is None:
+        return
+    participant = services.disconnect(request.sid)
+    if participant is None:  # replaced by a newer connection of the same participant
+        return
+    _announce_departure(conn.code, participant)
+    room = db.session.get(Room, conn.room_id)
+    if room is not None and room.floor_holder_id == participant.participant_id:
+        schedule_grace_release(room.id)
+
+
+def _leave_current(conn: Connection, sid: str) -> None:
+    room, participant = _context(conn)
+    released = services.leave(participant)
+    leave_room(room_key(room.code), sid=sid)
+    _announce_departure(room.code, participant)
+    if released:
+        announce_floor_released(room.code, participant.participant_id, "left")
+    conn.room_id = conn.code = conn.participant_id = conn.role = None
+
+
+def _announce_departure(code: str, participant: Participant) -> None:
+    if participant.listed:
+        socketio.emit(protocol.PARTICIPANT_LEFT, participant.public(), to=room_key(code))
+    if participant.role == "audience":
+        _count_changed(db.session.get(Room, participant.room_id))
+
+
+def announce_floor_released(code: str, speaker_id: str, reason: str) -> None:
+    """Tell a room that its speaker has stopped (released, left, dropped, or an operator's release)."""
+    socketio.emit(protocol.SPEAKER_STOPPED, {"speakerId": speaker_id, "reason": reason}, to=room_key(code))
+
+
+def schedule_grace_release(room_id: int) -> None:
+    """Release the floor of a room once its holder has stayed disconnected for the grace period."""
+    app = current_app._get_current_object()
+    socketio.start_background_task(_release_after_grace, app, room_id)
+
+
+def _release_after_grace(app, room_id: int) -> None:
+    socketio.sleep(app.config["FLOOR_GRACE_S"] + 0.1)
+    with app.app_context():
+        room = db.session.get(Room, room_id)
+        holder = room.floor_holder_id if room else None
+        if holder and services.release_if_abandoned(room):
+            announce_floor_released(room.code, holder, "disconnected")
+
+
+def _count_changed(room: Room | None) -> None:
+    """Mark a room's audience count for the next coalesced update, so a join storm costs O(N) messages."""
+    global _flusher_started
+    if room is None:
+        return
+    _dirty_counts.add((room.id, room.code))
+    with _flusher_lock:
+        if not _flusher_started:
+            _flusher_started = True
+            socketio.start_background_task(_flush_counts, current_app._get_current_object())
+
+
+def _flush_counts(app) -> None:
+    interval = app.config["AUDIENCE_COUNT_INTERVAL_S"]
+    while True:
+        socketio.sleep(interval)
+        if not _dirty_counts:
+            continue
+        dirty = list(_dirty_counts)
+        _dirty_counts.clear()
+        with app.app_context():
+            for room_id, code in dirty:
+                count = services.audience_count(room_id)
+                socketio.emit(protocol.AUDIENCE_COUNT, {"count": count}, to=room_key(code))
+            db.session.remove()

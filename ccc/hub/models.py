@@ -1,0 +1,194 @@
+"""Rooms, participants, transcript sessions, final captions and their revisions.
+
+Times are float seconds since the epoch (UTC); caption ``started_at``/``ended_at`` are milliseconds, as on the
+wire. Nothing here is SQLite-only: the same models run on PostgreSQL.
+"""
+from __future__ import annotations
+
+import time
+from typing import Any, Optional
+
+from sqlalchemy import JSON, Boolean, Float, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from ccc.protocol import MAX_CODE, MAX_ID, MAX_NAME
+
+from .extensions import db
+
+
+def now() -> float:
+    """Return the current time in epoch seconds."""
+    return time.time()
+
+
+class Room(db.Model):
+    """A room: its code, title, presenter PIN, saved-transcript policy, and who holds the floor."""
+
+    __tablename__ = "rooms"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(MAX_CODE), unique=True)
+    title: Mapped[str] = mapped_column(String(120))
+    pin_hash: Mapped[Optional[str]] = mapped_column(String(255))
+    created_at: Mapped[float] = mapped_column(Float, default=now)
+    archived_at: Mapped[Optional[float]] = mapped_column(Float)
+    save_transcripts: Mapped[bool] = mapped_column(Boolean, default=True, server_default="1")
+    retention_days: Mapped[Optional[int]] = mapped_column(Integer)
+    # Counters handed out atomically (UPDATE ... SET x = x + 1) so several hub processes agree.
+    last_seq: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    last_rev: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # The floor: granted with a conditional UPDATE, so exactly one presenter holds it.
+    floor_holder_id: Mapped[Optional[str]] = mapped_column(String(MAX_ID))
+    floor_holder_name: Mapped[Optional[str]] = mapped_column(String(MAX_NAME))
+    floor_since: Mapped[Optional[float]] = mapped_column(Float)
+
+    participants: Mapped[list[Participant]] = relationship(
+        back_populates="room", cascade="all, delete-orphan", passive_deletes=True
+    )
+    captions: Mapped[list[Caption]] = relationship(
+        back_populates="room", cascade="all, delete-orphan", passive_deletes=True
+    )
+    sessions: Mapped[list[TranscriptSession]] = relationship(
+        back_populates="room", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+    @property
+    def has_pin(self) -> bool:
+        """Tell whether presenters need a PIN to join."""
+        return self.pin_hash is not None
+
+    def set_pin(self, pin: str | None) -> None:
+        """Set the presenter PIN (stored hashed), or remove it with None or ''."""
+        self.pin_hash = generate_password_hash(pin) if pin else None
+
+    def check_pin(self, pin: str | None) -> bool:
+        """Tell whether ``pin`` is this room's presenter PIN."""
+        return self.pin_hash is not None and bool(pin) and check_password_hash(self.pin_hash, pin)
+
+    def summary(self) -> dict[str, Any]:
+        """Return the room as the wire protocol shows it."""
+        return {"code": self.code, "title": self.title, "saving": self.save_transcripts}
+
+
+class Participant(db.Model):
+    """Someone in a room: a presenter, a projector or an audience member, and their current connection."""
+
+    __tablename__ = "participants"
+    __table_args__ = (UniqueConstraint("room_id", "participant_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    room_id: Mapped[int] = mapped_column(ForeignKey("rooms.id", ondelete="CASCADE"), index=True)
+    participant_id: Mapped[str] = mapped_column(String(MAX_ID))
+    name: Mapped[str] = mapped_column(String(MAX_NAME), default="")
+    role: Mapped[str] = mapped_column(String(16))
+    # The Socket.IO session id of the live connection; None while disconnected.
+    sid: Mapped[Optional[str]] = mapped_column(String(64), index=True)
+    pin_ok: Mapped[bool] = mapped_column(Boolean, default=False)
+    connected_at: Mapped[float] = mapped_column(Float, default=now)
+    disconnected_at: Mapped[Optional[float]] = mapped_column(Float)
+    # The last floor hold, to accept a final that races key-up.
+    hold_started_at: Mapped[Optional[float]] = mapped_column(Float)
+    hold_released_at: Mapped[Optional[float]] = mapped_column(Float)
+    hold_utterance_id: Mapped[Optional[str]] = mapped_column(String(MAX_ID))
+
+    room: Mapped[Room] = relationship(back_populates="participants")
+
+    @property
+    def listed(self) -> bool:
+        """Tell whether the participant list shows this person (the audience is only counted)."""
+        return self.role != "audience" or bool(self.name)
+
+    def public(self) -> dict[str, Any]:
+        """Return the participant as the wire protocol shows it."""
+        return {"id": self.participant_id, "name": self.name, "role": self.role}
+
+
+class TranscriptSession(db.Model):
+    """One lecture or talk in a room: the captions between its start and end."""
+
+    __tablename__ = "sessions"
+    __table_args__ = (UniqueConstraint("room_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    room_id: Mapped[int] = mapped_column(ForeignKey("rooms.id", ondelete="CASCADE"), index=True)
+    number: Mapped[int] = mapped_column(Integer)
+    title: Mapped[str] = mapped_column(String(120), default="")
+    started_at: Mapped[float] = mapped_column(Float, default=now)
+    ended_at: Mapped[Optional[float]] = mapped_column(Float)
+
+    room: Mapped[Room] = relationship(back_populates="sessions")
+    captions: Mapped[list[Caption]] = relationship(back_populates="session", order_by="Caption.seq")
+
+
+class Caption(db.Model):
+    """A final caption: what was said, by whom, when, with its current text."""
+
+    __tablename__ = "captions"
+    __table_args__ = (UniqueConstraint("room_id", "utterance_id"), UniqueConstraint("room_id", "seq"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    room_id: Mapped[int] = mapped_column(ForeignKey("rooms.id", ondelete="CASCADE"), index=True)
+    session_id: Mapped[Optional[int]] = mapped_column(ForeignKey("sessions.id", ondelete="CASCADE"), index=True)
+    seq: Mapped[int] = mapped_column(Integer)
+    utterance_id: Mapped[str] = mapped_column(String(MAX_ID))
+    speaker_id: Mapped[str] = mapped_column(String(MAX_ID))
+    speaker_name: Mapped[str] = mapped_column(String(MAX_NAME))
+    text: Mapped[str] = mapped_column(Text)
+    rev: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    started_at: Mapped[Optional[float]] = mapped_column(Float)
+    ended_at: Mapped[Optional[float]] = mapped_column(Float)
+    words: Mapped[Optional[list]] = mapped_column(JSON)
+    created_at: Mapped[float] = mapped_column(Float, default=now)
+
+    room: Mapped[Room] = relationship(back_populates="captions")
+    session: Mapped[Optional[TranscriptSession]] = relationship(back_populates="captions")
+    revisions: Mapped[list[CaptionRevision]] = relationship(
+        back_populates="caption", order_by="CaptionRevision.rev", cascade="all, delete-orphan",
+        passive_deletes=True,
+    )
+
+    def wire(self) -> dict[str, Any]:
+        """Return the caption as the wire protocol's ``caption`` event carries it."""
+        return {
+            "utteranceId": self.utterance_id,
+            "seq": self.seq,
+            "speakerId": self.speaker_id,
+            "speakerName": self.speaker_name,
+            "text": self.text,
+            "isFinal": True,
+            "rev": self.rev,
+            "timestamp": int(self.created_at * 1000),
+            "startedAt": self.started_at,
+            "endedAt": self.ended_at,
+        }
+
+
+class CaptionRevision(db.Model):
+    """One correction of a caption: who made it, when, the text before and after."""
+
+    __tablename__ = "caption_revisions"
+    __table_args__ = (UniqueConstraint("room_id", "rev"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    room_id: Mapped[int] = mapped_column(ForeignKey("rooms.id", ondelete="CASCADE"), index=True)
+    caption_id: Mapped[int] = mapped_column(ForeignKey("captions.id", ondelete="CASCADE"), index=True)
+    rev: Mapped[int] = mapped_column(Integer)
+    edited_by: Mapped[str] = mapped_column(String(MAX_NAME))
+    edited_by_id: Mapped[Optional[str]] = mapped_column(String(MAX_ID))
+    edited_at: Mapped[float] = mapped_column(Float, default=now)
+    before: Mapped[str] = mapped_column(Text)
+    after: Mapped[str] = mapped_column(Text)
+
+    caption: Mapped[Caption] = relationship(back_populates="revisions")
+
+    def wire(self) -> dict[str, Any]:
+        """Return the revision as the wire protocol's ``captionEdited`` event carries it."""
+        return {
+            "utteranceId": self.caption.utterance_id,
+            "seq": self.caption.seq,
+            "text": self.after,
+            "rev": self.rev,
+            "editedBy": self.edited_by,
+            "timestamp": int(self.edited_at * 1000),
+        }

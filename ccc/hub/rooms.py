@@ -1,0 +1,86 @@
+"""Room rules that need no socket: creating, finding and archiving rooms, and their codes."""
+from __future__ import annotations
+
+import secrets
+
+from sqlalchemy import select
+
+from ccc.protocol import CODE_ALPHABET, MAX_CODE, ErrorCode, ProtocolError, normalize_code
+
+from .extensions import db
+from .models import Room, now
+
+CODE_LENGTH = 5
+
+
+class RoomError(ValueError):
+    """A room that cannot be created or changed as asked."""
+
+
+def new_code(length: int = CODE_LENGTH) -> str:
+    """Return a random room code that no room uses yet."""
+    while True:
+        code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(length))
+        if db.session.scalar(select(Room.id).where(Room.code == code)) is None:
+            return code
+
+
+def check_code(raw: str) -> str:
+    """Return ``raw`` as a valid room code or raise RoomError saying what is wrong with it."""
+    code = normalize_code(raw)
+    if not 3 <= len(code) <= MAX_CODE:
+        raise RoomError(f"a room code has 3 to {MAX_CODE} characters, got {len(code)}")
+    bad = sorted(set(code) - set(CODE_ALPHABET))
+    if bad:
+        raise RoomError(f"a room code cannot contain {''.join(bad)!r} (allowed: {CODE_ALPHABET})")
+    return code
+
+
+def create_room(title: str, code: str | None = None, pin: str | None = None, saving: bool = True) -> Room:
+    """Create a room and return it; the code is generated when not given."""
+    title = " ".join(title.split())
+    if not title or len(title) > 120:
+        raise RoomError("a room title has 1 to 120 characters")
+    code = check_code(code) if code else new_code()
+    if find_room(code, include_archived=True) is not None:
+        raise RoomError(f"room {code} already exists")
+    room = Room(code=code, title=title, save_transcripts=saving)
+    room.set_pin(pin)
+    db.session.add(room)
+    db.session.commit()
+    return room
+
+
+def find_room(code: str, include_archived: bool = False) -> Room | None:
+    """Return the room with this code (any case, spaces ignored), or None."""
+    query = select(Room).where(Room.code == normalize_code(code))
+    if not include_archived:
+        query = query.where(Room.archived_at.is_(None))
+    return db.session.scalar(query)
+
+
+def get_room(code: str) -> Room:
+    """Return the open room with this code or raise room_not_found."""
+    room = find_room(code)
+    if room is None:
+        raise ProtocolError(ErrorCode.ROOM_NOT_FOUND, f"no open room with code {normalize_code(code)!r}")
+    return room
+
+
+def list_rooms(include_archived: bool = False) -> list[Room]:
+    """Return the rooms, newest first."""
+    query = select(Room).order_by(Room.created_at.desc(), Room.id.desc())
+    if not include_archived:
+        query = query.where(Room.archived_at.is_(None))
+    return list(db.session.scalars(query))
+
+
+def archive_room(code: str) -> Room:
+    """Archive a room: it disappears from lists and cannot be joined; its transcripts stay."""
+    room = find_room(code, include_archived=True)
+    if room is None:
+        raise RoomError(f"no room with code {normalize_code(code)!r}")
+    room.archived_at = room.archived_at or now()
+    room.floor_holder_id = room.floor_holder_name = room.floor_since = None
+    db.session.commit()
+    return room

@@ -1,0 +1,53 @@
+"""Hub settings, read from CCC_* environment variables with defaults that suit one classroom PC."""
+import os
+import secrets
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent
+
+
+def _env_float(name: str, default: float) -> float:
+    return float(os.environ.get(name, default))
+
+
+class Config:
+    """Settings for a running hub."""
+
+    HOST = os.environ.get("CCC_HOST", "0.0.0.0")
+    PORT = int(os.environ.get("CCC_PORT", "5000"))
+    ASYNC_MODE = os.environ.get("CCC_ASYNC_MODE", "gevent")
+    SQLALCHEMY_DATABASE_URI = os.environ.get(
+        "CCC_DATABASE_URL", f"sqlite:///{BASE_DIR / 'instance' / 'ccc.sqlite3'}"
+    )
+    SECRET_KEY = os.environ.get("CCC_SECRET_KEY") or secrets.token_hex(32)
+    ADMIN_PASSWORD = os.environ.get("CCC_ADMIN_PASSWORD") or None
+    PUBLIC_URL = os.environ.get("CCC_PUBLIC_URL") or None
+    # A holder whose connection drops keeps the floor this long, so a brief Wi-Fi glitch costs nothing.
+    FLOOR_GRACE_S = _env_float("CCC_FLOOR_GRACE_S", 5.0)
+    # A final that races key-up is still accepted this long after the floor is released.
+    LATE_FINAL_S = _env_float("CCC_LATE_FINAL_S", 5.0)
+    # A silent connection is noticed within PING_INTERVAL + PING_TIMEOUT seconds.
+    PING_INTERVAL_S = _env_float("CCC_PING_INTERVAL_S", 5.0)
+    PING_TIMEOUT_S = _env_float("CCC_PING_TIMEOUT_S", 5.0)
+    # Audience count updates are coalesced into at most one message per room per interval.
+    AUDIENCE_COUNT_INTERVAL_S = _env_float("CCC_AUDIENCE_COUNT_INTERVAL_S", 1.0)
+    # Captions a joiner gets when it has seen none yet.
+    RECENT_CAPTIONS = int(os.environ.get("CCC_RECENT_CAPTIONS", "500"))
+    # Events a single connection may send per second before it is answered with rate_limited.
+    EVENTS_PER_S = _env_float("CCC_EVENTS_PER_S", 20.0)
+    MESSAGE_QUEUE = os.environ.get("CCC_MESSAGE_QUEUE") or None
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {}
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    TESTING = False
+
+
+class TestConfig(Config):
+    """Settings for tests: a throwaway database, short timers, a fixed admin password."""
+
+    TESTING = True
+    SQLALCHEMY_DATABASE_URI = os.environ.get("CCC_TEST_DATABASE_URL", "sqlite://")
+    SECRET_KEY = "test-secret"
+    ADMIN_PASSWORD = "test-admin"
+    FLOOR_GRACE_S = 1.0
+    WTF_CSRF_ENABLED = False
