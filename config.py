@@ -35,6 +35,8 @@ class Config:
     RECENT_CAPTIONS = int(os.environ.get("CCC_RECENT_CAPTIONS", "500"))
     # Events a single connection may send per second before it is answered with rate_limited.
     EVENTS_PER_S = _env_float("CCC_EVENTS_PER_S", 20.0)
+    # `python app.py` applies pending migrations first, so a fresh checkout just starts.
+    AUTO_MIGRATE = os.environ.get("CCC_AUTO_MIGRATE", "1") != "0"
     MESSAGE_QUEUE = os.environ.get("CCC_MESSAGE_QUEUE") or None
     SQLALCHEMY_ENGINE_OPTIONS: dict = {}
     SESSION_COOKIE_HTTPONLY = True

@@ -48,9 +48,13 @@ def create_app(config_class: type = Config, **overrides) -> Flask:
     from . import events  # noqa: F401  (registers the Socket.IO handlers)
     from .cli import register_cli
     from .errors import register_error_handlers
+    from .admin import bp as admin_bp
     from .http import bp as http_bp
+    from .pages import bp as pages_bp
 
     app.register_blueprint(http_bp)
+    app.register_blueprint(pages_bp)
+    app.register_blueprint(admin_bp)
     register_error_handlers(app)
     register_cli(app)
     return app

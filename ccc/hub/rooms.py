@@ -5,7 +5,7 @@ import secrets
 
 from sqlalchemy import select
 
-from ccc.protocol import CODE_ALPHABET, MAX_CODE, ErrorCode, ProtocolError, normalize_code
+from ccc.protocol import CODE_ALPHABET, MAX_CODE, MAX_PIN, ErrorCode, ProtocolError, normalize_code
 
 from .extensions import db
 from .models import Room, now
@@ -82,5 +82,17 @@ def archive_room(code: str) -> Room:
         raise RoomError(f"no room with code {normalize_code(code)!r}")
     room.archived_at = room.archived_at or now()
     room.floor_holder_id = room.floor_holder_name = room.floor_since = None
+    db.session.commit()
+    return room
+
+
+def set_pin(code: str, pin: str | None) -> Room:
+    """Set or remove (with None or '') the presenter PIN of an open room."""
+    room = find_room(code)
+    if room is None:
+        raise RoomError(f"no open room with code {normalize_code(code)!r}")
+    if pin and len(pin) > MAX_PIN:
+        raise RoomError(f"a PIN has at most {MAX_PIN} characters")
+    room.set_pin(pin or None)
     db.session.commit()
     return room

@@ -1,4 +1,5 @@
 """What `python app.py` does before serving: recover the floor after a restart, print where to go."""
+import flask_migrate
 import segno
 from flask import Flask
 
@@ -8,10 +9,12 @@ from .network import public_url
 
 
 def prepare(app: Flask) -> None:
-    """Start every floor holder's grace period over: after a restart nobody is connected yet."""
-    if app.config["MESSAGE_QUEUE"]:  # other hub processes may hold live connections
-        return
+    """Bring the database schema up to date, then restart every floor holder's grace period."""
     with app.app_context():
+        if app.config["AUTO_MIGRATE"]:
+            flask_migrate.upgrade()
+        if app.config["MESSAGE_QUEUE"]:  # other hub processes may hold live connections
+            return
         for room in services.mark_all_disconnected():
             schedule_grace_release(room.id)
 

@@ -1,0 +1,118 @@
+"""The browser pages: landing, audience, projector, presenter, the join QR code, and security headers."""
+from __future__ import annotations
+
+import io
+import re
+
+import segno
+from flask import Blueprint, Response, abort, current_app, redirect, render_template, request, session, url_for
+
+from ccc.protocol import normalize_code
+
+from . import rooms
+from .models import Room
+from .network import public_url
+
+bp = Blueprint("pages", __name__)
+
+# No inline scripts or styles, nothing from another host; WebSockets to this host are 'self' in CSP 3.
+CONTENT_SECURITY_POLICY = "; ".join([
+    "default-src 'self'",
+    "script-src 'self'",
+    "style-src 'self'",
+    "img-src 'self' data:",
+    "font-src 'self'",
+    "connect-src 'self'",
+    "object-src 'none'",
+    "base-uri 'none'",
+    "form-action 'self'",
+    "frame-ancestors 'none'",
+])
+
+
+@bp.after_app_request
+def security_headers(response: Response) -> Response:
+    """Add the Content-Security-Policy and related headers to every response."""
+    response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("Referrer-Policy", "no-referrer")
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+    return response
+
+
+def audience_url(code: str) -> str:
+    """Return the URL a phone opens to follow a room (never localhost unless nothing else exists)."""
+    return f"{public_url(current_app)}/r/{code}"
+
+
+def _open_room(code: str, endpoint: str) -> Room | Response:
+    """Return the open room, a redirect to its canonical code, or abort with 404."""
+    canonical = normalize_code(code)
+    room = rooms.find_room(canonical)
+    if room is None:
+        abort(404, description=f"There is no open room with the code {canonical!r}. Check the code and try again.")
+    if code != room.code:
+        return redirect(url_for(endpoint, code=room.code))
+    return room
+
+
+def _room_page(template: str, endpoint: str, code: str, **extra):
+    room = _open_room(code, endpoint)
+    if not isinstance(room, Room):
+        return room
+    return render_template(template, room=room, join_url=audience_url(room.code),
+                           is_admin=bool(session.get("admin")), **extra)
+
+
+@bp.get("/")
+def landing():
+    """Show the room-code form and the open rooms."""
+    return render_template("landing.html", rooms=rooms.list_rooms(), error=None)
+
+
+@bp.get("/go")
+def go():
+    """Send a typed room code (any case, spaces tolerated) to its audience page."""
+    raw = request.args.get("code", "")
+    room = rooms.find_room(raw) if raw.strip() else None
+    if room is None:
+        error = f"No open room has the code “{normalize_code(raw)}”." if raw.strip() else "Enter a room code."
+        return render_template("landing.html", rooms=rooms.list_rooms(), error=error, typed=raw), 404
+    return redirect(url_for("pages.audience", code=room.code))
+
+
+@bp.get("/r/<code>")
+def audience(code: str):
+    """Show the audience page: the live transcript for a phone."""
+    return _room_page("audience.html", "pages.audience", code)
+
+
+@bp.get("/r/<code>/projector")
+def projector(code: str):
+    """Show the projector page: large captions, the speaker and the join QR code."""
+    return _room_page("projector.html", "pages.projector", code)
+
+
+@bp.get("/r/<code>/present")
+def present(code: str):
+    """Show the presenter page: take the floor, type and correct captions."""
+    return _room_page("present.html", "pages.present", code)
+
+
+@bp.get("/r/<code>/qr.svg")
+def qr_svg(code: str):
+    """Return the QR code of the room's audience URL as SVG."""
+    room = rooms.find_room(code)
+    if room is None:
+        abort(404, description="No open room has this code.")
+    buffer = io.BytesIO()
+    segno.make(audience_url(room.code), error="m").save(
+        buffer, kind="svg", scale=10, border=4, dark="#000", light="#fff", xmldecl=False,
+        title=f"Join room {room.code}", svgclass=None, lineclass=None)
+    # segno gives a fixed width and height; a viewBox lets the page scale the code to any size.
+    svg = re.sub(r'width="(\d+)" height="(\d+)"', r'width="\1" height="\2" viewBox="0 0 \1 \2" '
+                 r'shape-rendering="crispEdges"', buffer.getvalue().decode(), count=1)
+    response = Response(svg, mimetype="image/svg+xml")
+    response.headers["Cache-Control"] = "no-cache"
+    return response

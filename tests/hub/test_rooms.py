@@ -1,0 +1,47 @@
+"""Room rules, tested directly against a database (no sockets)."""
+import pytest
+
+from ccc.hub import create_app
+from ccc.hub import rooms
+from ccc.hub.extensions import db
+from ccc.protocol import CODE_ALPHABET, ProtocolError
+from config import TestConfig
+
+
+@pytest.fixture
+def app(tmp_path):
+    app = create_app(TestConfig, SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'rooms.sqlite3'}")
+    with app.app_context():
+        db.create_all()
+        yield app
+
+
+def test_generated_codes_are_unique_and_have_no_look_alikes(app):
+    codes = {rooms.create_room(f"Room {i}").code for i in range(200)}
+    assert len(codes) == 200
+    assert not set("".join(codes)) & set("0O1IL")
+    assert all(set(code) <= set(CODE_ALPHABET) for code in codes)
+
+
+def test_codes_are_case_and_space_insensitive(app):
+    room = rooms.create_room("Physics", code="phy7k")
+    assert room.code == "PHY7K"
+    assert rooms.get_room(" phy 7k ").id == room.id
+    with pytest.raises(rooms.RoomError, match="already exists"):
+        rooms.create_room("Again", code="PHY7K")
+    with pytest.raises(rooms.RoomError, match="cannot contain"):
+        rooms.create_room("Bad", code="HELLO")  # L and O look like 1 and 0
+
+
+def test_pin_is_stored_hashed(app):
+    room = rooms.create_room("Secret", pin="4321")
+    assert "4321" not in room.pin_hash and room.check_pin("4321") and not room.check_pin("1234")
+
+
+def test_archived_rooms_cannot_be_joined(app):
+    room = rooms.create_room("Old")
+    rooms.archive_room(room.code)
+    with pytest.raises(ProtocolError) as exc:
+        rooms.get_room(room.code)
+    assert exc.value.code.value == "room_not_found"
+    assert room.code not in [r.code for r in rooms.list_rooms()]
