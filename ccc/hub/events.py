@@ -114,8 +114,8 @@ def on_join(data: protocol.Join, conn: Connection):
     """A client joins a room; the room hears participantJoined or a new audienceCount, the joiner roomState."""
     sid = request.sid
     room = rooms.get_room(data.room)
-    if conn.room_id is not None and conn.room_id != room.id:
-        _leave_current(conn, sid)
+    if conn.room_id is not None and (conn.room_id != room.id or data.participantId != conn.participant_id):
+        _leave_current(conn, sid)  # one connection is one participant in one room
     joined = services.join(room, data, sid)
     participant = joined.participant
     if joined.replaced_sid:  # a rejoin with the same participantId replaces its old connection
@@ -222,7 +222,11 @@ def on_disconnect(*_reason):
 
 
 def _leave_current(conn: Connection, sid: str) -> None:
-    room, participant = _context(conn)
+    try:
+        room, participant = _context(conn)
+    except ProtocolError:  # already replaced or closed: nothing left to leave
+        conn.room_id = conn.code = conn.participant_id = conn.role = None
+        return
     released = services.leave(participant)
     leave_room(room_key(room.code), sid=sid)
     _announce_departure(room.code, participant)
