@@ -7,7 +7,7 @@ from . import rooms as room_rules
 from . import services
 
 rooms_cli = AppGroup("rooms", help="Create, list and archive rooms.")
-DEMO_CODE = "DEMO"
+DEMO_CODE = "CAPTN"  # the demo room: easy to type, no look-alike letters
 
 
 @rooms_cli.command("create")
