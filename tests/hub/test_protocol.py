@@ -194,3 +194,8 @@ def test_late_final_after_key_up_is_accepted_and_others_are_not(mode_hub, client
     phone.wait_for(lambda c: len([m for m in c.of("caption") if m["isFinal"]]) == 2)
     time.sleep(0.3)
     assert [m["text"] for m in phone.of("caption") if m["isFinal"]] == ["The last word.", "Begun in the hold."]
+
+
+def test_threading_mode_keeps_each_senders_order(make_hub, client):
+    # Threading mode is where a bare relay was seen reordering captions; ours handles one sender in order.
+    test_partials_and_finals_reach_everyone_in_order(make_hub(CCC_ASYNC_MODE="threading"), client)
