@@ -8,6 +8,7 @@ import socket
 import sqlite3
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import uuid
@@ -45,9 +46,10 @@ def hub_env(db_url: str, port: int, **extra: str) -> dict[str, str]:
 class Hub:
     """A hub process on a free port with its own SQLite file; it can be stopped, killed and restarted."""
 
-    def __init__(self, workdir: Path, template_db: Path, **env: str):
+    def __init__(self, workdir: Path, template_db: Path | None, **env: str):
         self.db_path = workdir / "hub.sqlite3"
-        shutil.copy(template_db, self.db_path)
+        if template_db is not None:
+            shutil.copy(template_db, self.db_path)
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.env = hub_env(f"sqlite:///{self.db_path}", self.port, **env)
@@ -219,3 +221,32 @@ def client():
         t.start()
     for t in closers:
         t.join()
+
+
+@pytest.fixture(scope="session")
+def postgres(tmp_path_factory):
+    """Start a throwaway PostgreSQL server for the run; yield a factory of fresh, empty database URLs."""
+    bindir = sorted(Path("/usr/lib/postgresql").glob("*/bin"))[-1]
+    data = Path(tempfile.mkdtemp(prefix="ccc-pg-"))
+    as_postgres: list[str] = []
+    if os.geteuid() == 0:  # PostgreSQL refuses to run as root
+        shutil.chown(data, "postgres")
+        as_postgres = ["runuser", "-u", "postgres", "--"]
+    port = free_port()
+
+    def pg(*args: str) -> None:
+        subprocess.run([*as_postgres, *map(str, args)], check=True, capture_output=True, timeout=120)
+
+    pg(bindir / "initdb", "-D", data / "db", "--auth=trust", "-U", "ccc", "--no-sync")
+    pg(bindir / "pg_ctl", "-D", data / "db", "-l", data / "log", "-w", "start",
+       "-o", f"-p {port} -c listen_addresses=127.0.0.1 -k {data} -c fsync=off")
+    made = iter(range(1, 1000))
+
+    def new_database() -> str:
+        name = f"ccc{next(made)}"
+        pg(bindir / "createdb", "-h", "127.0.0.1", "-p", port, "-U", "ccc", name)
+        return f"postgresql+psycopg://ccc@127.0.0.1:{port}/{name}"
+
+    yield new_database
+    pg(bindir / "pg_ctl", "-D", data / "db", "-m", "immediate", "stop")
+    shutil.rmtree(data, ignore_errors=True)
