@@ -74,7 +74,7 @@ class Hub:
     def stop(self) -> None:
         """Stop the hub gracefully."""
         if self.proc and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGINT)
+            self.proc.send_signal(signal.SIGTERM)
             try:
                 self.proc.wait(5)
             except subprocess.TimeoutExpired:

@@ -1,0 +1,242 @@
+/* Audience page: the whole transcript on a phone, following the live line unless the reader scrolls up. */
+(function () {
+  'use strict';
+
+  const { el, $ } = window.CCC;
+  const config = window.CCC.roomConfig();
+  let settings = window.CCC.loadSettings('audience');
+
+  const scroller = $('main');
+  const list = $('captions');
+  const partialZone = $('partials');
+  const empty = $('transcript-empty');
+  const announcer = $('announcer');
+  const jump = $('jump-live');
+  const jumpCount = $('jump-count');
+  const rowByUtterance = new Map();
+  const SIZES = [80, 90, 100, 115, 130, 150, 175, 200, 250];
+  const NEAR_BOTTOM_PX = 48;
+
+  let following = true;
+  let unseen = 0;
+  let lastSpeakerId = null;
+  const pending = { finals: [], edits: [], partials: false, rebuild: false };
+
+  // ---- Rendering, batched to one DOM update per animation frame ---------------------------------------
+
+  function captionRow(c, showSpeaker) {
+    const li = el('li', { className: 'cap', 'data-seq': c.seq, 'data-utterance': c.utteranceId });
+    if (showSpeaker) li.append(el('span', { className: 'who' }, c.speakerName || 'Speaker'));
+    li.append(el('span', { className: 'text' }, c.text));
+    if (c.edited) li.append(el('span', { className: 'edited' }, ' (corrected)'));
+    rowByUtterance.set(c.utteranceId, li);
+    return li;
+  }
+
+  function appendFinal(c) {
+    const order = conn.store.order;
+    const index = order.indexOf(c);
+    if (pending.rebuild || list.children.length !== index) {
+      pending.rebuild = true; // arrived out of order: rebuild once instead of splicing
+      return;
+    }
+    const show = c.speakerId !== lastSpeakerId;
+    list.append(captionRow(c, show));
+    lastSpeakerId = c.speakerId;
+  }
+
+  function rebuild() {
+    rowByUtterance.clear();
+    lastSpeakerId = null;
+    const rows = conn.store.order.map((c) => {
+      const row = captionRow(c, c.speakerId !== lastSpeakerId);
+      lastSpeakerId = c.speakerId;
+      return row;
+    });
+    list.replaceChildren(...rows);
+  }
+
+  function renderPartials() {
+    const rows = [];
+    for (const p of conn.store.partials.values()) {
+      const row = el('p', { className: 'cap partial', 'data-utterance': p.utteranceId });
+      if (p.speakerId !== lastSpeakerId) row.append(el('span', { className: 'who' }, p.speakerName || 'Speaker'));
+      row.append(el('span', { className: 'text' }, p.text));
+      rows.push(row);
+    }
+    partialZone.replaceChildren(...rows);
+  }
+
+  const render = window.CCC.perFrame(() => {
+    const wasAtBottom = following;
+    if (pending.rebuild) {
+      rebuild();
+    } else {
+      for (const c of pending.finals) appendFinal(c);
+      if (pending.rebuild) rebuild();
+    }
+    for (const c of pending.edits) {
+      const row = rowByUtterance.get(c.utteranceId);
+      if (row) row.querySelector('.text').textContent = c.text;
+      if (row && !row.querySelector('.edited')) row.append(el('span', { className: 'edited' }, ' (corrected)'));
+    }
+    const newFinals = pending.finals.length;
+    pending.finals = [];
+    pending.edits = [];
+    pending.rebuild = false;
+    pending.partials = false;
+    renderPartials();
+    empty.hidden = conn.store.order.length > 0 || conn.store.partials.size > 0;
+    if (wasAtBottom) {
+      toBottom(false);
+    } else if (newFinals) {
+      unseen += newFinals;
+      jumpCount.textContent = '(' + unseen + ' new)';
+    }
+  });
+
+  // ---- Following the live line ---------------------------------------------------------------------------
+
+  function distanceFromBottom() {
+    return scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight;
+  }
+
+  function toBottom(smooth) {
+    scroller.scrollTo({ top: scroller.scrollHeight, behavior: smooth && !window.CCC.reducedMotion() ? 'smooth' : 'auto' });
+  }
+
+  function setFollowing(on) {
+    if (on === following) return;
+    following = on;
+    document.body.dataset.following = on ? 'true' : 'false';
+    jump.hidden = on;
+    if (on) {
+      unseen = 0;
+      jumpCount.textContent = '';
+    }
+  }
+
+  scroller.addEventListener('scroll', () => {
+    setFollowing(distanceFromBottom() <= NEAR_BOTTOM_PX);
+  }, { passive: true });
+
+  window.addEventListener('resize', () => { if (following) toBottom(false); });
+
+  jump.addEventListener('click', () => {
+    setFollowing(true);
+    toBottom(true);
+    scroller.focus({ preventScroll: true });
+  });
+
+  // ---- Announcing finals to screen readers (never partials) -------------------------------------------
+
+  function announce(c) {
+    const line = el('p', null, (c.speakerId !== announcer.dataset.lastSpeaker ? (c.speakerName || 'Speaker') + ': ' : '') + c.text);
+    announcer.dataset.lastSpeaker = c.speakerId;
+    announcer.append(line);
+    while (announcer.childElementCount > 5) announcer.firstElementChild.remove();
+  }
+
+  // ---- Room connection -------------------------------------------------------------------------------------
+
+  const conn = new window.CCC.RoomConnection({
+    code: config.code,
+    role: 'audience',
+    participantId: window.CCC.participantId('audience', config.code),
+    handlers: {
+      state({ state, added, edited }) {
+        const chip = $('saving-chip');
+        chip.dataset.saving = state.room.saving ? 'true' : 'false';
+        chip.textContent = state.room.saving ? 'Transcript saved' : 'Not saved';
+        chip.title = state.room.saving ? 'This room is being saved; the transcript can be downloaded.'
+          : 'This room is not being saved: captions are shown live only.';
+        pending.finals.push(...added);
+        pending.edits.push(...edited);
+        render();
+      },
+      caption(c) {
+        pending.finals.push(c);
+        announce(c);
+        render();
+      },
+      partial() {
+        pending.partials = true;
+        render();
+      },
+      edit(c) {
+        pending.edits.push(c);
+        render();
+      },
+      people(people, count) {
+        window.CCC.renderPeople($('people-list'), people);
+        $('audience-count').textContent = String(count);
+        $('audience-label').textContent = 'reading';
+        $('people-audience').textContent = String(count);
+        $('people-count').textContent = String(people.length);
+      },
+      speaker(speaker, change) {
+        const box = $('speaker-status');
+        box.dataset.speaking = speaker ? 'true' : 'false';
+        $('speaker-text').textContent = speaker ? speaker.name + ' is speaking' : 'Nobody is speaking';
+        if (speaker && change && change.changed && settings.vibrate && navigator.vibrate) navigator.vibrate(150);
+      },
+      status(status, rtt, note) {
+        window.CCC.showStatus($('conn'), status, rtt, note);
+      },
+      joinError(error) {
+        empty.hidden = false;
+        empty.textContent = error.code === 'room_not_found'
+          ? 'This room has been closed. Ask for the new room code.' : 'Could not join: ' + (error.message || error.code);
+        window.CCC.showStatus($('conn'), 'offline', null, error.code === 'room_not_found' ? 'room closed' : null);
+      },
+    },
+  });
+
+  // ---- Reading settings ------------------------------------------------------------------------------------
+
+  function saveAndApply() {
+    window.CCC.saveSettings('audience', settings);
+    window.CCC.applySettings('audience', settings);
+    $('size-value').textContent = settings.size + '%';
+    if (following) toBottom(false);
+  }
+
+  function stepSize(direction) {
+    const current = SIZES.indexOf(Number(settings.size));
+    const index = Math.max(0, Math.min(SIZES.length - 1, (current < 0 ? 2 : current) + direction));
+    settings.size = SIZES[index];
+    $('size-down').disabled = index === 0;
+    $('size-up').disabled = index === SIZES.length - 1;
+    saveAndApply();
+  }
+
+  function initSettings() {
+    $('size-value').textContent = settings.size + '%';
+    $('size-down').addEventListener('click', () => stepSize(-1));
+    $('size-up').addEventListener('click', () => stepSize(1));
+    for (const radio of document.querySelectorAll('input[name="theme"]')) {
+      radio.checked = radio.value === settings.theme;
+      radio.addEventListener('change', () => { settings.theme = radio.value; saveAndApply(); });
+    }
+    for (const radio of document.querySelectorAll('input[name="font"]')) {
+      radio.checked = radio.value === settings.font;
+      radio.addEventListener('change', () => { settings.font = radio.value; saveAndApply(); });
+    }
+    const spacing = $('spacing');
+    spacing.value = String(settings.spacing);
+    if (!spacing.value) spacing.value = '1.5';
+    spacing.addEventListener('change', () => { settings.spacing = Number(spacing.value); saveAndApply(); });
+    if (navigator.vibrate) {
+      $('vibrate-field').hidden = false;
+      $('vibrate').checked = Boolean(settings.vibrate);
+      $('vibrate').addEventListener('change', () => { settings.vibrate = $('vibrate').checked; saveAndApply(); });
+    }
+    window.CCC.bindDialog($('open-settings'), $('settings-panel'));
+    window.CCC.bindDialog($('open-people'), $('people-panel'));
+  }
+
+  document.body.dataset.following = 'true';
+  initSettings();
+  window.CCC.audience = conn; // for tests and the curious
+  conn.start();
+}());

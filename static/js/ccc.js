@@ -1,0 +1,453 @@
+/* CCC shared browser code: remembered settings, a resumable room connection, captions kept and shown as text.
+ *
+ * Loaded in <head> (not deferred), so a page's remembered theme and sizes apply before the first paint.
+ * User text (captions, names, titles) only ever reaches the page through textContent.
+ */
+(function () {
+  'use strict';
+
+  const root = document.documentElement;
+  const PAGE = root.dataset.page || 'page';
+
+  // ---- Settings remembered on this device --------------------------------------------------------------
+
+  const DEFAULTS = {
+    audience: { size: 100, theme: 'dark', font: 'default', spacing: 1.5, vibrate: false },
+    projector: { size: 'l', theme: 'dark', lines: 3, qr: true },
+    present: { key: 'Space', mode: 'hold', name: '' },
+  };
+
+  function storage(kind) {
+    try {
+      const store = kind === 'session' ? window.sessionStorage : window.localStorage;
+      const probe = '__ccc_probe__';
+      store.setItem(probe, '1');
+      store.removeItem(probe);
+      return store;
+    } catch (err) {
+      return null; // private mode or storage disabled: settings last for this visit only
+    }
+  }
+
+  function loadSettings(page) {
+    const defaults = DEFAULTS[page] || {};
+    const store = storage('local');
+    try {
+      const saved = JSON.parse((store && store.getItem('ccc.settings.' + page)) || '{}');
+      return Object.assign({}, defaults, saved && typeof saved === 'object' ? saved : {});
+    } catch (err) {
+      return Object.assign({}, defaults);
+    }
+  }
+
+  function saveSettings(page, settings) {
+    const store = storage('local');
+    if (store) store.setItem('ccc.settings.' + page, JSON.stringify(settings));
+  }
+
+  /** Apply reading settings to <html> as data attributes and CSS custom properties. */
+  function applySettings(page, s) {
+    if (s.theme) root.dataset.theme = s.theme;
+    if (page === 'audience') {
+      root.dataset.font = s.font === 'dyslexic' ? 'dyslexic' : 'default';
+      root.style.setProperty('--reader-scale', String(Number(s.size) / 100 || 1));
+      root.style.setProperty('--reader-leading', String(Number(s.spacing) || 1.5));
+    } else if (page === 'projector') {
+      root.dataset.size = s.size;
+      root.style.setProperty('--stage-lines', String(Number(s.lines) || 3));
+      root.dataset.qr = s.qr ? 'shown' : 'hidden';
+    }
+  }
+
+  if (DEFAULTS[PAGE] && PAGE !== 'present') applySettings(PAGE, loadSettings(PAGE));
+
+  /** Return a stable participant id: per device for presenters, per tab for readers (tabs never evict each other). */
+  function participantId(role, code) {
+    const store = storage(role === 'presenter' ? 'local' : 'session');
+    const key = 'ccc.participant.' + role + '.' + code;
+    let id = store && store.getItem(key);
+    if (!id) {
+      id = newId();
+      if (store) store.setItem(key, id);
+    }
+    return id;
+  }
+
+  function newId() {
+    if (window.crypto && crypto.randomUUID) return crypto.randomUUID().replace(/-/g, '');
+    const bytes = new Uint8Array(16);
+    crypto.getRandomValues(bytes);
+    return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
+  }
+
+  // ---- DOM helpers (text only) --------------------------------------------------------------------------
+
+  /** Create an element with attributes and text; never parses HTML. */
+  function el(tag, attrs, text) {
+    const node = document.createElement(tag);
+    if (attrs) {
+      for (const [name, value] of Object.entries(attrs)) {
+        if (value === null || value === undefined || value === false) continue;
+        if (/^on/i.test(name)) throw new Error('event handler attributes are not allowed');
+        node.setAttribute(name === 'className' ? 'class' : name, value === true ? '' : String(value));
+      }
+    }
+    if (text !== undefined && text !== null) node.textContent = String(text);
+    return node;
+  }
+
+  function $(id) {
+    return document.getElementById(id);
+  }
+
+  /** Return a function that runs ``fn`` at most once per animation frame, however often it is called. */
+  function perFrame(fn) {
+    let queued = false;
+    return function schedule() {
+      if (queued) return;
+      queued = true;
+      window.requestAnimationFrame(() => {
+        queued = false;
+        fn();
+      });
+    };
+  }
+
+  function reducedMotion() {
+    return window.matchMedia && window.matchMedia('(prefers-reduced-motion: reduce)').matches;
+  }
+
+  function roomConfig() {
+    const d = document.body.dataset;
+    return {
+      code: d.code, title: d.title, saving: d.saving === 'true', joinUrl: d.joinUrl,
+      hasPin: d.hasPin === 'true', isAdmin: d.isAdmin === 'true',
+    };
+  }
+
+  // ---- The captions a page knows: finals by seq, live partials by speaker ----------------------------
+
+  class CaptionStore {
+    constructor() {
+      this.finals = new Map(); // utteranceId -> caption
+      this.seqs = new Set();
+      this.order = []; // finals, ascending seq
+      this.partials = new Map(); // speakerId -> partial caption
+      this.lastSeq = 0;
+      this.lastRev = 0;
+    }
+
+    /** Add a final; return false for one already known (same seq or utteranceId). */
+    addFinal(c) {
+      if (this.finals.has(c.utteranceId) || (c.seq != null && this.seqs.has(c.seq))) return false;
+      const caption = Object.assign({ rev: 0 }, c, { isFinal: true });
+      this.finals.set(caption.utteranceId, caption);
+      if (caption.seq != null) this.seqs.add(caption.seq);
+      let i = this.order.length;
+      while (i > 0 && this.order[i - 1].seq > caption.seq) i -= 1;
+      this.order.splice(i, 0, caption);
+      for (const [speaker, partial] of this.partials) {
+        if (partial.utteranceId === caption.utteranceId) this.partials.delete(speaker);
+      }
+      this.lastSeq = Math.max(this.lastSeq, caption.seq || 0);
+      return true;
+    }
+
+    /** Keep a speaker's live partial, unless its final is already here. */
+    addPartial(c) {
+      if (this.finals.has(c.utteranceId)) return false;
+      this.partials.set(c.speakerId, Object.assign({}, c, { isFinal: false }));
+      return true;
+    }
+
+    /** Apply a captionEdited payload; return the changed caption or null. */
+    applyEdit(e) {
+      this.lastRev = Math.max(this.lastRev, e.rev || 0);
+      const caption = this.finals.get(e.utteranceId);
+      if (!caption || (e.rev || 0) <= (caption.rev || 0)) return null;
+      caption.text = e.text;
+      caption.rev = e.rev;
+      caption.edited = true;
+      return caption;
+    }
+
+    dropPartial(speakerId, utteranceId) {
+      const partial = this.partials.get(speakerId);
+      if (partial && (!utteranceId || partial.utteranceId === utteranceId)) {
+        this.partials.delete(speakerId);
+        return true;
+      }
+      return false;
+    }
+  }
+
+  // ---- A room connection that resumes where it left off -------------------------------------------------
+
+  const OFFLINE_AFTER_MS = 10000;
+  const PING_EVERY_MS = 5000;
+
+  class RoomConnection {
+    /**
+     * options: {code, role, name, pin, participantId, handlers: {state, caption, partial, edit, people,
+     *           speaker, denied, status, joinError}}
+     */
+    constructor(options) {
+      this.options = options;
+      this.handlers = options.handlers || {};
+      this.store = new CaptionStore();
+      this.participants = new Map();
+      this.audienceCount = 0;
+      this.speaker = null;
+      this.room = null;
+      this.joined = false;
+      this.everJoined = false;
+      this.status = 'connecting';
+      this.rtt = null;
+      this.lostAt = null;
+      this.participantId = options.participantId;
+      this.stopped = false;
+    }
+
+    start() {
+      if (typeof window.io !== 'function') {
+        this.setStatus('offline');
+        return this;
+      }
+      const socket = window.io({
+        transports: ['websocket', 'polling'],
+        reconnectionDelay: 400,
+        reconnectionDelayMax: 2000,
+        randomizationFactor: 0.3,
+        timeout: 5000,
+      });
+      this.socket = socket;
+      socket.on('connect', () => this.join());
+      socket.on('disconnect', (reason) => this.lost(reason));
+      socket.on('connect_error', () => this.lost('connect_error'));
+      socket.on('caption', (c) => this.onCaption(c));
+      socket.on('captionEdited', (e) => this.onEdit(e));
+      socket.on('participantJoined', (p) => { this.participants.set(p.id, p); this.emitPeople(); });
+      socket.on('participantLeft', (p) => { this.participants.delete(p.id); this.emitPeople(); });
+      socket.on('audienceCount', (m) => { this.audienceCount = m.count; this.emitPeople(); });
+      socket.on('speakerChanged', (m) => this.setSpeaker({ id: m.speakerId, name: m.speakerName }));
+      socket.on('speakerStopped', (m) => this.onSpeakerStopped(m));
+      socket.on('speakDenied', (m) => this.call_('denied', m));
+      window.addEventListener('online', () => this.refreshStatus());
+      window.addEventListener('offline', () => this.refreshStatus());
+      this.pinger = window.setInterval(() => this.ping(), PING_EVERY_MS);
+      this.watcher = window.setInterval(() => this.refreshStatus(), 1000);
+      return this;
+    }
+
+    call_(name, ...args) {
+      const fn = this.handlers[name];
+      if (fn) fn(...args);
+    }
+
+    /** Send an event and resolve with its ack, or with a timeout error. */
+    call(event, data, timeoutMs) {
+      return new Promise((resolve) => {
+        if (!this.socket || !this.socket.connected) {
+          resolve({ ok: false, error: { code: 'offline', message: 'Not connected to the hub.' } });
+          return;
+        }
+        this.socket.timeout(timeoutMs || 8000).emit(event, data || {}, (err, ack) => {
+          if (err) resolve({ ok: false, error: { code: 'timeout', message: 'The hub did not answer in time.' } });
+          else resolve(ack || { ok: false, error: { code: 'bad_request', message: 'No answer.' } });
+        });
+      });
+    }
+
+    async join() {
+      const o = this.options;
+      const payload = { room: o.code, role: o.role, name: o.name || '', participantId: this.participantId };
+      if (o.pin) payload.pin = o.pin;
+      if (this.everJoined) {
+        payload.since = this.store.lastSeq;
+        payload.sinceRev = this.store.lastRev;
+      }
+      const ack = await this.call('join', payload, 8000);
+      if (!ack.ok) {
+        if (ack.error && ack.error.code === 'timeout' && this.socket.connected) {
+          this.socket.disconnect().connect();
+          return;
+        }
+        this.joined = false;
+        this.stopped = true;
+        this.socket.disconnect();
+        this.setStatus('offline');
+        this.call_('joinError', ack.error || {});
+        return;
+      }
+      const resumed = this.everJoined;
+      this.participantId = ack.participantId;
+      this.joined = true;
+      this.everJoined = true;
+      this.lostAt = null;
+      this.applyState(ack.state, resumed);
+      this.setStatus('connected');
+      this.ping();
+    }
+
+    applyState(state, resumed) {
+      this.room = state.room;
+      const added = [];
+      for (const c of state.captions || []) if (this.store.addFinal(c)) added.push(this.store.finals.get(c.utteranceId));
+      const edited = [];
+      for (const e of state.edits || []) {
+        const c = this.store.applyEdit(e);
+        if (c) edited.push(c);
+      }
+      this.store.lastSeq = Math.max(this.store.lastSeq, state.lastSeq || 0);
+      this.store.lastRev = Math.max(this.store.lastRev, state.lastRev || 0);
+      this.participants = new Map((state.participants || []).map((p) => [p.id, p]));
+      this.audienceCount = state.audienceCount || 0;
+      this.speaker = state.speaker || null;
+      if (!this.speaker) this.store.partials.clear();
+      this.call_('state', { state, resumed, added, edited });
+      this.emitPeople();
+      this.call_('speaker', this.speaker, null);
+    }
+
+    onCaption(c) {
+      if (c.isFinal) {
+        if (this.store.addFinal(c)) this.call_('caption', this.store.finals.get(c.utteranceId));
+      } else if (this.store.addPartial(c)) {
+        this.call_('partial', this.store.partials.get(c.speakerId));
+      }
+    }
+
+    onEdit(e) {
+      const c = this.store.applyEdit(e);
+      if (c) this.call_('edit', c);
+    }
+
+    onSpeakerStopped(m) {
+      const previous = this.speaker;
+      if (this.speaker && this.speaker.id === m.speakerId) this.speaker = null;
+      this.call_('speaker', this.speaker, m);
+      // The last final may still race the release; a partial with no final after that is dropped.
+      const partial = this.store.partials.get(m.speakerId);
+      if (partial) {
+        window.setTimeout(() => {
+          if (this.store.dropPartial(m.speakerId, partial.utteranceId)) this.call_('partial', null, m.speakerId);
+        }, 6000);
+      }
+      return previous;
+    }
+
+    setSpeaker(speaker) {
+      const changed = !this.speaker || this.speaker.id !== speaker.id;
+      this.speaker = speaker;
+      this.call_('speaker', speaker, changed ? { changed: true } : null);
+    }
+
+    emitPeople() {
+      this.call_('people', Array.from(this.participants.values()), this.audienceCount);
+    }
+
+    /** Join again after a refused join, with changed options (a corrected PIN, another name). */
+    retry(changes) {
+      Object.assign(this.options, changes || {});
+      this.stopped = false;
+      this.setStatus('connecting');
+      if (this.socket.connected) this.join();
+      else this.socket.connect();
+    }
+
+    lost(reason) {
+      this.joined = false;
+      if (this.stopped || reason === 'io client disconnect') return;
+      if (this.lostAt === null) this.lostAt = Date.now();
+      if (reason === 'io server disconnect') {
+        // The hub dropped this connection on purpose (the same participant opened elsewhere).
+        this.stopped = true;
+        this.setStatus('offline', 'opened in another window');
+        return;
+      }
+      this.refreshStatus();
+    }
+
+    refreshStatus() {
+      if (this.stopped) return;
+      if (this.joined) {
+        this.setStatus('connected');
+      } else if (this.everJoined || this.lostAt !== null) {
+        const long = this.lostAt !== null && Date.now() - this.lostAt > OFFLINE_AFTER_MS;
+        this.setStatus(!navigator.onLine || long ? 'offline' : 'reconnecting');
+      }
+    }
+
+    setStatus(status, note) {
+      const changed = status !== this.status || note !== this.statusNote;
+      this.status = status;
+      this.statusNote = note || null;
+      if (changed) this.call_('status', status, this.rtt, this.statusNote);
+    }
+
+    async ping() {
+      if (!this.socket || !this.socket.connected) return;
+      const sent = performance.now();
+      const ack = await this.call('ping', {}, 4000);
+      if (ack.ok) {
+        this.rtt = Math.round(performance.now() - sent);
+        this.call_('status', this.status, this.rtt, this.statusNote);
+      }
+    }
+  }
+
+  // ---- Shared widgets ------------------------------------------------------------------------------------
+
+  const STATUS_TEXT = {
+    idle: 'Not connected', connecting: 'Connecting…', connected: 'Connected',
+    reconnecting: 'Reconnecting…', offline: 'Offline',
+  };
+
+  /** Show a connection state (and round-trip time) in a .conn element. */
+  function showStatus(container, status, rtt, note) {
+    if (!container) return;
+    container.dataset.status = status;
+    let text = STATUS_TEXT[status] || status;
+    if (status === 'connected' && rtt !== null && rtt !== undefined) text += ' · ' + rtt + ' ms';
+    if (note) text += ' (' + note + ')';
+    const label = container.querySelector('.conn-text');
+    if (label && label.textContent !== text) label.textContent = text;
+  }
+
+  /** Fill a <ul> with participants, presenters first. */
+  function renderPeople(list, people) {
+    const order = { presenter: 0, projector: 1, audience: 2 };
+    const sorted = people.slice().sort((a, b) => (order[a.role] - order[b.role]) || a.name.localeCompare(b.name));
+    const items = sorted.map((p) => {
+      const li = el('li', { className: 'person', 'data-role': p.role });
+      li.append(el('span', { className: 'person-name' }, p.name || (p.role === 'projector' ? 'Projector' : 'Unnamed')));
+      li.append(el('span', { className: 'role' }, p.role));
+      return li;
+    });
+    if (!items.length) items.push(el('li', { className: 'hint' }, 'No presenter has joined yet.'));
+    list.replaceChildren(...items);
+  }
+
+  function formatTime(ms) {
+    if (!ms) return '';
+    return new Date(ms).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
+  }
+
+  /** Wire a <dialog> to an opener button, with focus returning to the opener on close. */
+  function bindDialog(opener, dialog) {
+    if (!opener || !dialog) return;
+    opener.addEventListener('click', () => {
+      if (typeof dialog.showModal === 'function') dialog.showModal();
+      else dialog.setAttribute('open', '');
+    });
+    dialog.addEventListener('close', () => opener.focus());
+    dialog.addEventListener('click', (event) => {
+      if (event.target === dialog) dialog.close(); // a click on the backdrop closes
+    });
+  }
+
+  window.CCC = {
+    PAGE, loadSettings, saveSettings, applySettings, participantId, newId, el, $, perFrame, reducedMotion,
+    roomConfig, CaptionStore, RoomConnection, showStatus, renderPeople, formatTime, bindDialog,
+  };
+}());

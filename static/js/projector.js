@@ -1,0 +1,142 @@
+/* Projector page: the last few caption lines in very large type, the speaker, and how to join. */
+(function () {
+  'use strict';
+
+  const { el, $ } = window.CCC;
+  const config = window.CCC.roomConfig();
+  let settings = window.CCC.loadSettings('projector');
+
+  const lines = $('lines');
+  const idle = $('idle');
+  const nodes = new Map(); // utteranceId -> line element, so a partial's final replaces it in place
+  const KEEP_FINALS = 8; // more than any setting shows; older lines are clipped off the top, then dropped
+
+  // ---- Captions, reconciled once per animation frame -----------------------------------------------
+
+  function lineFor(c) {
+    let node = nodes.get(c.utteranceId);
+    if (!node) {
+      node = el('p', { className: 'line', 'data-utterance': c.utteranceId });
+      node.append(el('span', { className: 'who' }), el('span', { className: 'text' }));
+      nodes.set(c.utteranceId, node);
+    }
+    node.dataset.state = c.isFinal ? 'final' : 'partial';
+    const text = node.querySelector('.text');
+    if (text.textContent !== c.text) text.textContent = c.text;
+    return node;
+  }
+
+  const render = window.CCC.perFrame(() => {
+    const store = conn.store;
+    const wanted = store.order.slice(-KEEP_FINALS).concat(Array.from(store.partials.values()));
+    const keep = new Set(wanted.map((c) => c.utteranceId));
+    for (const [id, node] of nodes) {
+      if (!keep.has(id)) {
+        node.remove();
+        nodes.delete(id);
+      }
+    }
+    let previousSpeaker = null;
+    wanted.forEach((c, i) => {
+      const node = lineFor(c);
+      const who = node.querySelector('.who');
+      const label = c.speakerId !== previousSpeaker ? (c.speakerName || 'Speaker') + ':' : '';
+      if (who.textContent !== label) who.textContent = label;
+      who.hidden = !label;
+      previousSpeaker = c.speakerId;
+      const slot = lines.children[i + 1] || null; // child 0 is the idle message
+      if (node !== slot) lines.insertBefore(node, slot);
+    });
+    idle.hidden = wanted.length > 0;
+  });
+
+  // ---- Speaker and connection -------------------------------------------------------------------------
+
+  function showSpeaker(speaker) {
+    const box = $('speaker-status');
+    box.dataset.speaking = speaker ? 'true' : 'false';
+    $('speaker-name').textContent = speaker ? speaker.name : 'Waiting for a speaker';
+    $('speaker-state').textContent = speaker ? 'speaking' : '';
+  }
+
+  const conn = new window.CCC.RoomConnection({
+    code: config.code,
+    role: 'projector',
+    name: 'Projector',
+    participantId: window.CCC.participantId('projector', config.code),
+    handlers: {
+      state: render,
+      caption: render,
+      partial: render,
+      edit: render,
+      speaker: showSpeaker,
+      status(status, rtt, note) {
+        window.CCC.showStatus($('conn'), status, rtt, note);
+      },
+      joinError(error) {
+        idle.hidden = false;
+        idle.textContent = error.code === 'room_not_found' ? 'This room has been closed.' : 'Could not join: ' + error.message;
+      },
+    },
+  });
+
+  // ---- Settings: lines, size, theme, QR code; keys S, Q, F ---------------------------------------------
+
+  function saveAndApply() {
+    window.CCC.saveSettings('projector', settings);
+    window.CCC.applySettings('projector', settings);
+    $('qr-setting').checked = Boolean(settings.qr);
+  }
+
+  function toggleFullscreen() {
+    if (document.fullscreenElement) document.exitFullscreen();
+    else if (document.documentElement.requestFullscreen) document.documentElement.requestFullscreen().catch(() => {});
+  }
+
+  function initSettings() {
+    const linesSetting = $('lines-setting');
+    const sizeSetting = $('size-setting');
+    linesSetting.value = String(settings.lines);
+    sizeSetting.value = settings.size;
+    linesSetting.addEventListener('change', () => { settings.lines = Number(linesSetting.value); saveAndApply(); });
+    sizeSetting.addEventListener('change', () => { settings.size = sizeSetting.value; saveAndApply(); });
+    for (const radio of document.querySelectorAll('input[name="theme"]')) {
+      radio.checked = radio.value === settings.theme;
+      radio.addEventListener('change', () => { settings.theme = radio.value; saveAndApply(); });
+    }
+    $('qr-setting').checked = Boolean(settings.qr);
+    $('qr-setting').addEventListener('change', () => { settings.qr = $('qr-setting').checked; saveAndApply(); });
+    $('hide-qr').addEventListener('click', () => { settings.qr = false; saveAndApply(); $('open-settings').focus(); });
+    $('fullscreen').addEventListener('click', toggleFullscreen);
+    window.CCC.bindDialog($('open-settings'), $('settings-panel'));
+
+    document.addEventListener('keydown', (event) => {
+      if (event.ctrlKey || event.metaKey || event.altKey || $('settings-panel').open) return;
+      if (event.target.closest && event.target.closest('input, select, textarea')) return;
+      const key = event.key.toLowerCase();
+      if (key === 'q') {
+        settings.qr = !settings.qr;
+        saveAndApply();
+      } else if (key === 's') {
+        $('open-settings').click();
+      } else if (key === 'f') {
+        toggleFullscreen();
+      }
+    });
+
+    // In kiosk mode nobody needs the pointer: hide it, and the settings button, when the mouse rests.
+    let restTimer = null;
+    const wake = () => {
+      document.body.dataset.resting = 'false';
+      window.clearTimeout(restTimer);
+      restTimer = window.setTimeout(() => { document.body.dataset.resting = 'true'; }, 3000);
+    };
+    document.addEventListener('pointermove', wake, { passive: true });
+    document.addEventListener('keydown', wake);
+    wake();
+  }
+
+  initSettings();
+  window.CCC.projector = conn;
+  conn.start();
+}());

@@ -1,0 +1,98 @@
+"""The presenter console: PIN, contending for the floor, push-to-talk typing, correcting one's own lines."""
+from __future__ import annotations
+
+from playwright.sync_api import expect
+
+PHONE = {"width": 390, "height": 844}
+
+
+def join(page, name: str, pin: str | None = None) -> None:
+    """Fill in the join form and wait for the console."""
+    page.fill("#name", name)
+    if pin is not None:
+        page.fill("#pin", pin)
+    page.click("#join-btn")
+
+
+def test_two_presenters_contend_and_the_loser_sees_who_holds_the_floor(hub, new_page):
+    """One presenter gets the floor; the other is refused, told who has it, and cannot type until it is free."""
+    code = hub.create_room("Debate", pin="2468")
+    alice = new_page(f"{hub.url}/r/{code}/present")
+    bob = new_page(f"{hub.url}/r/{code}/present")
+    join(alice, "Alice", "0000")
+    expect(alice.locator("#join-error")).to_contain_text("PIN is not right")
+    join(alice, "Alice", "2468")
+    join(bob, "Bob", "2468")
+    expect(alice.locator("#console")).to_be_visible()
+    expect(bob.locator("#people-list")).to_contain_text("Alice")
+
+    alice.click("#floor-btn")
+    expect(alice.locator("#floor-state")).to_contain_text("You have the floor")
+    expect(alice.locator("#floor-btn")).to_have_attribute("aria-pressed", "true")
+    expect(alice.locator("#caption-input")).to_be_enabled()
+    expect(bob.locator("#floor-state")).to_have_text("Alice has the floor. Wait until they finish.")
+    expect(bob.locator("#caption-input")).to_be_disabled()
+
+    bob.locator("#floor-title").focus()
+    bob.keyboard.press("Space")  # asks the hub anyway: refused, naming the holder
+    expect(bob.locator("#floor")).to_have_attribute("data-floor", "taken")
+    expect(bob.locator("#floor-state")).to_contain_text("Alice has the floor")
+    expect(bob.locator("#caption-input")).to_be_disabled()
+
+    alice.click("#floor-btn")
+    expect(bob.locator("#floor-state")).to_have_text("The floor is free.")
+    bob.click("#floor-btn")
+    expect(bob.locator("#floor-state")).to_contain_text("You have the floor")
+    expect(alice.locator("#floor-state")).to_contain_text("Bob has the floor")
+
+
+def test_holding_the_key_sends_typed_captions_to_the_audience(hub, new_page):
+    """Hold Space, type (partials while typing), Enter sends a final; the audience sees both; key up releases."""
+    code = hub.create_room("Typing")
+    audience = new_page(f"{hub.url}/r/{code}", viewport=PHONE)
+    page = new_page(f"{hub.url}/r/{code}/present")
+    join(page, "Casey Captioner")
+    expect(page.locator("#floor-state")).to_have_text("The floor is free.")
+    expect(page.locator("#caption-input")).to_be_disabled()
+
+    page.keyboard.down("Space")
+    expect(page.locator("#floor-state")).to_contain_text("You have the floor")
+    expect(audience.locator("#speaker-text")).to_have_text("Casey Captioner is speaking")
+    page.click("#caption-input")
+    page.keyboard.type("Photosynthesis turns light into sugar", delay=15)
+    expect(audience.locator("#partials .partial .text")).to_contain_text("Photosynthesis")
+    page.keyboard.press("Enter")
+    expect(audience.locator("#captions li .text")).to_have_text(["Photosynthesis turns light into sugar"])
+    expect(audience.locator("#partials .partial")).to_have_count(0)
+    expect(page.locator("#caption-input")).to_have_value("")
+    page.keyboard.type("and oxygen.")
+    page.keyboard.press("Enter")
+    expect(audience.locator("#captions li .text")).to_have_text(
+        ["Photosynthesis turns light into sugar", "and oxygen."])
+    page.keyboard.up("Space")
+    expect(page.locator("#floor-state")).to_have_text("The floor is free.")
+    expect(audience.locator("#speaker-text")).to_have_text("Nobody is speaking")
+
+    # Correct one's own line in place; the audience sees the correction.
+    first = page.locator("#recent-list li").first
+    first.get_by_role("button", name="Correct").click()
+    page.fill("#edit-text", "Photosynthesis turns light into sugar,")
+    page.keyboard.press("Enter")
+    expect(page.locator("#recent-list li .text").first).to_have_text("Photosynthesis turns light into sugar,")
+    expect(audience.locator("#captions li .text").first).to_have_text("Photosynthesis turns light into sugar,")
+
+
+def test_partials_are_throttled_to_three_a_second(hub, new_page, client):
+    """Fast typing sends at most about three partials a second."""
+    code = hub.create_room("Throttle")
+    watcher = client(hub.url)
+    watcher.join(code, "audience")
+    page = new_page(f"{hub.url}/r/{code}/present")
+    join(page, "Speedy")
+    page.click("#floor-btn")
+    expect(page.locator("#caption-input")).to_be_enabled()
+    page.keyboard.type("abcdefghijklmnopqrstuvwxyz abcdefghijklmnopqrstuvwxyz", delay=20)  # about 1.1 s of typing
+    page.keyboard.press("Enter")
+    watcher.wait_for(lambda c: [m for m in c.of("caption") if m["isFinal"]])
+    partials = [m for m in watcher.of("caption") if not m["isFinal"]]
+    assert 2 <= len(partials) <= 5, len(partials)
