@@ -37,6 +37,8 @@ class Config:
     EVENTS_PER_S = _env_float("CCC_EVENTS_PER_S", 20.0)
     # `python app.py` applies pending migrations first, so a fresh checkout just starts.
     AUTO_MIGRATE = os.environ.get("CCC_AUTO_MIGRATE", "1") != "0"
+    # Saved transcripts older than this many days are deleted daily (a room may set its own); unset keeps them.
+    RETENTION_DAYS = int(os.environ["CCC_RETENTION_DAYS"]) if os.environ.get("CCC_RETENTION_DAYS") else None
     MESSAGE_QUEUE = os.environ.get("CCC_MESSAGE_QUEUE") or None
     SQLALCHEMY_ENGINE_OPTIONS: dict = {}
     SESSION_COOKIE_HTTPONLY = True

@@ -51,10 +51,12 @@ def create_app(config_class: type = Config, **overrides) -> Flask:
     from .admin import bp as admin_bp
     from .http import bp as http_bp
     from .pages import bp as pages_bp
+    from .transcripts import bp as transcripts_bp
 
     app.register_blueprint(http_bp)
     app.register_blueprint(pages_bp)
     app.register_blueprint(admin_bp)
+    app.register_blueprint(transcripts_bp)
     register_error_handlers(app)
     register_cli(app)
     return app

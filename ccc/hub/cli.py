@@ -77,4 +77,7 @@ def ensure_demo() -> None:
 
 def register_cli(app: Flask) -> None:
     """Add the CCC commands to the app's `flask` command."""
+    from .transcripts_cli import register_transcripts_cli  # also adds `rooms delete` and `rooms retention`
+
     app.cli.add_command(rooms_cli)
+    register_transcripts_cli(app)

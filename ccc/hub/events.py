@@ -187,7 +187,8 @@ def on_caption(data: protocol.Caption, conn: Connection):
 def on_edit_caption(data: protocol.EditCaption, conn: Connection):
     """A caption's speaker, a PIN presenter or the admin corrects a final; the room hears captionEdited."""
     room, participant = _context(conn)
-    edited = captions.edit_caption(room, participant, data, is_admin=conn.is_admin)
+    editor_name = participant.name or ("admin" if conn.is_admin else "")
+    edited = captions.edit_caption(room, participant, data, is_admin=conn.is_admin, editor_name=editor_name)
     if not edited.pop("unchanged", False):
         socketio.emit(protocol.CAPTION_EDITED, edited, to=room_key(room.code))
     return ok_ack(rev=edited["rev"])

@@ -1,18 +1,25 @@
 """What `python app.py` does before serving: recover the floor after a restart, print where to go."""
+import logging
+
 import flask_migrate
 import segno
 from flask import Flask
 
+from ccc.transcripts.retention import purge_daily
+
 from . import rooms, services
 from .events import schedule_grace_release
+from .extensions import socketio
 from .network import public_url
 
 
 def prepare(app: Flask) -> None:
-    """Bring the database schema up to date, then restart every floor holder's grace period."""
+    """Bring the schema up to date, start the daily retention purge, restart every floor holder's grace period."""
     with app.app_context():
         if app.config["AUTO_MIGRATE"]:
             flask_migrate.upgrade()
+            logging.getLogger("ccc").setLevel(logging.INFO)  # alembic.ini set the root logger to WARN
+        socketio.start_background_task(purge_daily, app)
         if app.config["MESSAGE_QUEUE"]:  # other hub processes may hold live connections
             return
         for room in services.mark_all_disconnected():

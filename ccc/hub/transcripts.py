@@ -1,0 +1,75 @@
+"""Transcript pages and downloads: /r/<code>/transcript to read, search and correct; /r/<code>/transcript.<fmt>."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask import Blueprint, Response, abort, redirect, render_template, request, session, url_for
+
+from ccc.protocol import normalize_code
+from ccc.transcripts import CONTENT_TYPES, FORMATS, export, filename
+from ccc.transcripts.queries import SessionNotFound, build_transcript, caption_counts, room_sessions
+
+from . import rooms
+from .models import Room
+
+bp = Blueprint("transcripts", __name__)
+
+FORMAT_LABELS = {"txt": "Text", "md": "Markdown", "srt": "SRT", "vtt": "WebVTT", "json": "JSON", "docx": "Word"}
+
+
+def _room(code: str) -> Room:
+    """Return the room with this code, archived ones included (their transcripts stay), or abort with 404."""
+    room = rooms.find_room(code, include_archived=True)
+    if room is None:
+        abort(404, description=f"There is no room with the code {normalize_code(code)!r}.")
+    return room
+
+
+def _session_arg() -> int | None:
+    """Return ?session=N as an int, None when absent; abort with 400 when it is not a number."""
+    raw = request.args.get("session", "").strip()
+    if not raw:
+        return None
+    if not raw.isdigit():
+        abort(400, description="session must be a session number, e.g. ?session=2")
+    return int(raw)
+
+
+@bp.get("/r/<code>/transcript")
+def page(code: str):
+    """Show the transcript page: choose a session, read and search it, correct it with the PIN or as admin."""
+    room = _room(code)
+    if code != room.code:
+        return redirect(url_for("transcripts.page", code=room.code, **request.args))
+    counts = caption_counts(room)
+    sessions = [
+        {"number": s.number, "title": s.title, "count": counts.get(s.id, 0), "open": s.ended_at is None,
+         "date": datetime.fromtimestamp(s.started_at).astimezone().strftime("%Y-%m-%d %H:%M")}
+        for s in room_sessions(room)
+    ]
+    chosen = _session_arg()
+    if chosen is None or chosen not in {s["number"] for s in sessions}:
+        chosen = sessions[-1]["number"] if sessions else None
+    response = Response(render_template(
+        "transcript.html", room=room, sessions=sessions, chosen=chosen, formats=FORMAT_LABELS,
+        is_admin=bool(session.get("admin")), live=room.archived_at is None,
+    ))
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.get("/r/<code>/transcript.<fmt>")
+def download(code: str, fmt: str):
+    """Return the room's transcript (all sessions, or ?session=N) as TXT, Markdown, SRT, WebVTT, JSON or DOCX."""
+    if fmt not in FORMATS:
+        abort(404, description=f"Transcripts come as {', '.join(FORMATS)}.")
+    room = _room(code)
+    number = _session_arg()
+    try:
+        transcript = build_transcript(room, number)
+    except SessionNotFound as exc:
+        abort(404, description=str(exc))
+    response = Response(export(fmt, transcript), headers={"Content-Type": CONTENT_TYPES[fmt]})
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename(transcript, fmt, number)}"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
