@@ -137,7 +137,7 @@ def test_random_payloads_never_break_the_hub_or_its_invariants(fuzz_room, calls)
 @pytest.fixture(scope="module")
 def fuzz_room(tmp_path_factory, template_db):
     """Return one hub and room for all fuzz examples (a fresh hub per example would take minutes)."""
-    from conftest import Client, Hub
+    from hubkit import Client, Hub
 
     workdir = tmp_path_factory.mktemp("fuzz")
     hub = Hub(workdir, template_db).start()

@@ -2,7 +2,7 @@
 import sqlite3
 import subprocess
 
-from conftest import PYTHON, ROOT, hub_env
+from hubkit import PYTHON, ROOT, hub_env
 
 
 def flask_db(db_path, *args):

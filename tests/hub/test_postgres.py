@@ -2,7 +2,7 @@
 import subprocess
 import threading
 
-from conftest import PYTHON, ROOT, Hub, hub_env
+from hubkit import PYTHON, ROOT, Hub, hub_env
 
 
 def test_migrations_and_protocol_on_postgresql(postgres, tmp_path, client):

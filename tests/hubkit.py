@@ -1,0 +1,169 @@
+"""Real parts for tests: a hub process on a free port and Socket.IO clients that record what they get.
+
+Imported by tests/conftest.py and by test modules that need a hub of their own (`from hubkit import Hub`).
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from pathlib import Path
+from typing import Any, Callable
+
+import requests
+import socketio
+
+ROOT = Path(__file__).resolve().parent.parent
+PYTHON = sys.executable
+
+
+def free_port() -> int:
+    """Return a TCP port nobody listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def hub_env(db_url: str, port: int, **extra: str) -> dict[str, str]:
+    """Return the environment a test hub runs with."""
+    env = dict(os.environ)
+    env.update({
+        "CCC_HOST": "127.0.0.1", "CCC_PORT": str(port), "CCC_DATABASE_URL": db_url,
+        "CCC_SECRET_KEY": "test-secret", "CCC_ADMIN_PASSWORD": "test-admin", "CCC_FLOOR_GRACE_S": "1.5",
+        "CCC_PUBLIC_URL": f"http://127.0.0.1:{port}", "CCC_AUDIENCE_COUNT_INTERVAL_S": "0.3",
+        "CCC_ASYNC_MODE": os.environ.get("CCC_TEST_ASYNC_MODE", "gevent"), "PYTHONUNBUFFERED": "1",
+    })
+    env.update(extra)
+    return env
+
+
+class Hub:
+    """A hub process on a free port with its own SQLite file; it can be stopped, killed and restarted."""
+
+    def __init__(self, workdir: Path, template_db: Path | None, **env: str):
+        self.db_path = workdir / "hub.sqlite3"
+        if template_db is not None:
+            shutil.copy(template_db, self.db_path)
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.env = hub_env(f"sqlite:///{self.db_path}", self.port, **env)
+        self.log_path = workdir / "hub.log"
+        self.proc: subprocess.Popen | None = None
+
+    def start(self, timeout: float = 20) -> "Hub":
+        """Start the hub and wait until /healthz answers."""
+        log = open(self.log_path, "a")
+        self.proc = subprocess.Popen([PYTHON, "app.py"], cwd=ROOT, env=self.env, stdout=log, stderr=log)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"hub exited early:\n{self.log()}")
+            try:
+                if requests.get(f"{self.url}/healthz", timeout=1).ok:
+                    return self
+            except requests.RequestException:
+                time.sleep(0.1)
+        raise RuntimeError(f"hub did not start in {timeout}s:\n{self.log()}")
+
+    def stop(self) -> None:
+        """Stop the hub gracefully."""
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(5)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+    def kill(self) -> None:
+        """Kill the hub at once (SIGKILL), as a power cut would."""
+        if self.proc and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+
+    def flask(self, *args: str) -> str:
+        """Run a `flask --app app` command against this hub's database and return its output."""
+        out = subprocess.run([PYTHON, "-m", "flask", "--app", "app", *args], cwd=ROOT, env=self.env,
+                             capture_output=True, text=True, timeout=60)
+        if out.returncode:
+            raise RuntimeError(out.stderr or out.stdout)
+        return out.stdout
+
+    def create_room(self, title: str = "Test room", pin: str | None = None, code: str | None = None,
+                    save: bool = True) -> str:
+        """Create a room and return its code."""
+        args = ["rooms", "create", title] + (["--pin", pin] if pin else []) + (["--code", code] if code else [])
+        return self.flask(*args, *([] if save else ["--no-save"])).strip().splitlines()[-1]
+
+    def log(self) -> str:
+        """Return what the hub has printed."""
+        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+
+
+class Client:
+    """A real python-socketio client that records every event it receives."""
+
+    def __init__(self, url: str, **kwargs: Any):
+        self.url = url
+        self.events: list[tuple[str, Any]] = []
+        self._cond = threading.Condition()
+        self.sio = socketio.Client(reconnection=kwargs.pop("reconnection", False), **kwargs)
+        self.sio.on("*", self._record)
+        self.participant_id: str | None = None
+
+    def _record(self, event: str, data: Any = None) -> None:
+        with self._cond:
+            self.events.append((event, data))
+            self._cond.notify_all()
+
+    def connect(self, transports: list[str] | None = None) -> "Client":
+        """Connect over WebSocket."""
+        self.sio.connect(self.url, transports=transports or ["websocket"], wait_timeout=10)
+        return self
+
+    def call(self, event: str, data: Any = None, timeout: float = 10) -> Any:
+        """Send an event and return its acknowledgement."""
+        return self.sio.call(event, data, timeout=timeout)
+
+    def join(self, room: str, role: str = "audience", name: str = "", **extra: Any) -> dict:
+        """Join a room and return the ack."""
+        payload = {"room": room, "role": role, "name": name, **extra}
+        payload.setdefault("participantId", self.participant_id or uuid.uuid4().hex)
+        ack = self.call("join", payload)
+        if ack.get("ok"):
+            self.participant_id = ack["participantId"]
+        return ack
+
+    def of(self, name: str) -> list[Any]:
+        """Return the payloads of every received event with this name, in order."""
+        with self._cond:
+            return [data for event, data in self.events if event == name]
+
+    def wait_for(self, what: str | Callable[["Client"], Any], timeout: float = 10) -> Any:
+        """Wait until an event with this name arrives (or the predicate is true) and return it."""
+        check = (lambda c: c.of(what)[-1] if c.of(what) else None) if isinstance(what, str) else what
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while True:
+                self._cond.release()
+                try:
+                    result = check(self)
+                finally:
+                    self._cond.acquire()
+                if result:
+                    return result
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise AssertionError(f"timed out waiting for {what!r}; got {[e for e, _ in self.events]}")
+                self._cond.wait(min(remaining, 0.2))
+
+    def close(self) -> None:
+        """Disconnect."""
+        if self.sio.connected:
+            self.sio.disconnect()
