@@ -49,8 +49,8 @@ migrate: venv
 demo-room: migrate
 	@$(FLASK) rooms ensure-demo
 
-run: system-runtime demo-room
-	$(PY) app.py
+run: system-runtime demo-room  ## the hub, plus a station when a microphone is present
+	$(PY) -m ccc.launch
 
 test: system-deps venv
 	$(PY) -m pytest

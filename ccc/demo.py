@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -87,6 +88,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--port", type=int, default=int(os.environ.get("CCC_PORT", "5000")))
     parser.add_argument("--once", action="store_true", help="read the lecture once, then stop")
     options = parser.parse_args(argv)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # a terminated demo stops its hub too
     if not _port_free(options.port):
         print(f"error: port {options.port} is busy; set CCC_PORT or use --port", file=sys.stderr)
         return 2

@@ -1,0 +1,32 @@
+"""`make run` starts the hub and says why no station started when the PC has no microphone."""
+import os
+import subprocess
+import sys
+import time
+
+import requests
+
+from hubkit import ROOT, free_port
+
+
+def test_make_run_starts_the_hub_and_explains_the_missing_microphone(tmp_path):
+    port = free_port()
+    env = {**os.environ, "CCC_PORT": str(port), "CCC_HOST": "127.0.0.1",
+           "CCC_DATABASE_URL": f"sqlite:///{tmp_path / 'run.sqlite3'}", "PYTHONUNBUFFERED": "1"}
+    env.pop("DISPLAY", None)
+    log_path = tmp_path / "run.log"
+    with open(log_path, "w") as log:
+        launcher = subprocess.Popen([sys.executable, "-m", "ccc.launch"], cwd=ROOT, env=env, stdout=log,
+                                    stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 60
+        while "No presenter station started" not in log_path.read_text() and time.monotonic() < deadline:
+            assert launcher.poll() is None, log_path.read_text()
+            time.sleep(0.2)
+        out = log_path.read_text()
+        assert "No presenter station started: no microphone was found" in out, out
+        assert f"--hub http://127.0.0.1:{port} --room CAPTN" in out and "make demo" in out
+        assert requests.get(f"http://127.0.0.1:{port}/r/CAPTN", timeout=5).ok
+    finally:
+        launcher.terminate()
+        launcher.wait(10)
