@@ -14,6 +14,19 @@ import pytest
 
 from hubkit import PYTHON, ROOT, Client, Hub, free_port, hub_env
 
+@pytest.fixture
+def app(tmp_path):
+    """Return an in-process hub app on a fresh SQLite file, inside its app context (no sockets)."""
+    from ccc.hub import create_app
+    from ccc.hub.extensions import db
+    from config import TestConfig
+
+    app = create_app(TestConfig, SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'app.sqlite3'}")
+    with app.app_context():
+        db.create_all()
+        yield app
+
+
 @pytest.fixture(scope="session")
 def template_db(tmp_path_factory) -> Path:
     """Return an SQLite file migrated to head once per run; each hub gets a copy."""

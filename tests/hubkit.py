@@ -167,3 +167,20 @@ class Client:
         """Disconnect."""
         if self.sio.connected:
             self.sio.disconnect()
+
+
+def race_for_floor(presenters: list["Client"]) -> list[dict]:
+    """Send requestSpeak from every presenter at the same instant; return their acks in order."""
+    barrier = threading.Barrier(len(presenters))
+    acks: list[dict] = [{}] * len(presenters)
+
+    def ask(i: int) -> None:
+        barrier.wait()
+        acks[i] = presenters[i].call("requestSpeak", {})
+
+    threads = [threading.Thread(target=ask, args=(i,)) for i in range(len(presenters))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return acks

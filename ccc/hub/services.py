@@ -17,7 +17,7 @@ from ccc import protocol
 from ccc.protocol import ErrorCode, ProtocolError
 
 from .extensions import db
-from .models import Caption, CaptionRevision, Participant, Room, TranscriptSession, now
+from .models import Participant, Room, now
 
 
 @dataclass(frozen=True)

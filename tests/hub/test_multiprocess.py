@@ -1,5 +1,5 @@
 """Two hub processes on one database still grant the floor to exactly one presenter."""
-import threading
+from hubkit import race_for_floor
 
 
 def test_floor_is_exclusive_across_hub_processes(make_hub, client):
@@ -15,18 +15,7 @@ def test_floor_is_exclusive_across_hub_processes(make_hub, client):
     presenters = [client(hub.url) for hub in (first, second) for _ in range(6)]
     for i, p in enumerate(presenters):
         assert p.join(code, "presenter", f"P{i}")["ok"]
-    barrier = threading.Barrier(len(presenters))
-    acks = [None] * len(presenters)
-
-    def ask(i):
-        barrier.wait()
-        acks[i] = presenters[i].call("requestSpeak", {})
-
-    threads = [threading.Thread(target=ask, args=(i,)) for i in range(len(presenters))]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    acks = race_for_floor(presenters)
     assert sum(ack["granted"] for ack in acks) == 1, acks
     holder = next(ack["speaker"] for ack in acks if ack["granted"])
     assert all(ack["speaker"] == holder for ack in acks)

@@ -1,8 +1,7 @@
 """The hub on PostgreSQL: the same migrations, the same floor lock and caption rules, nothing SQLite-only."""
 import subprocess
-import threading
 
-from hubkit import PYTHON, ROOT, Hub, hub_env
+from hubkit import PYTHON, ROOT, Hub, hub_env, race_for_floor
 
 
 def test_migrations_and_protocol_on_postgresql(postgres, tmp_path, client):
@@ -17,18 +16,7 @@ def test_migrations_and_protocol_on_postgresql(postgres, tmp_path, client):
         presenters = [client(hub.url) for _ in range(12)]
         for i, p in enumerate(presenters):
             assert p.join(code, "presenter", f"P{i}", pin="1234")["ok"]
-        barrier = threading.Barrier(len(presenters))
-        acks = [None] * len(presenters)
-
-        def ask(i):
-            barrier.wait()
-            acks[i] = presenters[i].call("requestSpeak", {})
-
-        threads = [threading.Thread(target=ask, args=(i,)) for i in range(len(presenters))]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
+        acks = race_for_floor(presenters)
         winners = [presenters[i] for i, ack in enumerate(acks) if ack["granted"]]
         assert len(winners) == 1, acks
         speaker = winners[0]

@@ -1,11 +1,12 @@
 """The wire protocol over a real port with real Socket.IO clients, under gevent and under eventlet."""
 from __future__ import annotations
 
-import threading
 import time
 import uuid
 
 import pytest
+
+from hubkit import race_for_floor
 
 MODES = ["gevent", "eventlet"]
 
@@ -55,18 +56,7 @@ def test_twenty_simultaneous_requests_grant_the_floor_once(mode_hub, client):
     hub = mode_hub
     code = hub.create_room("Debate")
     presenters = [presenter(client, hub, code, f"Speaker {i}") for i in range(20)]
-    acks: list[dict] = [None] * 20
-    barrier = threading.Barrier(20)
-
-    def ask(i):
-        barrier.wait()
-        acks[i] = presenters[i].call("requestSpeak", {})
-
-    threads = [threading.Thread(target=ask, args=(i,)) for i in range(20)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    acks = race_for_floor(presenters)
     winners = [i for i, ack in enumerate(acks) if ack["granted"]]
     assert len(winners) == 1, acks
     winner = f"Speaker {winners[0]}"

@@ -1,19 +1,8 @@
 """Room rules, tested directly against a database (no sockets)."""
 import pytest
 
-from ccc.hub import create_app
 from ccc.hub import rooms
-from ccc.hub.extensions import db
 from ccc.protocol import CODE_ALPHABET, ProtocolError
-from config import TestConfig
-
-
-@pytest.fixture
-def app(tmp_path):
-    app = create_app(TestConfig, SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'rooms.sqlite3'}")
-    with app.app_context():
-        db.create_all()
-        yield app
 
 
 def test_generated_codes_are_unique_and_have_no_look_alikes(app):

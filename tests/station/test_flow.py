@@ -1,8 +1,6 @@
 """The station against a real hub: partials then finals at an audience, denial, and no final lost."""
 import re
 import subprocess
-import sys
-import threading
 import time
 
 import jiwer

@@ -4,23 +4,14 @@ import time
 import pytest
 from sqlalchemy import func, select
 
-from ccc.hub import create_app, rooms
+from ccc.hub import rooms
 from ccc.hub.extensions import db
 from ccc.hub.models import Caption, CaptionRevision, Participant, Room, TranscriptSession
 from ccc.transcripts import retention, sessions
 from ccc.transcripts.queries import SessionNotFound, build_transcript
-from config import TestConfig
 
 DAY = 86_400
 NOW = 1_750_000_000.0
-
-
-@pytest.fixture
-def app(tmp_path):
-    app = create_app(TestConfig, SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'retention.sqlite3'}")
-    with app.app_context():
-        db.create_all()
-        yield app
 
 
 def add_session(room: Room, number: int, started: float, ended: float | None, texts: list[str],
