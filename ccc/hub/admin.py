@@ -1,15 +1,25 @@
-"""The operator's page: sign in with the admin password, create and archive rooms, set PINs, free the floor."""
+"""The operator's page: sign in, create, archive and delete rooms, set PINs, free the floor, run sessions."""
 from __future__ import annotations
 
 import hmac
 import threading
 import time
 from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, current_app, flash, jsonify, redirect, render_template, request, session, url_for
+
+from ccc import protocol
+from ccc.transcripts import FORMATS
+from ccc.transcripts import sessions as session_rules
+from ccc.transcripts.queries import SessionNotFound, caption_counts, room_sessions
+from ccc.transcripts.retention import default_days
 
 from . import rooms, services
-from .events import announce_floor_released
+from .events import announce_floor_released, room_key
+from .extensions import db, socketio
+from .models import Room
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -49,17 +59,44 @@ def _signed_in() -> bool:
     return bool(session.get("admin"))
 
 
+def _when(epoch_s: float | None) -> str:
+    return datetime.fromtimestamp(epoch_s).astimezone().strftime("%Y-%m-%d %H:%M") if epoch_s else ""
+
+
+def _captions(count: int) -> str:
+    return f"{count} caption{'' if count == 1 else 's'}"
+
+
+def _sessions_of(room: Room) -> list[dict[str, Any]]:
+    """Return the room's sessions for the page, newest first, with their caption counts."""
+    counts = caption_counts(room)
+    return [
+        {"number": s.number, "title": s.title, "open": s.ended_at is None, "count": _captions(counts.get(s.id, 0)),
+         "started": _when(s.started_at), "ended": _when(s.ended_at)}
+        for s in reversed(room_sessions(room))
+    ]
+
+
+def announce_room_updated(summary: dict[str, Any], archived: bool = False, deleted: bool = False) -> None:
+    """Tell a room's open pages that it was archived or deleted, or that its saving setting changed."""
+    socketio.emit(protocol.ROOM_UPDATED, {"room": summary, "archived": archived, "deleted": deleted},
+                  to=room_key(summary["code"]))
+
+
 @bp.get("")
 def index():
-    """Show the sign-in form, or the rooms with who is present and who holds the floor."""
+    """Show the sign-in form, or the rooms with who is present, the floor, sessions and transcript settings."""
     if not _signed_in():
         return render_template("admin_login.html", error=None)
-    listing = [
-        {"room": room, "participants": services.listed_participants(room.id),
-         "audience": services.audience_count(room.id)}
-        for room in rooms.list_rooms()
-    ]
-    return render_template("admin.html", listing=listing)
+    listing = []
+    for room in rooms.list_rooms():
+        sessions = _sessions_of(room)
+        listing.append({"room": room, "participants": services.listed_participants(room.id),
+                        "audience": services.audience_count(room.id), "sessions": sessions,
+                        "current": next((s for s in sessions if s["open"]), None)})
+    archived = [room for room in rooms.list_rooms(include_archived=True) if room.archived_at is not None]
+    return render_template("admin.html", listing=listing, archived=archived, formats=FORMATS,
+                           default_days=default_days())
 
 
 @bp.post("/login")
@@ -96,6 +133,25 @@ def require_admin():
     """Send visitors who are not signed in to the sign-in form (the form itself stays open)."""
     if request.endpoint in ("admin.index", "admin.login", "admin.logout") or _signed_in():
         return None
+    if request.endpoint == "admin.presence":
+        return jsonify({"ok": False, "error": {"code": "forbidden", "message": "sign in at /admin"}}), 401
+    return redirect(url_for("admin.index"))
+
+
+def _open_room(code: str) -> Room | None:
+    """Return the open room, or flash that there is none."""
+    room = rooms.find_room(code)
+    if room is None:
+        flash(f"No open room {code}.", "error")
+    return room
+
+
+def _confirmed() -> bool:
+    """Tell whether the form's confirmation box was ticked (the page works without JavaScript)."""
+    return request.form.get("confirm") == "yes"
+
+
+def _back():
     return redirect(url_for("admin.index"))
 
 
@@ -154,5 +210,105 @@ def archive(code: str):
     else:
         if holder_id:
             announce_floor_released(room.code, holder_id, "released")
+        announce_room_updated(room.summary(), archived=True)
         flash(f"Archived room {room.code}.", "ok")
     return redirect(url_for("admin.index"))
+
+
+@bp.post("/rooms/<code>/delete")
+def delete_room(code: str):
+    """Delete a room (open or archived) with all its transcripts, once the confirmation box is ticked."""
+    room = rooms.find_room(code, include_archived=True)
+    if room is None:
+        flash(f"No room {code}.", "error")
+        return _back()
+    if not _confirmed():
+        flash(f"Room {room.code} was not deleted: tick the box to confirm first.", "error")
+        return _back()
+    summary, was_archived = room.summary(), room.archived_at is not None
+    gone = session_rules.delete_room(room)
+    announce_room_updated(summary, archived=was_archived, deleted=True)
+    flash(f"Deleted room {summary['code']} with its transcripts ({_captions(gone)}).", "ok")
+    return _back()
+
+
+@bp.post("/rooms/<code>/transcripts")
+def transcript_settings(code: str):
+    """Turn saving on or off and set how many days transcripts are kept (empty: the hub default)."""
+    room = _open_room(code)
+    if room is None:
+        return _back()
+    raw_days = request.form.get("retention_days", "").strip()
+    if raw_days and not (raw_days.isdigit() and int(raw_days) <= 36500):
+        flash("Retention is a whole number of days (empty for the hub default).", "error")
+        return _back()
+    saving = request.form.get("saving") == "1"
+    changed = saving != room.save_transcripts
+    room.save_transcripts = saving
+    room.retention_days = int(raw_days) if raw_days else None
+    db.session.commit()
+    if changed:
+        announce_room_updated(room.summary())
+    kept = f"for {room.retention_days} days" if room.retention_days is not None else "as the hub default says"
+    flash(f"Room {room.code} {'saves' if saving else 'does not save'} its transcript; saved ones are kept {kept}.",
+          "ok")
+    return _back()
+
+
+@bp.post("/rooms/<code>/sessions")
+def start_session(code: str):
+    """End the room's open session and start the next one, with an optional title."""
+    room = _open_room(code)
+    if room is None:
+        return _back()
+    if not room.save_transcripts:
+        flash(f"Room {room.code} does not save transcripts: turn saving on first.", "error")
+        return _back()
+    started = session_rules.start_session(room, request.form.get("title"))
+    flash(f"Started session {started.number} ({started.title}) in room {room.code}.", "ok")
+    return _back()
+
+
+@bp.post("/rooms/<code>/sessions/end")
+def end_session(code: str):
+    """End the room's open session; the next caption starts a new one."""
+    room = _open_room(code)
+    if room is None:
+        return _back()
+    ended = session_rules.end_session(room)
+    flash(f"Ended session {ended.number} in room {room.code}." if ended
+          else f"Room {room.code} has no open session.", "ok")
+    return _back()
+
+
+@bp.post("/rooms/<code>/sessions/<int:number>/delete")
+def delete_session(code: str, number: int):
+    """Delete one session with its captions, once the confirmation box is ticked."""
+    room = rooms.find_room(code, include_archived=True)
+    if room is None:
+        flash(f"No room {code}.", "error")
+        return _back()
+    if not _confirmed():
+        flash(f"Session {number} of room {room.code} was not deleted: tick the box to confirm first.", "error")
+        return _back()
+    try:
+        gone = session_rules.delete_session(room, number)
+    except SessionNotFound as exc:
+        flash(f"Could not delete: {exc}.", "error")
+    else:
+        flash(f"Deleted session {number} of room {room.code} ({_captions(gone)}).", "ok")
+    return _back()
+
+
+@bp.get("/rooms/<code>/presence")
+def presence(code: str):
+    """Return who is present in an open room, the audience count and the floor holder, as JSON."""
+    room = rooms.find_room(code)
+    if room is None:
+        return jsonify({"ok": False, "error": {"code": "room_not_found", "message": "no open room"}}), 404
+    speaker = {"id": room.floor_holder_id, "name": room.floor_holder_name} if room.floor_holder_id else None
+    response = jsonify({"ok": True, "participants": services.listed_participants(room.id),
+                        "audienceCount": services.audience_count(room.id), "speaker": speaker,
+                        "lastSeq": room.last_seq})
+    response.headers["Cache-Control"] = "no-store"
+    return response

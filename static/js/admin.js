@@ -1,10 +1,58 @@
-/* Admin page: ask before archiving a room. */
+/* Admin page: ask before archiving a room, and keep each room's "Present" list live (polled every 5 s). */
 (function () {
   'use strict';
+
+  const POLL_MS = 5000;
+  const el = window.CCC.el;
 
   for (const form of document.querySelectorAll('form[data-confirm]')) {
     form.addEventListener('submit', (event) => {
       if (!window.confirm(form.dataset.confirm)) event.preventDefault();
     });
+  }
+
+  function setText(node, text) {
+    if (node && node.textContent !== text) node.textContent = text;
+  }
+
+  /** Show one room's presence answer: the people, the floor holder and the counts. */
+  function showPresence(card, presence) {
+    const items = presence.participants.map((p) => {
+      const li = el('li');
+      li.append(el('span', { className: 'person-name' }, p.name || 'Unnamed'), ' ', el('span', { className: 'role' }, p.role));
+      return li;
+    });
+    if (!items.length) items.push(el('li', { className: 'hint' }, 'Nobody with a name is connected.'));
+    card.querySelector('.presence-list').replaceChildren(...items);
+    setText(card.querySelector('.floor-holder'), presence.speaker ? presence.speaker.name : 'free');
+    setText(card.querySelector('.audience-count'), String(presence.audienceCount));
+    setText(card.querySelector('.caption-count'), String(presence.lastSeq));
+    const release = card.querySelector('.release-btn');
+    if (release) release.disabled = !presence.speaker;
+    setText(card.querySelector('.presence-note'), '');
+  }
+
+  async function refresh(card) {
+    try {
+      const response = await fetch(card.dataset.presenceUrl, { headers: { Accept: 'application/json' }, cache: 'no-store' });
+      if (response.status === 401) {
+        setText(card.querySelector('.presence-note'), 'Signed out: reload the page to sign in again.');
+        return;
+      }
+      if (response.status === 404) {
+        setText(card.querySelector('.presence-note'), 'This room is no longer open: reload the page.');
+        return;
+      }
+      if (response.ok) showPresence(card, await response.json());
+    } catch (err) {
+      setText(card.querySelector('.presence-note'), 'The hub is not answering; the list may be out of date.');
+    }
+  }
+
+  const cards = Array.from(document.querySelectorAll('.admin-room[data-presence-url]'));
+  if (cards.length) {
+    window.setInterval(() => {
+      if (document.visibilityState !== 'hidden') cards.forEach(refresh);
+    }, POLL_MS);
   }
 }());

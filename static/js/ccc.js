@@ -232,6 +232,7 @@
       socket.on('speakerChanged', (m) => this.setSpeaker({ id: m.speakerId, name: m.speakerName }));
       socket.on('speakerStopped', (m) => this.onSpeakerStopped(m));
       socket.on('speakDenied', (m) => this.call_('denied', m));
+      socket.on('roomUpdated', (m) => this.onRoomUpdated(m || {}));
       window.addEventListener('online', () => this.refreshStatus());
       window.addEventListener('offline', () => this.refreshStatus());
       this.pinger = window.setInterval(() => this.ping(), PING_EVERY_MS);
@@ -336,6 +337,23 @@
       return previous;
     }
 
+    /** The room's saving changed, or it was archived or deleted: update the badge, or close this page's room. */
+    onRoomUpdated(m) {
+      if (m.room) this.room = Object.assign({}, this.room, m.room);
+      if (this.room) showSaving(Boolean(this.room.saving));
+      this.call_('roomUpdated', m);
+      if (m.archived || m.deleted) {
+        this.closed = true;
+        this.stopped = true; // no reconnecting to a room that is gone
+        this.joined = false;
+        this.speaker = null;
+        this.call_('speaker', null, { reason: 'closed' });
+        if (this.socket) this.socket.disconnect();
+        this.setStatus('offline', 'room closed');
+        showRoomClosed(Boolean(m.deleted));
+      }
+    }
+
     setSpeaker(speaker) {
       const changed = !this.speaker || this.speaker.id !== speaker.id;
       this.speaker = speaker;
@@ -428,6 +446,34 @@
     list.replaceChildren(...items);
   }
 
+  /** Show whether the room is being saved, on pages that have a #saving-chip badge. */
+  function showSaving(saving) {
+    document.body.dataset.saving = saving ? 'true' : 'false';
+    const chip = $('saving-chip');
+    if (!chip) return;
+    chip.dataset.saving = saving ? 'true' : 'false';
+    chip.textContent = saving ? 'Transcript saved' : 'Not saved';
+    chip.title = saving ? 'This room is being saved; the transcript can be downloaded.'
+      : 'This room is not being saved: captions are shown live only.';
+  }
+
+  /** Put a "This room has been closed" banner at the top of the page (once). */
+  function showRoomClosed(deleted) {
+    let banner = $('room-closed');
+    if (!banner) {
+      banner = el('div', { id: 'room-closed', className: 'room-closed', role: 'alert' });
+      const skip = document.querySelector('.skip-link');
+      document.body.insertBefore(banner, skip ? skip.nextSibling : document.body.firstChild);
+    }
+    document.documentElement.dataset.roomClosed = 'true';
+    banner.replaceChildren(
+      el('strong', null, 'This room has been closed.'),
+      document.createTextNode(' '),
+      el('span', null, deleted ? 'Its captions and transcript have been deleted.'
+        : 'Captions have stopped. Ask for the new room code.'),
+    );
+  }
+
   function formatTime(ms) {
     if (!ms) return '';
     return new Date(ms).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
@@ -448,6 +494,7 @@
 
   window.CCC = {
     PAGE, loadSettings, saveSettings, applySettings, participantId, newId, el, $, perFrame, reducedMotion,
-    roomConfig, CaptionStore, RoomConnection, showStatus, renderPeople, formatTime, bindDialog,
+    roomConfig, CaptionStore, RoomConnection, showStatus, renderPeople, formatTime, bindDialog, showSaving,
+    showRoomClosed,
   };
 }());
