@@ -2,58 +2,23 @@
 from __future__ import annotations
 
 import hmac
-import threading
 import time
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from flask import Blueprint, current_app, flash, jsonify, redirect, render_template, request, session, url_for
 
-from ccc import protocol
 from ccc.transcripts import FORMATS
 from ccc.transcripts import sessions as session_rules
 from ccc.transcripts.queries import SessionNotFound, caption_counts, room_sessions
 from ccc.transcripts.retention import default_days
 
-from . import rooms, services
-from .events import announce_floor_released, room_key
-from .extensions import db, socketio
+from . import lockout, rooms, services
+from .events import announce_floor_released, announce_room_updated
+from .extensions import db
 from .models import Room
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
-
-# Wrong passwords cost time: each one is answered slowly, and after a few the address must wait.
-FREE_FAILURES = 3
-FAILURE_DELAY_S = 0.4
-MAX_LOCKOUT_S = 300.0
-
-
-@dataclass
-class _Failures:
-    count: int = 0
-    locked_until: float = 0.0
-
-
-# Per process and per client address; a second hub process keeps its own count, which only adds a little slack.
-_failures: dict[str, _Failures] = {}
-_failures_lock = threading.Lock()
-
-
-def _lockout_left(address: str) -> float:
-    with _failures_lock:
-        record = _failures.get(address)
-        return max(0.0, record.locked_until - time.monotonic()) if record else 0.0
-
-
-def _note_failure(address: str) -> None:
-    with _failures_lock:
-        record = _failures.setdefault(address, _Failures())
-        record.count += 1
-        if record.count >= FREE_FAILURES:
-            wait = min(MAX_LOCKOUT_S, 2.0 ** (record.count - FREE_FAILURES))
-            record.locked_until = time.monotonic() + wait
-
 
 def _signed_in() -> bool:
     return bool(session.get("admin"))
@@ -77,12 +42,6 @@ def _sessions_of(room: Room) -> list[dict[str, Any]]:
     ]
 
 
-def announce_room_updated(summary: dict[str, Any], archived: bool = False, deleted: bool = False) -> None:
-    """Tell a room's open pages that it was archived or deleted, or that its saving setting changed."""
-    socketio.emit(protocol.ROOM_UPDATED, {"room": summary, "archived": archived, "deleted": deleted},
-                  to=room_key(summary["code"]))
-
-
 @bp.get("")
 def index():
     """Show the sign-in form, or the rooms with who is present, the floor, sessions and transcript settings."""
@@ -103,7 +62,7 @@ def index():
 def login():
     """Sign in with the admin password; repeated wrong passwords are slowed down."""
     address = request.remote_addr or "unknown"
-    wait = _lockout_left(address)
+    wait = lockout.seconds_left(address)
     if wait > 0:
         error = f"Too many wrong passwords. Try again in {int(wait) + 1} seconds."
         response = current_app.make_response((render_template("admin_login.html", error=error), 429))
@@ -111,11 +70,10 @@ def login():
         return response
     given = request.form.get("password", "")
     if not hmac.compare_digest(given.encode(), current_app.config["ADMIN_PASSWORD"].encode()):
-        _note_failure(address)
-        time.sleep(FAILURE_DELAY_S)
+        lockout.note_failure(address)
+        time.sleep(lockout.FAILURE_DELAY_S)
         return render_template("admin_login.html", error="That password is not right."), 401
-    with _failures_lock:
-        _failures.pop(address, None)
+    lockout.forget(address)
     session.clear()
     session["admin"] = True
     return redirect(url_for("admin.index"))

@@ -248,6 +248,12 @@ def announce_floor_released(code: str, speaker_id: str, reason: str) -> None:
     socketio.emit(protocol.SPEAKER_STOPPED, {"speakerId": speaker_id, "reason": reason}, to=room_key(code))
 
 
+def announce_room_updated(summary: dict, archived: bool = False, deleted: bool = False) -> None:
+    """Tell a room's open pages that it was archived or deleted, or that its saving setting changed."""
+    socketio.emit(protocol.ROOM_UPDATED, {"room": summary, "archived": archived, "deleted": deleted},
+                  to=room_key(summary["code"]))
+
+
 def schedule_grace_release(room_id: int) -> None:
     """Release the floor of a room once its holder has stayed disconnected for the grace period."""
     app = current_app._get_current_object()
