@@ -13,14 +13,13 @@ elif _MODE == "eventlet" and __name__ == "__main__":
     eventlet.monkey_patch()
 
 from ccc.hub import create_app  # noqa: E402
-from ccc.hub.extensions import socketio  # noqa: E402
 
 app = create_app()
 
 if __name__ == "__main__":
+    from ccc.hub.serve import serve  # noqa: E402
     from ccc.hub.startup import announce, prepare  # noqa: E402
 
     prepare(app)
     announce(app)
-    socketio.run(app, host=app.config["HOST"], port=app.config["PORT"], allow_unsafe_werkzeug=True,
-                 log_output=False)
+    serve(app)
