@@ -12,13 +12,13 @@ APT_PACKAGES := chromium espeak-ng libportaudio2 xvfb xdotool pocketsphinx-testd
 # Debian packages the hub and station need at run time.
 APT_RUNTIME := libportaudio2 espeak-ng
 
-.PHONY: run test demo bench venv system-deps system-runtime migrate demo-room clean help
+.PHONY: run test demo bench lint venv system-deps system-runtime migrate demo-room clean help
 
 help:
 	@echo "make run    install, migrate and start the hub (SQLite under instance/)"
 	@echo "make test   install what the tests need and run the whole suite"
 	@echo "make demo   the hub plus a station reading a lecture recording, no microphone needed"
-	@echo "make bench  run the benchmarks under bench/"
+	@echo "make bench  run the benchmarks under bench/ (fan-out, station, export); figures in docs/"
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -53,6 +53,7 @@ run: system-runtime demo-room  ## the hub, plus a station when a microphone is p
 	$(PY) -m ccc.launch
 
 test: system-deps venv
+	$(VENV)/bin/ruff check .
 	$(PY) -m pytest
 
 demo: system-runtime demo-room
@@ -60,6 +61,11 @@ demo: system-runtime demo-room
 
 bench: venv
 	$(PY) bench/fanout.py
+	$(PY) bench/station.py
+	$(PY) bench/export.py
+
+lint: venv
+	$(VENV)/bin/ruff check .
 
 clean:
 	rm -rf $(VENV) .pytest_cache tests/artifacts

@@ -15,7 +15,13 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from ccc.transcripts import (  # noqa: E402
-    FORMATS, CaptionRecord, Revision, SessionRecord, Transcript, Word, export,
+    FORMATS,
+    CaptionRecord,
+    Revision,
+    SessionRecord,
+    Transcript,
+    Word,
+    export,
 )
 
 T0 = 1_709_629_200.0

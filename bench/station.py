@@ -68,7 +68,7 @@ def key_up_to_final(recognizer, clips: list[Path]) -> list[float]:
             count = len([c for c in audience.of("caption") if c["isFinal"]])
             released = time.monotonic()
             station.key(False)
-            audience.wait_for(lambda c: len([x for x in c.of("caption") if x["isFinal"]]) > count, timeout=30)
+            audience.wait_for(lambda c, seen=count: len([x for x in c.of("caption") if x["isFinal"]]) > seen, timeout=30)
             delays.append(time.monotonic() - released)
         link.close()
         audience.close()

@@ -19,7 +19,7 @@ import requests
 from ccc.station import StationError, audio, recognizers
 from ccc.station.hub_link import HubLink
 from ccc.station.spool import Spool
-from ccc.station.station import StatusLine, Station
+from ccc.station.station import Station, StatusLine
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO_DIR = ROOT / "instance" / "demo"

@@ -11,8 +11,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from hubkit import PYTHON, ROOT, Client, Hub, free_port, hub_env
+
 
 @pytest.fixture
 def app(tmp_path):

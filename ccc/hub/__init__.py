@@ -46,9 +46,9 @@ def create_app(config_class: type = Config, **overrides) -> Flask:
     )
 
     from . import events  # noqa: F401  (registers the Socket.IO handlers)
+    from .admin import bp as admin_bp
     from .cli import register_cli
     from .errors import register_error_handlers
-    from .admin import bp as admin_bp
     from .http import bp as http_bp
     from .pages import bp as pages_bp
     from .transcripts import bp as transcripts_bp

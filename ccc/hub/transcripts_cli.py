@@ -8,8 +8,7 @@ import click
 from flask import Flask
 from flask.cli import AppGroup
 
-from ccc.transcripts import FORMATS, export, filename
-from ccc.transcripts import retention
+from ccc.transcripts import FORMATS, export, filename, retention
 from ccc.transcripts import sessions as session_rules
 from ccc.transcripts.queries import SessionNotFound, build_transcript, caption_counts, room_sessions
 

@@ -11,11 +11,10 @@ import sys
 import threading
 from pathlib import Path
 
-from ccc.station import StationError
-from ccc.station import audio, models, ptt, recognizers
+from ccc.station import StationError, audio, models, ptt, recognizers
 from ccc.station.hub_link import HubLink
 from ccc.station.spool import Spool, default_path
-from ccc.station.station import StatusLine, Station
+from ccc.station.station import Station, StatusLine
 
 DRAIN_S = 15.0
 

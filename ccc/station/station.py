@@ -17,7 +17,6 @@ from ccc.station.hub_link import PARTIAL_SPACING_S, HubLink
 from ccc.station.recognizers import Final, Recognizer
 
 
-
 def now_ms() -> float:
     """Return the time in milliseconds since the epoch."""
     return round(time.time() * 1000)

@@ -61,7 +61,7 @@ def test_admin_password_is_required_csrf_checked_and_slowed_down(hub):
 def test_admin_creates_rooms_sets_a_pin_releases_the_floor_and_archives(hub, new_page, speaker):
     """Signed in, the admin manages rooms; a forced release shows live on the audience page."""
     code = hub.create_room("Busy room")
-    ada = speaker(hub, code)
+    speaker(hub, code)
     audience = new_page(f"{hub.url}/r/{code}", viewport=PHONE)
     expect(audience.locator("#speaker-text")).to_have_text("Dr. Ada Lovelace is speaking")
 

@@ -5,7 +5,6 @@ import time
 import uuid
 
 import pytest
-
 from hubkit import race_for_floor
 
 MODES = ["gevent", "eventlet"]

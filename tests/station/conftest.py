@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 import os
-import sys
 import subprocess
+import sys
 import time
 from pathlib import Path
 

@@ -7,7 +7,6 @@ import time
 
 import jiwer
 import requests
-
 from hubkit import ROOT, free_port
 
 from ccc.demo import lecture

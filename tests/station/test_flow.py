@@ -4,10 +4,10 @@ import subprocess
 import time
 
 import jiwer
+from test_recognizers import HANGUL, LIBRIVOX_WER_BOUND
 
 from ccc.station.hub_link import HubLink
 from ccc.station.spool import Spool
-from test_recognizers import HANGUL, LIBRIVOX_WER_BOUND
 
 
 def captions(client, final):

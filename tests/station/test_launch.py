@@ -5,7 +5,6 @@ import sys
 import time
 
 import requests
-
 from hubkit import ROOT, free_port
 
 

@@ -9,7 +9,15 @@ import docx
 import pytest
 
 from ccc.transcripts import (
-    CONTENT_TYPES, EXTENSIONS, FORMATS, CaptionRecord, SessionRecord, Transcript, UnknownFormat, export, filename,
+    CONTENT_TYPES,
+    EXTENSIONS,
+    FORMATS,
+    CaptionRecord,
+    SessionRecord,
+    Transcript,
+    UnknownFormat,
+    export,
+    filename,
 )
 
 
