@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from hubkit import PYTHON, ROOT, Client, Hub, free_port, hub_env
 
 

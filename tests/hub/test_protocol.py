@@ -5,6 +5,7 @@ import time
 import uuid
 
 import pytest
+
 from hubkit import race_for_floor
 
 MODES = ["gevent", "eventlet"]

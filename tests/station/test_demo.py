@@ -7,9 +7,9 @@ import time
 
 import jiwer
 import requests
-from hubkit import ROOT, free_port
 
 from ccc.demo import lecture
+from hubkit import ROOT, free_port
 
 
 def test_demo_captions_reach_a_phone(tmp_path, client):

@@ -5,6 +5,7 @@ import sys
 import time
 
 import requests
+
 from hubkit import ROOT, free_port
 
 

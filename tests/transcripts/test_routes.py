@@ -15,11 +15,11 @@ import pytest
 import requests
 import srt
 import webvtt
-from hubkit import Client, Hub
 
 from ccc.hub import create_app, rooms
 from ccc.transcripts import CONTENT_TYPES, FORMATS
 from config import TestConfig
+from hubkit import Client, Hub
 
 PIN = "2468"
 SAID = [
