@@ -184,3 +184,11 @@ def race_for_floor(presenters: list["Client"]) -> list[dict]:
     for t in threads:
         t.join()
     return acks
+
+
+def wait_until(check: Callable[[], Any], describe: Callable[[], str], timeout: float = 15) -> None:
+    """Wait until ``check()`` holds; on timeout fail with what ``describe()`` says (e.g. a terminal's screen)."""
+    deadline = time.monotonic() + timeout
+    while not check():
+        assert time.monotonic() < deadline, describe()
+        time.sleep(0.1)

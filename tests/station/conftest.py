@@ -5,6 +5,7 @@ import os
 import subprocess
 import sys
 import time
+import uuid
 from pathlib import Path
 
 import pytest
@@ -146,3 +147,16 @@ def station_env(tmp_path) -> dict:
     """Return an environment for a station subprocess with its own models folder and spool."""
     return {**os.environ, "CCC_MODELS_DIR": str(tmp_path / "models"), "CCC_SPOOL": str(tmp_path / "spool.sqlite3"),
             "PYTHONUNBUFFERED": "1"}
+
+
+@pytest.fixture
+def tmux():
+    """Return a function running tmux commands on a private server; the server is killed afterwards."""
+    socket_name = f"ccc-{uuid.uuid4().hex[:8]}"
+
+    def run(*args: str) -> str:
+        out = subprocess.run(["tmux", "-L", socket_name, *args], capture_output=True, text=True, timeout=10)
+        return out.stdout
+
+    yield run
+    subprocess.run(["tmux", "-L", socket_name, "kill-server"], capture_output=True, timeout=10)

@@ -1,26 +1,9 @@
 """The station in a real terminal (tmux): the space bar toggles the floor and the status line says so."""
 import shutil
-import subprocess
 import sys
 import time
-import uuid
 
-import pytest
-
-from hubkit import ROOT
-
-
-@pytest.fixture
-def tmux():
-    """Return a function running tmux commands on a private server; the server is killed afterwards."""
-    socket_name = f"ccc-{uuid.uuid4().hex[:8]}"
-
-    def run(*args: str) -> str:
-        out = subprocess.run(["tmux", "-L", socket_name, *args], capture_output=True, text=True, timeout=10)
-        return out.stdout
-
-    yield run
-    subprocess.run(["tmux", "-L", socket_name, "kill-server"], capture_output=True, timeout=10)
+from hubkit import ROOT, wait_until
 
 
 def test_space_in_the_terminal_takes_and_releases_the_floor(hub, client, tmux, station_env, say):
@@ -49,10 +32,3 @@ def test_space_in_the_terminal_takes_and_releases_the_floor(hub, client, tmux, s
     assert finals[0]["speakerName"] == "Terminal presenter" and finals[0]["text"].strip()
     wait_until(lambda: screen().rstrip().endswith("connected"), screen)
 
-
-def wait_until(check, screen, timeout: float = 15) -> None:
-    """Wait until ``check()`` holds, failing with the terminal's contents."""
-    deadline = time.monotonic() + timeout
-    while not check():
-        assert time.monotonic() < deadline, screen()
-        time.sleep(0.1)
