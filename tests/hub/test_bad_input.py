@@ -150,3 +150,14 @@ def fuzz_room(tmp_path_factory, template_db):
     fuzzers[0].join(code, "audience")
     yield hub, code, ada, phone, fuzzers
     hub.kill()
+
+
+def test_a_flooding_client_is_rate_limited_and_others_are_still_served(room, client):
+    hub, code, ada, phone = room
+    flooder = client(hub.url)
+    flooder.join(code, "audience")
+    codes = [flooder.call("ping", {}).get("error", {}).get("code") for _ in range(160)]
+    assert codes.count("rate_limited") > 20 and codes[0] is None
+    ack = ada.call("caption", {"utteranceId": "calm", "text": "Still on time.", "isFinal": True})
+    assert ack["ok"]
+    assert phone.wait_for(lambda c: [m for m in c.of("caption") if m["text"] == "Still on time."])
