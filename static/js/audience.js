@@ -183,6 +183,10 @@
       status(status, rtt, note) {
         window.CCC.showStatus($('conn'), status, rtt, note);
       },
+      roomUpdated(m) {
+        // A deleted room has no transcript left to download.
+        if (m.deleted) $('download').hidden = true;
+      },
       joinError(error) {
         empty.hidden = false;
         empty.textContent = error.code === 'room_not_found'

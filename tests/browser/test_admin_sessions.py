@@ -143,6 +143,8 @@ def test_deleting_a_room_needs_the_confirmation_and_removes_its_transcript(hub, 
     speaker(hub, code).say("Something worth deleting.")
     projector = new_page(f"{hub.url}/r/{code}/projector")
     expect(projector.locator("#lines")).to_contain_text("Something worth deleting.")
+    phone = new_page(f"{hub.url}/r/{code}", viewport=PHONE)
+    expect(phone.locator("#download")).to_be_visible()
     admin = sign_in(new_page, hub)
     room = admin.locator(f'.admin-room[data-code="{code}"]')
     danger = room.locator("details.confirm-delete", has_text="Delete room")
@@ -160,3 +162,4 @@ def test_deleting_a_room_needs_the_confirmation_and_removes_its_transcript(hub, 
     assert download(hub, code).status_code == 404
     expect(projector.locator("#room-closed")).to_contain_text("This room has been closed.")
     expect(projector.locator("#room-closed")).to_contain_text("deleted")
+    expect(phone.locator("#download")).to_be_hidden()  # nothing left to download
