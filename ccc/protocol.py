@@ -6,10 +6,19 @@ Every client-to-hub event is answered through the Socket.IO acknowledgement with
 """
 from __future__ import annotations
 
+import unicodedata
 from enum import Enum
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+    field_validator,
+)
 
 PROTOCOL_VERSION = 1
 
@@ -32,6 +41,7 @@ SPEAKER_STOPPED = "speakerStopped"
 SPEAK_DENIED = "speakDenied"
 CAPTION_EDITED = "captionEdited"
 ROOM_UPDATED = "roomUpdated"
+VOCABULARY_UPDATED = "vocabularyUpdated"
 
 MAX_TEXT = 2000
 MAX_NAME = 60
@@ -39,6 +49,12 @@ MAX_ID = 64
 MAX_CODE = 16
 MAX_PIN = 32
 MAX_WORDS = 1000
+# A room's vocabulary (names and terms for the recognizer, and replacements applied to finals).
+MAX_TERMS = 200
+MAX_TERM = 60
+MAX_REPLACEMENTS = 200
+MAX_REPLACE_FROM = 100
+MAX_REPLACE_TO = 100
 # A room code uses letters and digits that cannot be mistaken for one another (no 0/O, 1/I/L).
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 
@@ -144,6 +160,58 @@ class EditCaption(Payload):
 
     utteranceId: str = Field(min_length=1, max_length=MAX_ID)
     text: str = Field(min_length=1, max_length=MAX_TEXT)
+
+
+def _clean_text(value: Any) -> Any:
+    """Return a string with its whitespace collapsed, refusing control characters; leave other types alone."""
+    if not isinstance(value, str):
+        return value  # strict validation then names the wrong type
+    if any(unicodedata.category(ch) == "Cc" and ch not in "\t\n\r" for ch in value):
+        raise ValueError("control characters are not allowed")
+    return " ".join(value.split())
+
+
+Term = Annotated[str, StringConstraints(min_length=1, max_length=MAX_TERM), BeforeValidator(_clean_text)]
+
+
+class Replacement(Payload):
+    """One rule of a room's replacement table: ``from`` in a final becomes ``to`` (empty deletes it)."""
+
+    model_config = ConfigDict(strict=True, extra="forbid", frozen=True, populate_by_name=True)
+
+    source: Annotated[str, BeforeValidator(_clean_text)] = Field(
+        alias="from", min_length=1, max_length=MAX_REPLACE_FROM)
+    to: Annotated[str, BeforeValidator(_clean_text)] = Field(max_length=MAX_REPLACE_TO)
+
+    def wire(self) -> dict[str, str]:
+        """Return the rule as the wire protocol shows it."""
+        return {"from": self.source, "to": self.to}
+
+
+class Vocabulary(Payload):
+    """A room's names and terms for the recognizer, and its replacement table; duplicates dropped."""
+
+    model_config = ConfigDict(strict=True, extra="forbid", frozen=True)
+
+    terms: list[Term] = Field(default_factory=list, max_length=MAX_TERMS)
+    replacements: list[Replacement] = Field(default_factory=list, max_length=MAX_REPLACEMENTS)
+
+    @field_validator("terms")
+    @classmethod
+    def _unique_terms(cls, value: list[str]) -> list[str]:
+        return list(dict.fromkeys(value))
+
+    @field_validator("replacements")
+    @classmethod
+    def _one_rule_per_phrase(cls, value: list[Replacement]) -> list[Replacement]:
+        first: dict[str, Replacement] = {}
+        for rule in value:  # the first rule for a phrase wins, as a reader of the table expects
+            first.setdefault(rule.source, rule)
+        return list(first.values())
+
+    def wire(self) -> dict[str, Any]:
+        """Return the vocabulary as roomState and vocabularyUpdated carry it."""
+        return {"terms": list(self.terms), "replacements": [rule.wire() for rule in self.replacements]}
 
 
 class Empty(Payload):

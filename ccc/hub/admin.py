@@ -14,7 +14,8 @@ from ccc.transcripts.queries import SessionNotFound, caption_counts, room_sessio
 from ccc.transcripts.retention import default_days
 
 from . import lockout, rooms, services
-from .events import announce_floor_released, announce_room_updated
+from . import vocabulary as vocab_rules
+from .events import announce_floor_released, announce_room_updated, announce_vocabulary
 from .extensions import db
 from .models import Room
 
@@ -47,6 +48,11 @@ def index():
     """Show the sign-in form, or the rooms with who is present, the floor, sessions and transcript settings."""
     if not _signed_in():
         return render_template("admin_login.html", error=None)
+    return _page()
+
+
+def _page(refused: dict[str, str] | None = None):
+    """Render the rooms; ``refused`` keeps a refused vocabulary form's text and error for its room."""
     listing = []
     for room in rooms.list_rooms():
         sessions = _sessions_of(room)
@@ -55,7 +61,7 @@ def index():
                         "current": next((s for s in sessions if s["open"]), None)})
     archived = [room for room in rooms.list_rooms(include_archived=True) if room.archived_at is not None]
     return render_template("admin.html", listing=listing, archived=archived, formats=FORMATS,
-                           default_days=default_days())
+                           default_days=default_days(), refused=refused or {})
 
 
 @bp.post("/login")
@@ -210,6 +216,26 @@ def transcript_settings(code: str):
     kept = f"for {room.retention_days} days" if room.retention_days is not None else "as the hub default says"
     flash(f"Room {room.code} {'saves' if saving else 'does not save'} its transcript; saved ones are kept {kept}.",
           "ok")
+    return _back()
+
+
+@bp.post("/rooms/<code>/vocabulary")
+def set_vocabulary(code: str):
+    """Set a room's terms and replacements; its connected presenters receive them at once."""
+    room = _open_room(code)
+    if room is None:
+        return _back()
+    terms = request.form.get("terms", "")
+    replacements = request.form.get("replacements", "")
+    try:
+        room = vocab_rules.set_vocabulary(room.code, vocab_rules.from_text(terms, replacements))
+    except rooms.RoomError as exc:  # show the form again with what was typed, and why it was refused
+        refused = {"code": room.code, "terms": terms, "replacements": replacements,
+                   "error": f"Not saved: {exc}."}
+        return _page(refused), 400
+    vocabulary = room.vocabulary_wire()
+    announce_vocabulary(room.code, vocabulary)
+    flash(f"Room {room.code} vocabulary saved: {vocab_rules.describe(vocabulary)}.", "ok")
     return _back()
 
 

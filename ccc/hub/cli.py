@@ -5,6 +5,7 @@ from flask.cli import AppGroup
 
 from . import rooms as room_rules
 from . import services
+from . import vocabulary as vocab_rules
 
 rooms_cli = AppGroup("rooms", help="Create, list and archive rooms.")
 DEMO_CODE = "CAPTN"  # the demo room: easy to type, no look-alike letters
@@ -60,6 +61,39 @@ def release(code: str) -> None:
         raise click.ClickException(f"no open room {code!r}")
     holder = services.force_release(room)
     click.echo(f"Released the floor of {room.code}." if holder else f"Nobody holds the floor in {room.code}.")
+
+
+@rooms_cli.command("vocabulary")
+@click.argument("code")
+@click.option("--term", "terms", multiple=True, help="A name or term the recognizer should know (repeatable).")
+@click.option("--replace", "rules", multiple=True, metavar="FROM=TO",
+              help="Replace FROM by TO in finals before they are sent (repeatable; empty TO deletes FROM).")
+@click.option("--from-file", type=click.File(encoding="utf-8"),
+              help="A file with one term per line and 'from => to' lines for replacements ('#' comments).")
+@click.option("--clear", is_flag=True, help="Remove the room's vocabulary.")
+def vocabulary(code: str, terms: tuple[str, ...], rules: tuple[str, ...], from_file, clear: bool) -> None:
+    """Print a room's vocabulary, or set it (the options given become the whole vocabulary) or clear it."""
+    room = room_rules.find_room(code)
+    if room is None:
+        raise click.ClickException(f"no open room {code!r}")
+    if clear and (terms or rules or from_file):
+        raise click.ClickException("--clear cannot be combined with --term, --replace or --from-file")
+    if clear or terms or rules or from_file:
+        try:
+            raw = vocab_rules.from_text(mixed_text=from_file.read(vocab_rules.MAX_TEXT_CHARS + 1) if from_file else "")
+            raw["terms"] += terms
+            raw["replacements"] += [vocab_rules.rule(text, separator="=") for text in rules]
+            room = vocab_rules.set_vocabulary(room.code, raw)
+        except room_rules.RoomError as exc:
+            raise click.ClickException(str(exc)) from None
+        from .events import announce_vocabulary  # noqa: PLC0415 - reaches live presenters through a message queue
+
+        announce_vocabulary(room.code, room.vocabulary_wire())
+    current = room.vocabulary_wire()
+    click.echo(f"Vocabulary of {room.code}: {vocab_rules.describe(current)}.")
+    terms_text, rules_text = vocab_rules.to_text(current)
+    for line in filter(None, terms_text.splitlines() + rules_text.splitlines()):
+        click.echo(f"  {line}")
 
 
 @rooms_cli.command("ensure-demo")

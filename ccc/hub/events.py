@@ -49,6 +49,11 @@ def room_key(code: str) -> str:
     return f"room:{code}"
 
 
+def presenters_key(code: str) -> str:
+    """Return the Socket.IO room of a CCC room's presenters (they alone receive its vocabulary)."""
+    return f"presenters:{code}"
+
+
 def _throttle(sid: str) -> Connection:
     conn = _connections.setdefault(sid, Connection(tokens=current_app.config["EVENTS_PER_S"] * 5))
     rate = current_app.config["EVENTS_PER_S"]
@@ -127,8 +132,14 @@ def on_join(data: protocol.Join, conn: Connection):
     conn.participant_id = participant.participant_id
     conn.is_admin = bool(session.get("admin"))
     join_room(room_key(room.code))
+    if participant.role == "presenter":
+        join_room(presenters_key(room.code))
+    else:  # a presenter who rejoined as audience stops getting vocabulary updates
+        leave_room(presenters_key(room.code))
     # Joined before the state is read: a caption in between arrives twice and pages drop it by seq.
     state = captions.room_state(room, data.since, data.sinceRev)
+    if participant.role == "presenter":  # hundreds of phones need not download it
+        state["vocabulary"] = room.vocabulary_wire()
     if participant.listed and not joined.replaced_sid:
         socketio.emit(protocol.PARTICIPANT_JOINED, participant.public(), to=room_key(room.code), skip_sid=sid)
     if participant.role == "audience":
@@ -230,6 +241,7 @@ def _leave_current(conn: Connection, sid: str) -> None:
         return
     released = services.leave(participant)
     leave_room(room_key(room.code), sid=sid)
+    leave_room(presenters_key(room.code), sid=sid)
     _announce_departure(room.code, participant)
     if released:
         announce_floor_released(room.code, participant.participant_id, "left")
@@ -252,6 +264,11 @@ def announce_room_updated(summary: dict, archived: bool = False, deleted: bool =
     """Tell a room's open pages that it was archived or deleted, or that its saving setting changed."""
     socketio.emit(protocol.ROOM_UPDATED, {"room": summary, "archived": archived, "deleted": deleted},
                   to=room_key(summary["code"]))
+
+
+def announce_vocabulary(code: str, vocabulary: dict) -> None:
+    """Send a room's presenters (their stations) its changed vocabulary."""
+    socketio.emit(protocol.VOCABULARY_UPDATED, vocabulary, to=presenters_key(code))
 
 
 def schedule_grace_release(room_id: int) -> None:

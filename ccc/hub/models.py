@@ -42,6 +42,8 @@ class Room(db.Model):
     floor_holder_id: Mapped[Optional[str]] = mapped_column(String(MAX_ID))
     floor_holder_name: Mapped[Optional[str]] = mapped_column(String(MAX_NAME))
     floor_since: Mapped[Optional[float]] = mapped_column(Float)
+    # Terms and replacements for the stations' recognizers, as protocol.Vocabulary.wire() returns them.
+    vocabulary: Mapped[Optional[dict]] = mapped_column(JSON)
 
     participants: Mapped[list[Participant]] = relationship(
         back_populates="room", cascade="all, delete-orphan", passive_deletes=True
@@ -69,6 +71,10 @@ class Room(db.Model):
     def summary(self) -> dict[str, Any]:
         """Return the room as the wire protocol shows it."""
         return {"code": self.code, "title": self.title, "saving": self.save_transcripts}
+
+    def vocabulary_wire(self) -> dict[str, Any]:
+        """Return the room's vocabulary as presenters receive it (empty lists when none is set)."""
+        return self.vocabulary or {"terms": [], "replacements": []}
 
 
 class Participant(db.Model):
