@@ -1,6 +1,6 @@
 """Run the presenter station: ``python -m ccc.station --hub URL --room CODE --name NAME ...``.
 
-Also ``python -m ccc.station models list`` and ``python -m ccc.station models download LANG``.
+Also ``python -m ccc.station models list`` and ``python -m ccc.station models download LANG|whisper:NAME``.
 """
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import sys
 import threading
 from pathlib import Path
 
-from ccc.station import StationError, audio, models, ptt, recognizers
+from ccc.station import StationError, audio, models, ptt, recognizers, whisper_models
 from ccc.station.hub_link import HubLink
 from ccc.station.spool import Spool, default_path
 from ccc.station.station import Station, StatusLine
@@ -41,22 +41,34 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def models_command(args: list[str]) -> int:
-    """Run `models list` or `models download LANG`."""
+    """Run `models list`, `models download LANG` (Vosk) or `models download whisper:NAME`."""
     parser = argparse.ArgumentParser(prog="python -m ccc.station models")
     sub = parser.add_subparsers(dest="action", required=True)
-    sub.add_parser("list", help="list the Vosk models to download and those installed")
-    download = sub.add_parser("download", help="download, verify and unpack the model for a language")
-    download.add_argument("lang")
+    sub.add_parser("list", help="list the Vosk and Whisper models to download and those installed")
+    download = sub.add_parser("download", help="fetch the Vosk model for a language, or whisper:NAME")
+    download.add_argument("lang", help="a language code (Vosk: en-us, ko, ...) or whisper:NAME (whisper:base.en)")
     options = parser.parse_args(args)
     if options.action == "download":
-        path = models.download(options.lang)
-        print(f"model ready: {path}")
+        fetch = whisper_models.download if whisper_models.is_whisper(options.lang) else models.download
+        print(f"model ready: {fetch(options.lang)}")
         return 0
     for model in models.installed():
-        print(f"installed  {model['lang'] or '?':8} {model['path']}")
-    for entry in models.fetch_list():
+        print(f"installed  vosk     {model['lang'] or '?':8} {model['path']}")
+    mine = {model["name"]: model["path"] for model in whisper_models.installed()}
+    for name, path in mine.items():
+        print(f"installed  whisper  {name:17} {whisper_models.size_text(name):>8}  {path}")
+    for name in whisper_models.repositories():
+        if name not in mine:
+            print(f"available  whisper  {name:17} {whisper_models.size_text(name):>8}  "
+                  f"models download whisper:{name}")
+    try:
+        entries = models.fetch_list()
+    except StationError as exc:  # offline: what is installed is still worth listing
+        print(f"the online list of Vosk models could not be fetched: {exc}")
+        return 0
+    for entry in entries:
         if str(entry.get("obsolete")) != "true":
-            print(f"available  {entry['lang']:8} {entry.get('size_text', ''):>8}  {entry['name']}")
+            print(f"available  vosk     {entry['lang']:8} {entry.get('size_text', ''):>8}  {entry['name']}")
     return 0
 
 

