@@ -87,3 +87,16 @@ def test_vocabulary_model_normalizes_and_refuses():
         with pytest.raises(protocol.ProtocolError) as refused:
             protocol.parse(protocol.Vocabulary, bad)
         assert refused.value.code.value == code, bad
+
+
+def test_a_vocabulary_set_from_the_command_line_reaches_stations_through_the_message_queue(make_hub, client,
+                                                                                             redis_url):
+    hub = make_hub(CCC_MESSAGE_QUEUE=redis_url)
+    code = hub.create_room()
+    station = client(hub.url)
+    assert station.join(code, role="presenter", name="P")["ok"]
+    phone = client(hub.url)
+    assert phone.join(code, role="audience")["ok"]
+    hub.flask("rooms", "vocabulary", code, "--term", "Okonkwo")
+    assert station.wait_for(protocol.VOCABULARY_UPDATED) == {"terms": ["Okonkwo"], "replacements": []}
+    assert not phone.of(protocol.VOCABULARY_UPDATED)

