@@ -6,6 +6,7 @@ from flask.cli import AppGroup
 from . import rooms as room_rules
 from . import services
 from . import vocabulary as vocab_rules
+from .events import announce_vocabulary
 
 rooms_cli = AppGroup("rooms", help="Create, list and archive rooms.")
 DEMO_CODE = "CAPTN"  # the demo room: easy to type, no look-alike letters
@@ -86,9 +87,7 @@ def vocabulary(code: str, terms: tuple[str, ...], rules: tuple[str, ...], from_f
             room = vocab_rules.set_vocabulary(room.code, raw)
         except room_rules.RoomError as exc:
             raise click.ClickException(str(exc)) from None
-        from .events import announce_vocabulary  # noqa: PLC0415 - reaches live presenters through a message queue
-
-        announce_vocabulary(room.code, room.vocabulary_wire())
+        announce_vocabulary(room.code, room.vocabulary_wire())  # live through CCC_MESSAGE_QUEUE, if any
     current = room.vocabulary_wire()
     click.echo(f"Vocabulary of {room.code}: {vocab_rules.describe(current)}.")
     terms_text, rules_text = vocab_rules.to_text(current)
