@@ -97,6 +97,8 @@ def test_a_vocabulary_set_from_the_command_line_reaches_stations_through_the_mes
     assert station.join(code, role="presenter", name="P")["ok"]
     phone = client(hub.url)
     assert phone.join(code, role="audience")["ok"]
+    switched = client(hub.url)  # joined as a presenter, then rejoined as audience on the same connection
+    assert switched.join(code, role="presenter", name="Q")["ok"] and switched.join(code, role="audience")["ok"]
     hub.flask("rooms", "vocabulary", code, "--term", "Okonkwo")
     assert station.wait_for(protocol.VOCABULARY_UPDATED) == {"terms": ["Okonkwo"], "replacements": []}
-    assert not phone.of(protocol.VOCABULARY_UPDATED)
+    assert not phone.of(protocol.VOCABULARY_UPDATED) and not switched.of(protocol.VOCABULARY_UPDATED)
