@@ -131,10 +131,12 @@ def set_pin(code: str):
     """Set or remove a room's presenter PIN."""
     pin = request.form.get("pin", "").strip()
     try:
-        room = rooms.set_pin(code, pin or None)
+        room, demoted_holder = rooms.set_pin(code, pin or None)
     except rooms.RoomError as exc:
         flash(f"Could not change the PIN: {exc}.", "error")
     else:
+        if demoted_holder:
+            announce_floor_released(room.code, demoted_holder, "released")
         flash(f"Room {room.code} now {'needs a presenter PIN' if pin else 'has no presenter PIN'}.", "ok")
     return redirect(url_for("admin.index"))
 

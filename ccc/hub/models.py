@@ -5,6 +5,9 @@ wire. Nothing here is SQLite-only: the same models run on PostgreSQL.
 """
 from __future__ import annotations
 
+import hashlib
+import hmac
+import secrets
 import time
 from typing import Any, Optional
 
@@ -85,6 +88,8 @@ class Participant(db.Model):
     # The Socket.IO session id of the live connection; None while disconnected.
     sid: Mapped[Optional[str]] = mapped_column(String(64), index=True)
     pin_ok: Mapped[bool] = mapped_column(Boolean, default=False)
+    # SHA-256 of the resumeToken given to this participant's client alone; the public id is no credential.
+    token_hash: Mapped[Optional[str]] = mapped_column(String(64))
     connected_at: Mapped[float] = mapped_column(Float, default=now)
     disconnected_at: Mapped[Optional[float]] = mapped_column(Float)
     # The last floor hold, to accept a final that races key-up.
@@ -94,6 +99,17 @@ class Participant(db.Model):
 
     room: Mapped[Room] = relationship(back_populates="participants")
 
+    def issue_token(self) -> str:
+        """Make a new resume token for this participant, keep only its hash, and return the token."""
+        token = secrets.token_urlsafe(24)
+        self.token_hash = _token_hash(token)
+        return token
+
+    def holds_token(self, token: str | None) -> bool:
+        """Tell whether ``token`` is the resume token this participant was issued."""
+        # A 192-bit random token needs no slow hash; the comparison is constant-time all the same.
+        return bool(token and self.token_hash) and hmac.compare_digest(self.token_hash, _token_hash(token))
+
     @property
     def listed(self) -> bool:
         """Tell whether the participant list shows this person (the audience is only counted)."""
@@ -102,6 +118,10 @@ class Participant(db.Model):
     def public(self) -> dict[str, Any]:
         """Return the participant as the wire protocol shows it."""
         return {"id": self.participant_id, "name": self.name, "role": self.role}
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
 
 
 class TranscriptSession(db.Model):
