@@ -1,6 +1,7 @@
 """Hub settings, read from CCC_* environment variables with defaults that suit one classroom PC."""
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent
@@ -45,6 +46,8 @@ class Config:
     RETENTION_DAYS = int(os.environ["CCC_RETENTION_DAYS"]) if os.environ.get("CCC_RETENTION_DAYS") else None
     MESSAGE_QUEUE = os.environ.get("CCC_MESSAGE_QUEUE") or None
     SQLALCHEMY_ENGINE_OPTIONS: dict = {}
+    # The admin cookie (and its server-side session) lasts a working day, not Flask's default 31 days.
+    PERMANENT_SESSION_LIFETIME = timedelta(hours=12)
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     TESTING = False

@@ -123,9 +123,9 @@ class Client:
             self.events.append((event, data))
             self._cond.notify_all()
 
-    def connect(self, transports: list[str] | None = None) -> "Client":
-        """Connect over WebSocket."""
-        self.sio.connect(self.url, transports=transports or ["websocket"], wait_timeout=10)
+    def connect(self, transports: list[str] | None = None, headers: dict[str, str] | None = None) -> "Client":
+        """Connect over WebSocket (with extra handshake headers, e.g. an admin's Cookie)."""
+        self.sio.connect(self.url, transports=transports or ["websocket"], headers=headers or {}, wait_timeout=10)
         return self
 
     def call(self, event: str, data: Any = None, timeout: float = 10) -> Any:

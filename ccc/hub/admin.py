@@ -6,14 +6,14 @@ import time
 from datetime import datetime
 from typing import Any
 
-from flask import Blueprint, current_app, flash, jsonify, redirect, render_template, request, session, url_for
+from flask import Blueprint, current_app, flash, jsonify, redirect, render_template, request, url_for
 
 from ccc.transcripts import FORMATS
 from ccc.transcripts import sessions as session_rules
 from ccc.transcripts.queries import SessionNotFound, caption_counts, room_sessions
 from ccc.transcripts.retention import default_days
 
-from . import lockout, rooms, services
+from . import adminauth, lockout, rooms, services
 from .events import announce_floor_released, announce_room_updated
 from .extensions import db
 from .models import Room
@@ -21,7 +21,7 @@ from .models import Room
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 def _signed_in() -> bool:
-    return bool(session.get("admin"))
+    return adminauth.signed_in()
 
 
 def _when(epoch_s: float | None) -> str:
@@ -74,15 +74,14 @@ def login():
         time.sleep(lockout.FAILURE_DELAY_S)
         return render_template("admin_login.html", error="That password is not right."), 401
     lockout.forget(address)
-    session.clear()
-    session["admin"] = True
+    adminauth.sign_in()
     return redirect(url_for("admin.index"))
 
 
 @bp.post("/logout")
 def logout():
-    """Sign out."""
-    session.pop("admin", None)
+    """Sign out: this session ends everywhere (copies of the cookie, sockets opened with it)."""
+    adminauth.sign_out()
     return redirect(url_for("admin.index"))
 
 

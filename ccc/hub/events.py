@@ -17,7 +17,7 @@ from flask_socketio import disconnect, join_room, leave_room
 from ccc import protocol
 from ccc.protocol import ErrorCode, ProtocolError, error_ack, ok_ack
 
-from . import captions, rooms, services, throttle
+from . import adminauth, captions, rooms, services, throttle
 from .extensions import db, socketio
 from .models import Participant, Room
 
@@ -38,7 +38,7 @@ class Connection:
     code: str | None = None
     participant_id: str | None = None
     role: str | None = None
-    is_admin: bool = False
+    admin_token: str | None = None  # checked at each use, so signing out ends admin rights at once
 
 
 # Per-process connection registry: a connection lives in exactly one hub process.
@@ -148,7 +148,8 @@ def on_join(data: protocol.Join, conn: Connection):
     sid = request.sid
     room = rooms.get_room(data.room)
     previous = conn.room_id is not None and (conn.room_id != room.id or data.participantId != conn.participant_id)
-    joined = services.join(room, data, sid)  # a refused join (bad PIN, someone else's id) leaves the seat held
+    conn.admin_token = session.get("admin")
+    joined = services.join(room, data, sid, is_admin=adminauth.valid(conn.admin_token))  # a refused join (bad PIN, someone else's id) leaves the seat held
     if previous:
         _leave_current(conn, sid)  # one connection is one participant in one room
     participant = joined.participant
@@ -159,7 +160,6 @@ def on_join(data: protocol.Join, conn: Connection):
         disconnect(sid=joined.replaced_sid, namespace="/")
     conn.room_id, conn.code, conn.role = room.id, room.code, participant.role
     conn.participant_id = participant.participant_id
-    conn.is_admin = bool(session.get("admin"))
     join_room(room_key(room.code))
     # Joined before the state is read: a caption in between arrives twice and pages drop it by seq.
     state = captions.room_state(room, data.since, data.sinceRev)
@@ -222,8 +222,9 @@ def on_caption(data: protocol.Caption, conn: Connection):
 def on_edit_caption(data: protocol.EditCaption, conn: Connection):
     """A caption's speaker, a PIN presenter or the admin corrects a final; the room hears captionEdited."""
     room, participant = _context(conn)
-    editor_name = participant.name or ("admin" if conn.is_admin else "")
-    edited = captions.edit_caption(room, participant, data, is_admin=conn.is_admin, editor_name=editor_name)
+    is_admin = adminauth.valid(conn.admin_token)
+    editor_name = participant.name or ("admin" if is_admin else "")
+    edited = captions.edit_caption(room, participant, data, is_admin=is_admin, editor_name=editor_name)
     if not edited.pop("unchanged", False):
         socketio.emit(protocol.CAPTION_EDITED, edited, to=room_key(room.code))
     return ok_ack(rev=edited["rev"])

@@ -102,26 +102,42 @@ class Participant(db.Model):
     def issue_token(self) -> str:
         """Make a new resume token for this participant, keep only its hash, and return the token."""
         token = secrets.token_urlsafe(24)
-        self.token_hash = _token_hash(token)
+        self.token_hash = hash_token(token)
         return token
 
     def holds_token(self, token: str | None) -> bool:
         """Tell whether ``token`` is the resume token this participant was issued."""
         # A 192-bit random token needs no slow hash; the comparison is constant-time all the same.
-        return bool(token and self.token_hash) and hmac.compare_digest(self.token_hash, _token_hash(token))
+        return bool(token and self.token_hash) and hmac.compare_digest(self.token_hash, hash_token(token))
 
     @property
     def listed(self) -> bool:
         """Tell whether the participant list shows this person (the audience is only counted)."""
         return self.role != "audience" or bool(self.name)
 
+    @property
+    def verified(self) -> bool:
+        """Tell whether the hub vouches for this name: a presenter who proved the room's current PIN."""
+        return self.role == "presenter" and bool(self.pin_ok)
+
     def public(self) -> dict[str, Any]:
         """Return the participant as the wire protocol shows it."""
-        return {"id": self.participant_id, "name": self.name, "role": self.role}
+        return {"id": self.participant_id, "name": self.name, "role": self.role, "verified": self.verified}
 
 
-def _token_hash(token: str) -> str:
+def hash_token(token: str) -> str:
+    """Return the SHA-256 of a random secret token, as stored (such a token needs no slow hash)."""
     return hashlib.sha256(token.encode()).hexdigest()
+
+
+class AdminSession(db.Model):
+    """A signed-in admin browser: the hash of the secret its cookie carries; signing out deletes it."""
+
+    __tablename__ = "admin_sessions"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    created_at: Mapped[float] = mapped_column(Float, default=now)
+    expires_at: Mapped[float] = mapped_column(Float)
 
 
 class TranscriptSession(db.Model):

@@ -44,8 +44,10 @@ class Floor:
 
 # Presence ------------------------------------------------------------------------------------------------
 
+RESERVED_NAMES = {"admin", "administrator"}  # compared case-insensitively; only the signed-in admin uses them
 
-def join(room: Room, data: protocol.Join, sid: str) -> Joined:
+
+def join(room: Room, data: protocol.Join, sid: str, is_admin: bool = False) -> Joined:
     """Add or re-attach a participant to a room; a presenter needs the room's PIN when it has one."""
     pin_ok = False
     if data.role == "presenter" and room.has_pin:
@@ -53,12 +55,30 @@ def join(room: Room, data: protocol.Join, sid: str) -> Joined:
             raise ProtocolError(ErrorCode.BAD_PIN, "wrong or missing presenter PIN for this room")
         pin_ok = True
     name = data.name or ("Presenter" if data.role == "presenter" else "")
+    _check_name(room, data, name, verified=pin_ok, is_admin=is_admin)
     participant, token = _claim(room, data)
     replaced = participant.sid if participant.sid and participant.sid != sid else None
     participant.name, participant.role, participant.sid = name, data.role, sid
     participant.pin_ok, participant.connected_at, participant.disconnected_at = pin_ok, now(), None
     db.session.commit()
     return Joined(participant, replaced, token)
+
+
+def _check_name(room: Room, data: protocol.Join, name: str, verified: bool, is_admin: bool) -> None:
+    """Refuse the operator's names to others, and a verified presenter's name to anyone not verified."""
+    if name.casefold() in RESERVED_NAMES and not is_admin:
+        raise ProtocolError(ErrorCode.FORBIDDEN, f"the name {name!r} is kept for the hub's operator; choose another")
+    if verified or not name:
+        return
+    taken = db.session.scalar(
+        select(Participant.id).where(
+            Participant.room_id == room.id, Participant.sid.is_not(None), Participant.role == "presenter",
+            Participant.pin_ok.is_(True), func.lower(Participant.name) == name.lower(),
+            Participant.participant_id != (data.participantId or ""),
+        ).limit(1)
+    )
+    if taken is not None:
+        raise ProtocolError(ErrorCode.FORBIDDEN, f"a verified presenter here is called {name!r}; choose another name")
 
 
 def _claim(room: Room, data: protocol.Join) -> tuple[Participant, str | None]:
@@ -136,12 +156,13 @@ def listed_participants(room_id: int) -> list[dict[str, Any]]:
     """Return the connected participants the list shows (presenters, projectors, named audience)."""
     # Filtered in SQL: loading every connected phone per join made a join storm cost O(N^2).
     rows = db.session.execute(
-        select(Participant.participant_id, Participant.name, Participant.role)
+        select(Participant.participant_id, Participant.name, Participant.role, Participant.pin_ok)
         .where(Participant.room_id == room_id, Participant.sid.is_not(None),
                or_(Participant.role != "audience", Participant.name != ""))
         .order_by(Participant.id)
     )
-    return [{"id": pid, "name": name, "role": role} for pid, name, role in rows]
+    return [{"id": pid, "name": name, "role": role, "verified": role == "presenter" and bool(pin_ok)}
+            for pid, name, role, pin_ok in rows]
 
 
 def audience_count(room_id: int) -> int:

@@ -468,11 +468,20 @@
     const items = sorted.map((p) => {
       const li = el('li', { className: 'person', 'data-role': p.role });
       li.append(el('span', { className: 'person-name' }, p.name || (p.role === 'projector' ? 'Projector' : 'Unnamed')));
+      if (p.verified) li.append(verifiedMark());
       li.append(el('span', { className: 'role' }, p.role));
       return li;
     });
     if (!items.length) items.push(el('li', { className: 'hint' }, 'No presenter has joined yet.'));
     list.replaceChildren(...items);
+  }
+
+  /** Return the mark beside a name the hub verified (a presenter who gave the room PIN), readable aloud. */
+  function verifiedMark() {
+    return el('span', {
+      className: 'verified', role: 'img', 'aria-label': 'verified presenter',
+      title: 'Verified: joined with the room PIN',
+    }, '✓');
   }
 
   /** Show whether the room is being saved, on pages that have a #saving-chip badge. */
@@ -523,7 +532,7 @@
 
   window.CCC = {
     PAGE, loadSettings, saveSettings, applySettings, newId, el, $, perFrame, reducedMotion,
-    roomConfig, CaptionStore, RoomConnection, showStatus, renderPeople, formatTime, bindDialog, showSaving,
+    roomConfig, CaptionStore, RoomConnection, showStatus, renderPeople, verifiedMark, formatTime, bindDialog, showSaving,
     showRoomClosed,
   };
 }());

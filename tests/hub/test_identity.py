@@ -90,3 +90,26 @@ def test_the_owner_resumes_with_its_token_and_keeps_the_floor(hub, client):
     assert back.call("editCaption", {"utteranceId": "m1", "text": "Back again!"})["ok"]
     assert phone.wait_for("caption")["speakerId"] == first["participantId"]
     assert phone.of("speakerStopped") == []
+
+
+def test_reserved_and_verified_names_cannot_be_taken(hub, client):
+    code = hub.create_room("Names", pin=PIN)
+    teacher = client(hub.url)
+    assert teacher.join(code, "presenter", "Dr. Ada", pin=PIN)["ok"]
+    impostor = client(hub.url)
+    for name in ("Admin", "ADMINISTRATOR", " admin "):
+        refused = impostor.join(code, "audience", name)
+        assert refused["ok"] is False and refused["error"]["code"] == "forbidden", (name, refused)
+    refused = impostor.join(code, "audience", "dr. ada")
+    assert refused["ok"] is False and refused["error"]["code"] == "forbidden", refused
+
+    fan = impostor.join(code, "audience", "Ada fan")
+    assert fan["ok"]
+    people = {p["name"]: p for p in fan["state"]["participants"]}
+    assert people["Dr. Ada"]["verified"] is True  # joined with the room PIN: pages mark the name
+    assert people["Ada fan"]["verified"] is False
+    listener = client(hub.url)
+    listener.join(code, "audience")
+    captioner = client(hub.url)
+    assert captioner.join(code, "presenter", "Captioner", pin=PIN)["ok"]
+    assert listener.wait_for("participantJoined")["verified"] is True
