@@ -118,9 +118,12 @@ def disconnect(sid: str) -> Participant | None:
 
 
 def leave(participant: Participant) -> bool:
-    """Remove a participant from the room; return whether it held the floor (now released)."""
+    """Take a participant out of the room; return whether it held the floor (now released).
+
+    The row stays until the participant TTL is over, so the same client (a restarted station) can resume.
+    """
     released = release_floor(participant.room_id, participant.participant_id)
-    db.session.delete(participant)
+    participant.sid, participant.disconnected_at = None, now()
     db.session.commit()
     return released
 
