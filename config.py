@@ -1,6 +1,7 @@
 """Hub settings, read from CCC_* environment variables with defaults that suit one classroom PC."""
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent
@@ -24,6 +25,8 @@ class Config:
     PUBLIC_URL = os.environ.get("CCC_PUBLIC_URL") or None
     # A holder whose connection drops keeps the floor this long, so a brief Wi-Fi glitch costs nothing.
     FLOOR_GRACE_S = _env_float("CCC_FLOOR_GRACE_S", 5.0)
+    # A participant disconnected this long is deleted; its client then joins afresh (a new id and token).
+    PARTICIPANT_TTL_S = _env_float("CCC_PARTICIPANT_TTL_S", 900.0)
     # A final that races key-up is still accepted this long after the floor is released.
     LATE_FINAL_S = _env_float("CCC_LATE_FINAL_S", 5.0)
     # A silent connection is noticed within PING_INTERVAL + PING_TIMEOUT seconds.
@@ -35,12 +38,16 @@ class Config:
     RECENT_CAPTIONS = int(os.environ.get("CCC_RECENT_CAPTIONS", "500"))
     # Events a single connection may send per second before it is answered with rate_limited.
     EVENTS_PER_S = _env_float("CCC_EVENTS_PER_S", 20.0)
+    # Events all connections from one address may send per second (a classroom's phones each have their own).
+    EVENTS_PER_ADDRESS_S = _env_float("CCC_EVENTS_PER_ADDRESS_S", 200.0)
     # `python app.py` applies pending migrations first, so a fresh checkout just starts.
     AUTO_MIGRATE = os.environ.get("CCC_AUTO_MIGRATE", "1") != "0"
     # Saved transcripts older than this many days are deleted daily (a room may set its own); unset keeps them.
     RETENTION_DAYS = int(os.environ["CCC_RETENTION_DAYS"]) if os.environ.get("CCC_RETENTION_DAYS") else None
     MESSAGE_QUEUE = os.environ.get("CCC_MESSAGE_QUEUE") or None
     SQLALCHEMY_ENGINE_OPTIONS: dict = {}
+    # The admin cookie (and its server-side session) lasts a working day, not Flask's default 31 days.
+    PERMANENT_SESSION_LIFETIME = timedelta(hours=12)
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     TESTING = False

@@ -40,6 +40,7 @@ MAX_NAME = 60
 MAX_ID = 64
 MAX_CODE = 16
 MAX_PIN = 32
+MAX_TOKEN = 64  # a resumeToken the hub issued (32 characters today)
 MAX_WORDS = 1000
 # A room's vocabulary (names and terms for the recognizer, and replacements applied to finals).
 MAX_TERMS = 200
@@ -121,6 +122,7 @@ class Join(Payload):
     role: Literal["presenter", "audience", "projector"]
     name: str = Field(default="", max_length=MAX_NAME)
     participantId: str | None = Field(default=None, min_length=1, max_length=MAX_ID)
+    resumeToken: str | None = Field(default=None, min_length=1, max_length=MAX_TOKEN)
     pin: str | None = Field(default=None, max_length=MAX_PIN)
     since: int | None = Field(default=None, ge=0)
     sinceRev: int | None = Field(default=None, ge=0)

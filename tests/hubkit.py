@@ -5,6 +5,7 @@ Imported by tests/conftest.py and by test modules that need a hub of their own (
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import signal
 import socket
@@ -12,7 +13,6 @@ import subprocess
 import sys
 import threading
 import time
-import uuid
 from pathlib import Path
 from typing import Any, Callable
 
@@ -116,15 +116,16 @@ class Client:
         self.sio = socketio.Client(reconnection=kwargs.pop("reconnection", False), **kwargs)
         self.sio.on("*", self._record)
         self.participant_id: str | None = None
+        self.resume_token: str | None = None
 
     def _record(self, event: str, data: Any = None) -> None:
         with self._cond:
             self.events.append((event, data))
             self._cond.notify_all()
 
-    def connect(self, transports: list[str] | None = None) -> "Client":
-        """Connect over WebSocket."""
-        self.sio.connect(self.url, transports=transports or ["websocket"], wait_timeout=10)
+    def connect(self, transports: list[str] | None = None, headers: dict[str, str] | None = None) -> "Client":
+        """Connect over WebSocket (with extra handshake headers, e.g. an admin's Cookie)."""
+        self.sio.connect(self.url, transports=transports or ["websocket"], headers=headers or {}, wait_timeout=10)
         return self
 
     def call(self, event: str, data: Any = None, timeout: float = 10) -> Any:
@@ -132,13 +133,19 @@ class Client:
         return self.sio.call(event, data, timeout=timeout)
 
     def join(self, room: str, role: str = "audience", name: str = "", **extra: Any) -> dict:
-        """Join a room and return the ack."""
-        payload = {"room": room, "role": role, "name": name, **extra}
-        payload.setdefault("participantId", self.participant_id or uuid.uuid4().hex)
+        """Join a room and return the ack; a rejoin resumes with the resumeToken the hub gave at the first."""
+        payload = {"room": room, "role": role, "name": name, **self.identity(), **extra}
         ack = self.call("join", payload)
         if ack.get("ok"):
             self.participant_id = ack["participantId"]
+            self.resume_token = ack.get("resumeToken", payload.get("resumeToken"))
         return ack
+
+    def identity(self) -> dict[str, str]:
+        """Return what resumes this client's participant elsewhere: its participantId and resumeToken."""
+        if self.participant_id is None:
+            return {}
+        return {"participantId": self.participant_id, "resumeToken": self.resume_token}
 
     def of(self, name: str) -> list[Any]:
         """Return the payloads of every received event with this name, in order."""
@@ -167,6 +174,26 @@ class Client:
         """Disconnect."""
         if self.sio.connected:
             self.sio.disconnect()
+
+
+class AdminWeb:
+    """A browser-like HTTP session signed in at /admin (it sends the forms' CSRF token)."""
+
+    def __init__(self, url: str, password: str = "test-admin"):
+        self.url = url
+        self.web = requests.Session()
+        response = self.post("/admin/login", {"password": password})
+        assert response.ok and "Sign out" in response.text, response.text[:500]
+
+    def post(self, path: str, data: dict[str, str]) -> requests.Response:
+        """Post a form as the admin page would."""
+        page = self.web.get(self.url + "/admin", timeout=10).text
+        token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+        return self.web.post(self.url + path, data={**data, "csrf_token": token}, timeout=10)
+
+    def cookie(self) -> str:
+        """Return the session cookie as a Cookie header, to open a Socket.IO connection as this admin."""
+        return "; ".join(f"{c.name}={c.value}" for c in self.web.cookies)
 
 
 def race_for_floor(presenters: list["Client"]) -> list[dict]:

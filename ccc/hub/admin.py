@@ -6,14 +6,14 @@ import time
 from datetime import datetime
 from typing import Any
 
-from flask import Blueprint, current_app, flash, jsonify, redirect, render_template, request, session, url_for
+from flask import Blueprint, current_app, flash, jsonify, redirect, render_template, request, url_for
 
 from ccc.transcripts import FORMATS
 from ccc.transcripts import sessions as session_rules
 from ccc.transcripts.queries import SessionNotFound, caption_counts, room_sessions
 from ccc.transcripts.retention import default_days
 
-from . import lockout, rooms, services
+from . import adminauth, lockout, rooms, services
 from . import vocabulary as vocab_rules
 from .events import announce_floor_released, announce_room_updated, announce_vocabulary
 from .extensions import db
@@ -22,7 +22,7 @@ from .models import Room
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 def _signed_in() -> bool:
-    return bool(session.get("admin"))
+    return adminauth.signed_in()
 
 
 def _when(epoch_s: float | None) -> str:
@@ -80,15 +80,14 @@ def login():
         time.sleep(lockout.FAILURE_DELAY_S)
         return render_template("admin_login.html", error="That password is not right."), 401
     lockout.forget(address)
-    session.clear()
-    session["admin"] = True
+    adminauth.sign_in()
     return redirect(url_for("admin.index"))
 
 
 @bp.post("/logout")
 def logout():
-    """Sign out."""
-    session.pop("admin", None)
+    """Sign out: this session ends everywhere (copies of the cookie, sockets opened with it)."""
+    adminauth.sign_out()
     return redirect(url_for("admin.index"))
 
 
@@ -137,10 +136,12 @@ def set_pin(code: str):
     """Set or remove a room's presenter PIN."""
     pin = request.form.get("pin", "").strip()
     try:
-        room = rooms.set_pin(code, pin or None)
+        room, demoted_holder = rooms.set_pin(code, pin or None)
     except rooms.RoomError as exc:
         flash(f"Could not change the PIN: {exc}.", "error")
     else:
+        if demoted_holder:
+            announce_floor_released(room.code, demoted_holder, "released")
         flash(f"Room {room.code} now {'needs a presenter PIN' if pin else 'has no presenter PIN'}.", "ok")
     return redirect(url_for("admin.index"))
 

@@ -106,14 +106,15 @@ def _duplicate(caption: Caption, participant: Participant) -> Stored:
 
 
 def can_edit(room: Room, caption: Caption, editor: Participant | None, is_admin: bool) -> bool:
-    """Tell whether this editor may correct this caption: its speaker, the admin, or a PIN presenter."""
+    """Tell whether this editor may correct this caption: the admin, a PIN presenter, or its own speaker."""
+    # The speaker's identity is proven by its resume token; in a PIN room only the current PIN counts.
     if is_admin:
         return True
     if editor is None:
         return False
-    if editor.participant_id == caption.speaker_id:
-        return True
-    return room.has_pin and editor.role == "presenter" and editor.pin_ok
+    if room.has_pin:
+        return editor.role == "presenter" and editor.pin_ok
+    return editor.role == "presenter" and editor.participant_id == caption.speaker_id
 
 
 def edit_caption(room: Room, editor: Participant | None, data: protocol.EditCaption,

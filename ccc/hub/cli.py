@@ -53,6 +53,20 @@ def archive(code: str) -> None:
     click.echo(f"Archived room {room.code}.")
 
 
+@rooms_cli.command("pin")
+@click.argument("code")
+@click.argument("pin", required=False)
+def pin_(code: str, pin: str | None) -> None:
+    """Set a room's presenter PIN (no PIN: remove it); presenters must join again with the new one."""
+    try:
+        room, holder = room_rules.set_pin(code, pin)
+    except room_rules.RoomError as exc:
+        raise click.ClickException(str(exc)) from None
+    demoted = " Presenters must join again with it; the floor was released." if holder else (
+        " Presenters must join again with it." if pin else "")
+    click.echo(f"Room {room.code} {'needs a presenter PIN' if pin else 'has no presenter PIN'}.{demoted}")
+
+
 @rooms_cli.command("release")
 @click.argument("code")
 def release(code: str) -> None:

@@ -9,7 +9,7 @@ import functools
 import logging
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from flask import current_app, request, session
 from flask_socketio import disconnect, join_room, leave_room
@@ -17,24 +17,28 @@ from flask_socketio import disconnect, join_room, leave_room
 from ccc import protocol
 from ccc.protocol import ErrorCode, ProtocolError, error_ack, ok_ack
 
-from . import captions, rooms, services
+from . import adminauth, captions, rooms, services, throttle
 from .extensions import db, socketio
 from .models import Participant, Room
 
 log = logging.getLogger(__name__)
 
 
+LOGGED_REFUSALS = 3  # per connection; the rest are counted and the count logged when it goes
+
+
 @dataclass
 class Connection:
     """What this process knows of one Socket.IO connection: its room and a rate-limit bucket."""
 
-    tokens: float
-    stamp: float = field(default_factory=time.monotonic)
+    bucket: throttle.Bucket
+    address: str = ""
+    refusals: int = 0
     room_id: int | None = None
     code: str | None = None
     participant_id: str | None = None
     role: str | None = None
-    is_admin: bool = False
+    admin_token: str | None = None  # checked at each use, so signing out ends admin rights at once
 
 
 # Per-process connection registry: a connection lives in exactly one hub process.
@@ -55,15 +59,42 @@ def presenters_key(code: str) -> str:
 
 
 def _throttle(sid: str) -> Connection:
-    conn = _connections.setdefault(sid, Connection(tokens=current_app.config["EVENTS_PER_S"] * 5))
-    rate = current_app.config["EVENTS_PER_S"]
-    stamp = time.monotonic()
-    conn.tokens = min(rate * 5, conn.tokens + (stamp - conn.stamp) * rate)
-    conn.stamp = stamp
-    if conn.tokens < 1:
+    conn = _connections.get(sid) or _open(sid, request.remote_addr or "unknown")
+    if not throttle.allow(conn.address, conn.bucket, current_app.config["EVENTS_PER_S"],
+                          current_app.config["EVENTS_PER_ADDRESS_S"]):
         raise ProtocolError(ErrorCode.RATE_LIMITED, "too many events; slow down")
-    conn.tokens -= 1
     return conn
+
+
+def _open(sid: str, address: str) -> Connection:
+    bucket = throttle.open_bucket(address, current_app.config["EVENTS_PER_S"],
+                                  current_app.config["EVENTS_PER_ADDRESS_S"])
+    conn = _connections[sid] = Connection(bucket=bucket, address=address)
+    return conn
+
+
+def _close(sid: str) -> Connection | None:
+    """Forget a connection, leaving its bucket to its address's next connection."""
+    conn = _connections.pop(sid, None)
+    if conn is not None:
+        throttle.close_bucket(conn.address, conn.bucket)
+        if conn.refusals > LOGGED_REFUSALS:
+            log.info("%s from %s was refused %d events in all", sid, conn.address, conn.refusals)
+    return conn
+
+
+def _refused(sid: str, event: str, exc: ProtocolError) -> dict:
+    """Log a refusal (only the first few of a connection: a flood must not flood the log) and return its ack."""
+    conn = _connections.get(sid)
+    refusals = 1
+    if conn is not None:
+        conn.refusals += 1
+        refusals = conn.refusals
+    if refusals <= LOGGED_REFUSALS:
+        log.info("refused %.40r from %s: %s %s", event, sid, exc.code.value, exc.message)
+    if refusals == LOGGED_REFUSALS:
+        log.info("further refusals of %s are counted, not logged", sid)
+    return exc.ack()
 
 
 def handler(event: str, model: type[protocol.Payload], joined: bool = True):
@@ -82,8 +113,7 @@ def handler(event: str, model: type[protocol.Payload], joined: bool = True):
                 return fn(data, conn)
             except ProtocolError as exc:
                 db.session.rollback()
-                log.info("refused %s from %s: %s %s", event, sid, exc.code.value, exc.message)
-                return exc.ack()
+                return _refused(sid, event, exc)
         socketio.on_event(event, run)
         return run
     return wrap
@@ -101,9 +131,12 @@ def _context(conn: Connection) -> tuple[Room, Participant]:
 
 @socketio.on("*")
 def on_unknown(event, *_args):
-    """Answer an event the hub does not know (from any client) with bad_request."""
-    log.info("unknown event %r from %s", event, request.sid)
-    return error_ack(ErrorCode.BAD_REQUEST, f"unknown event {str(event)[:40]!r}")
+    """Answer an event the hub does not know (from any client) with bad_request, within the rate limit."""
+    try:
+        _throttle(request.sid)
+        raise ProtocolError(ErrorCode.BAD_REQUEST, f"unknown event {str(event)[:40]!r}")
+    except ProtocolError as exc:
+        return _refused(request.sid, str(event), exc)
 
 
 @socketio.on_error_default
@@ -119,18 +152,19 @@ def on_join(data: protocol.Join, conn: Connection):
     """A client joins a room; the room hears participantJoined or a new audienceCount, the joiner roomState."""
     sid = request.sid
     room = rooms.get_room(data.room)
-    if conn.room_id is not None and (conn.room_id != room.id or data.participantId != conn.participant_id):
+    previous = conn.room_id is not None and (conn.room_id != room.id or data.participantId != conn.participant_id)
+    conn.admin_token = session.get("admin")
+    joined = services.join(room, data, sid, is_admin=adminauth.valid(conn.admin_token))  # a refused join (bad PIN, someone else's id) leaves the seat held
+    if previous:
         _leave_current(conn, sid)  # one connection is one participant in one room
-    joined = services.join(room, data, sid)
     participant = joined.participant
     if joined.replaced_sid:  # a rejoin with the same participantId replaces its old connection
-        old = _connections.pop(joined.replaced_sid, None)
+        old = _close(joined.replaced_sid)
         if old is not None:
             leave_room(room_key(room.code), sid=joined.replaced_sid)
         disconnect(sid=joined.replaced_sid, namespace="/")
     conn.room_id, conn.code, conn.role = room.id, room.code, participant.role
     conn.participant_id = participant.participant_id
-    conn.is_admin = bool(session.get("admin"))
     join_room(room_key(room.code))
     if participant.role == "presenter":
         join_room(presenters_key(room.code))
@@ -145,7 +179,8 @@ def on_join(data: protocol.Join, conn: Connection):
     if participant.role == "audience":
         _count_changed(room)
     socketio.emit(protocol.ROOM_STATE, state, to=sid)
-    return ok_ack(participantId=participant.participant_id, state=state)
+    issued = {"resumeToken": joined.resume_token} if joined.resume_token else {}  # to this client only
+    return ok_ack(participantId=participant.participant_id, state=state, **issued)
 
 
 @handler(protocol.REQUEST_SPEAK, protocol.Empty)
@@ -198,8 +233,9 @@ def on_caption(data: protocol.Caption, conn: Connection):
 def on_edit_caption(data: protocol.EditCaption, conn: Connection):
     """A caption's speaker, a PIN presenter or the admin corrects a final; the room hears captionEdited."""
     room, participant = _context(conn)
-    editor_name = participant.name or ("admin" if conn.is_admin else "")
-    edited = captions.edit_caption(room, participant, data, is_admin=conn.is_admin, editor_name=editor_name)
+    is_admin = adminauth.valid(conn.admin_token)
+    editor_name = participant.name or ("admin" if is_admin else "")
+    edited = captions.edit_caption(room, participant, data, is_admin=is_admin, editor_name=editor_name)
     if not edited.pop("unchanged", False):
         socketio.emit(protocol.CAPTION_EDITED, edited, to=room_key(room.code))
     return ok_ack(rev=edited["rev"])
@@ -221,7 +257,7 @@ def on_ping(_data, _conn: Connection):
 @socketio.on("disconnect")
 def on_disconnect(*_reason):
     """A connection dropped: announce the departure; a floor holder keeps the floor for the grace period."""
-    conn = _connections.pop(request.sid, None)
+    conn = _close(request.sid)
     if conn is None or conn.room_id is None:
         return
     participant = services.disconnect(request.sid)

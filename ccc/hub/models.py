@@ -5,6 +5,9 @@ wire. Nothing here is SQLite-only: the same models run on PostgreSQL.
 """
 from __future__ import annotations
 
+import hashlib
+import hmac
+import secrets
 import time
 from typing import Any, Optional
 
@@ -91,6 +94,8 @@ class Participant(db.Model):
     # The Socket.IO session id of the live connection; None while disconnected.
     sid: Mapped[Optional[str]] = mapped_column(String(64), index=True)
     pin_ok: Mapped[bool] = mapped_column(Boolean, default=False)
+    # SHA-256 of the resumeToken given to this participant's client alone; the public id is no credential.
+    token_hash: Mapped[Optional[str]] = mapped_column(String(64))
     connected_at: Mapped[float] = mapped_column(Float, default=now)
     disconnected_at: Mapped[Optional[float]] = mapped_column(Float)
     # The last floor hold, to accept a final that races key-up.
@@ -100,14 +105,45 @@ class Participant(db.Model):
 
     room: Mapped[Room] = relationship(back_populates="participants")
 
+    def issue_token(self) -> str:
+        """Make a new resume token for this participant, keep only its hash, and return the token."""
+        token = secrets.token_urlsafe(24)
+        self.token_hash = hash_token(token)
+        return token
+
+    def holds_token(self, token: str | None) -> bool:
+        """Tell whether ``token`` is the resume token this participant was issued."""
+        # A 192-bit random token needs no slow hash; the comparison is constant-time all the same.
+        return bool(token and self.token_hash) and hmac.compare_digest(self.token_hash, hash_token(token))
+
     @property
     def listed(self) -> bool:
         """Tell whether the participant list shows this person (the audience is only counted)."""
         return self.role != "audience" or bool(self.name)
 
+    @property
+    def verified(self) -> bool:
+        """Tell whether the hub vouches for this name: a presenter who proved the room's current PIN."""
+        return self.role == "presenter" and bool(self.pin_ok)
+
     def public(self) -> dict[str, Any]:
         """Return the participant as the wire protocol shows it."""
-        return {"id": self.participant_id, "name": self.name, "role": self.role}
+        return {"id": self.participant_id, "name": self.name, "role": self.role, "verified": self.verified}
+
+
+def hash_token(token: str) -> str:
+    """Return the SHA-256 of a random secret token, as stored (such a token needs no slow hash)."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class AdminSession(db.Model):
+    """A signed-in admin browser: the hash of the secret its cookie carries; signing out deletes it."""
+
+    __tablename__ = "admin_sessions"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    created_at: Mapped[float] = mapped_column(Float, default=now)
+    expires_at: Mapped[float] = mapped_column(Float)
 
 
 class TranscriptSession(db.Model):

@@ -5,11 +5,11 @@ import io
 import re
 
 import segno
-from flask import Blueprint, Response, abort, current_app, redirect, render_template, request, session, url_for
+from flask import Blueprint, Response, abort, current_app, redirect, render_template, request, url_for
 
 from ccc.protocol import normalize_code
 
-from . import rooms
+from . import adminauth, rooms
 from .models import Room
 from .network import public_url
 
@@ -62,7 +62,7 @@ def _room_page(template: str, endpoint: str, code: str, **extra):
     if not isinstance(room, Room):
         return room
     return render_template(template, room=room, join_url=audience_url(room.code),
-                           is_admin=bool(session.get("admin")), **extra)
+                           is_admin=adminauth.signed_in(), **extra)
 
 
 @bp.get("/")

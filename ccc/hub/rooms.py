@@ -7,6 +7,7 @@ from sqlalchemy import select
 
 from ccc.protocol import CODE_ALPHABET, MAX_CODE, MAX_PIN, ErrorCode, ProtocolError, normalize_code
 
+from . import services
 from .extensions import db
 from .models import Room, now
 
@@ -86,8 +87,11 @@ def archive_room(code: str) -> Room:
     return room
 
 
-def set_pin(code: str, pin: str | None) -> Room:
-    """Set or remove (with None or '') the presenter PIN of an open room."""
+def set_pin(code: str, pin: str | None) -> tuple[Room, str | None]:
+    """Set or remove (with None or '') an open room's PIN; return it and the floor holder a new PIN demoted.
+
+    Presenters who have not proved a new PIN lose the floor and their rights until they join with it.
+    """
     room = find_room(code)
     if room is None:
         raise RoomError(f"no open room with code {normalize_code(code)!r}")
@@ -95,4 +99,4 @@ def set_pin(code: str, pin: str | None) -> Room:
         raise RoomError(f"a PIN has at most {MAX_PIN} characters")
     room.set_pin(pin or None)
     db.session.commit()
-    return room
+    return room, services.demote_presenters(room) if pin else None

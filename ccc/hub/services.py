@@ -10,8 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import func, or_, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import delete, func, or_, select, update
 
 from ccc import protocol
 from ccc.protocol import ErrorCode, ProtocolError
@@ -22,10 +21,11 @@ from .models import Participant, Room, now
 
 @dataclass(frozen=True)
 class Joined:
-    """The outcome of a join: who joined, and the connection it replaced, if any."""
+    """The outcome of a join: who joined, the connection it replaced, and a new participant's resume token."""
 
     participant: Participant
     replaced_sid: str | None
+    resume_token: str | None = None
 
 
 @dataclass(frozen=True)
@@ -44,8 +44,10 @@ class Floor:
 
 # Presence ------------------------------------------------------------------------------------------------
 
+RESERVED_NAMES = {"admin", "administrator"}  # compared case-insensitively; only the signed-in admin uses them
 
-def join(room: Room, data: protocol.Join, sid: str) -> Joined:
+
+def join(room: Room, data: protocol.Join, sid: str, is_admin: bool = False) -> Joined:
     """Add or re-attach a participant to a room; a presenter needs the room's PIN when it has one."""
     pin_ok = False
     if data.role == "presenter" and room.has_pin:
@@ -53,21 +55,45 @@ def join(room: Room, data: protocol.Join, sid: str) -> Joined:
             raise ProtocolError(ErrorCode.BAD_PIN, "wrong or missing presenter PIN for this room")
         pin_ok = True
     name = data.name or ("Presenter" if data.role == "presenter" else "")
-    pid = data.participantId or uuid.uuid4().hex
-    for _ in range(2):
-        participant = find_participant(room.id, pid)
-        replaced = participant.sid if participant and participant.sid != sid else None
-        if participant is None:
-            participant = Participant(room_id=room.id, participant_id=pid)
-            db.session.add(participant)
-        participant.name, participant.role, participant.sid = name, data.role, sid
-        participant.pin_ok, participant.connected_at, participant.disconnected_at = pin_ok, now(), None
-        try:
-            db.session.commit()
-            return Joined(participant, replaced)
-        except IntegrityError:  # the same participantId joined twice at once: attach to the winner's row
-            db.session.rollback()
-    raise ProtocolError(ErrorCode.BAD_REQUEST, "participantId is being used by another connection")
+    _check_name(room, data, name, verified=pin_ok, is_admin=is_admin)
+    participant, token = _claim(room, data)
+    replaced = participant.sid if participant.sid and participant.sid != sid else None
+    participant.name, participant.role, participant.sid = name, data.role, sid
+    participant.pin_ok, participant.connected_at, participant.disconnected_at = pin_ok, now(), None
+    db.session.commit()
+    return Joined(participant, replaced, token)
+
+
+def _check_name(room: Room, data: protocol.Join, name: str, verified: bool, is_admin: bool) -> None:
+    """Refuse the operator's names to others, and a verified presenter's name to anyone not verified."""
+    if name.casefold() in RESERVED_NAMES and not is_admin:
+        raise ProtocolError(ErrorCode.FORBIDDEN, f"the name {name!r} is kept for the hub's operator; choose another")
+    if verified or not name:
+        return
+    taken = db.session.scalar(
+        select(Participant.id).where(
+            Participant.room_id == room.id, Participant.sid.is_not(None), Participant.role == "presenter",
+            Participant.pin_ok.is_(True), func.lower(Participant.name) == name.lower(),
+            Participant.participant_id != (data.participantId or ""),
+        ).limit(1)
+    )
+    if taken is not None:
+        raise ProtocolError(ErrorCode.FORBIDDEN, f"a verified presenter here is called {name!r}; choose another name")
+
+
+def _claim(room: Room, data: protocol.Join) -> tuple[Participant, str | None]:
+    """Return a new participant with its resume token, or the existing one whose token the joiner proved."""
+    if data.participantId is None:
+        participant = Participant(room_id=room.id, participant_id=uuid.uuid4().hex)
+        token = participant.issue_token()
+        db.session.add(participant)
+        return participant, token
+    participant = find_participant(room.id, data.participantId)
+    if participant is None or not participant.holds_token(data.resumeToken):
+        # Unknown, expired or someone else's: the same answer, so ids cannot be probed.
+        raise ProtocolError(ErrorCode.FORBIDDEN, "cannot resume this participantId (no matching resumeToken); "
+                                                 "join without participantId to get a new one")
+    return participant, None
 
 
 def find_participant(room_id: int, participant_id: str) -> Participant | None:
@@ -92,11 +118,32 @@ def disconnect(sid: str) -> Participant | None:
 
 
 def leave(participant: Participant) -> bool:
-    """Remove a participant from the room; return whether it held the floor (now released)."""
+    """Take a participant out of the room; return whether it held the floor (now released).
+
+    The row stays until the participant TTL is over, so the same client (a restarted station) can resume.
+    """
     released = release_floor(participant.room_id, participant.participant_id)
-    db.session.delete(participant)
+    participant.sid, participant.disconnected_at = None, now()
     db.session.commit()
     return released
+
+
+def forget_departed(ttl_s: float, late_final_s: float) -> int:
+    """Delete participants disconnected longer than ``ttl_s`` (not holding the floor, no late final due).
+
+    Return how many went. Their clients' resume tokens stop working: they join afresh as someone new.
+    """
+    cutoff = now() - ttl_s
+    holds_floor = select(Room.id).where(Room.id == Participant.room_id,
+                                        Room.floor_holder_id == Participant.participant_id).exists()
+    gone = db.session.execute(
+        delete(Participant).where(
+            Participant.sid.is_(None), Participant.disconnected_at < cutoff, ~holds_floor,
+            or_(Participant.hold_released_at.is_(None), Participant.hold_released_at < now() - late_final_s),
+        ).execution_options(synchronize_session=False)
+    ).rowcount
+    db.session.commit()
+    return gone
 
 
 def mark_all_disconnected() -> list[Room]:
@@ -112,12 +159,13 @@ def listed_participants(room_id: int) -> list[dict[str, Any]]:
     """Return the connected participants the list shows (presenters, projectors, named audience)."""
     # Filtered in SQL: loading every connected phone per join made a join storm cost O(N^2).
     rows = db.session.execute(
-        select(Participant.participant_id, Participant.name, Participant.role)
+        select(Participant.participant_id, Participant.name, Participant.role, Participant.pin_ok)
         .where(Participant.room_id == room_id, Participant.sid.is_not(None),
                or_(Participant.role != "audience", Participant.name != ""))
         .order_by(Participant.id)
     )
-    return [{"id": pid, "name": name, "role": role} for pid, name, role in rows]
+    return [{"id": pid, "name": name, "role": role, "verified": role == "presenter" and bool(pin_ok)}
+            for pid, name, role, pin_ok in rows]
 
 
 def audience_count(room_id: int) -> int:
@@ -132,10 +180,28 @@ def audience_count(room_id: int) -> int:
 # The floor -----------------------------------------------------------------------------------------------
 
 
-def request_floor(room: Room, participant: Participant) -> Floor:
-    """Grant the floor if nobody holds it (or the asker already does); otherwise name the holder."""
+def require_presenter(room: Room, participant: Participant) -> None:
+    """Refuse anyone but a presenter, and in a PIN room a presenter who has not proved the current PIN."""
     if participant.role != "presenter":
         raise ProtocolError(ErrorCode.FORBIDDEN, "only presenters can take the floor")
+    if room.has_pin and not participant.pin_ok:
+        raise ProtocolError(ErrorCode.FORBIDDEN, "this room's presenter PIN has changed: join again with the PIN")
+
+
+def demote_presenters(room: Room) -> str | None:
+    """After the PIN was set or changed: nobody has proved it yet, so take presenter rights and the floor back.
+
+    Return the former floor holder's id (to announce speakerStopped), or None. A presenter gets its rights
+    back by joining again with the new PIN.
+    """
+    db.session.execute(update(Participant).where(Participant.room_id == room.id).values(pin_ok=False))
+    db.session.commit()
+    return force_release(room)
+
+
+def request_floor(room: Room, participant: Participant) -> Floor:
+    """Grant the floor if nobody holds it (or the asker already does); otherwise name the holder."""
+    require_presenter(room, participant)
     pid = participant.participant_id
     for _ in range(2):
         granted = db.session.execute(
@@ -204,6 +270,7 @@ def note_partial(participant: Participant, utterance_id: str) -> None:
 
 def may_send_final(room: Room, participant: Participant, caption: protocol.Caption) -> bool:
     """Tell whether this final comes from the floor holder, or was begun in a hold just released."""
+    require_presenter(room, participant)
     if room.floor_holder_id == participant.participant_id:
         return True
     started, released = participant.hold_started_at, participant.hold_released_at

@@ -4,13 +4,16 @@ import logging
 import flask_migrate
 import segno
 from flask import Flask
+from sqlalchemy.exc import SQLAlchemyError
 
 from ccc.transcripts.retention import purge_daily
 
 from . import rooms, services
 from .events import schedule_grace_release
-from .extensions import socketio
+from .extensions import db, socketio
 from .network import public_url
+
+log = logging.getLogger(__name__)
 
 
 def prepare(app: Flask) -> None:
@@ -20,10 +23,26 @@ def prepare(app: Flask) -> None:
             flask_migrate.upgrade()
             logging.getLogger("ccc").setLevel(logging.INFO)  # alembic.ini set the root logger to WARN
         socketio.start_background_task(purge_daily, app)
+        socketio.start_background_task(forget_departed, app)
         if app.config["MESSAGE_QUEUE"]:  # other hub processes may hold live connections
             return
         for room in services.mark_all_disconnected():
             schedule_grace_release(room.id)
+
+
+def forget_departed(app: Flask) -> None:
+    """Delete participants gone longer than CCC_PARTICIPANT_TTL_S, forever (a background task)."""
+    every = min(30.0, max(0.5, app.config["PARTICIPANT_TTL_S"] / 2))
+    while True:
+        socketio.sleep(every)
+        with app.app_context():
+            try:
+                services.forget_departed(app.config["PARTICIPANT_TTL_S"], app.config["LATE_FINAL_S"])
+            except SQLAlchemyError:  # a busy or lost database: the loop tries again next time
+                log.exception("forgetting departed participants failed")
+                db.session.rollback()
+            finally:
+                db.session.remove()
 
 
 def announce(app: Flask) -> None:

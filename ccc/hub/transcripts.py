@@ -3,13 +3,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask import Blueprint, Response, abort, redirect, render_template, request, session, url_for
+from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
 
 from ccc.protocol import normalize_code
 from ccc.transcripts import CONTENT_TYPES, FORMATS, export, filename
 from ccc.transcripts.queries import SessionNotFound, build_transcript, caption_counts, room_sessions
 
-from . import rooms
+from . import adminauth, rooms
 from .models import Room
 
 bp = Blueprint("transcripts", __name__)
@@ -52,7 +52,7 @@ def page(code: str):
         chosen = sessions[-1]["number"] if sessions else None
     response = Response(render_template(
         "transcript.html", room=room, sessions=sessions, chosen=chosen, formats=FORMAT_LABELS,
-        is_admin=bool(session.get("admin")), live=room.archived_at is None,
+        is_admin=adminauth.signed_in(), live=room.archived_at is None,
     ))
     response.headers["Cache-Control"] = "no-store"
     return response

@@ -34,13 +34,16 @@ class HubLink:
     """Keep one presenter connection to a room alive and run hub calls in order on one thread."""
 
     def __init__(self, url: str, room: str, name: str, spool: Spool, pin: str | None = None,
-                 participant_id: str | None = None, on_change: Callable[[], None] | None = None):
+                 participant_id: str | None = None, resume_token: str | None = None,
+                 on_change: Callable[[], None] | None = None):
         self.url = url.rstrip("/")
         self.room = protocol.normalize_code(room)
         self.name = name
         self.pin = pin
         self.spool = spool
-        self.participant_id = participant_id or spool.participant_id(self.url, name)
+        # The identity the hub issued at the first join (kept in the spool file); None until then.
+        kept = (participant_id, resume_token) if participant_id else spool.identity(self.url, name)
+        self.participant_id, self.resume_token = kept or (None, None)
         self.on_change = on_change or (lambda: None)
         self.joined = False
         self.fatal: str | None = None
@@ -137,9 +140,11 @@ class HubLink:
         try:
             client.connect(self.url, transports=["websocket"], wait_timeout=CALL_TIMEOUT_S)
             self._sio = client
+            resume = {"participantId": self.participant_id, "resumeToken": self.resume_token} \
+                if self.participant_id and self.resume_token else {}
             ack = self._call(protocol.JOIN, {
                 "room": self.room, "role": "presenter", "name": self.name,
-                "participantId": self.participant_id, **({"pin": self.pin} if self.pin else {}),
+                **resume, **({"pin": self.pin} if self.pin else {}),
             })
         except (sio_errors.SocketIOError, Offline, OSError, ValueError):
             self._drop()
@@ -147,6 +152,10 @@ class HubLink:
             return
         if not ack.get("ok"):
             error = ack.get("error", {})
+            if error.get("code") == "forbidden" and resume:
+                self._forget_identity()  # the hub no longer knows it (expired): join again as a new presenter
+                self._drop()
+                return
             if error.get("code") in FATAL_JOIN:
                 self.fatal = f"the hub refused to join room {self.room}: {error.get('message', error.get('code'))}"
                 self.on_change()
@@ -155,7 +164,9 @@ class HubLink:
             self._drop()
             self._schedule_retry()
             return
-        self.participant_id = ack.get("participantId", self.participant_id)
+        if ack.get("resumeToken"):
+            self.participant_id, self.resume_token = ack["participantId"], ack["resumeToken"]
+            self.spool.keep_identity(self.url, self.name, self.participant_id, self.resume_token)
         self.joined = True
         self.backoff_s = 0.25
         self.on_change()
@@ -168,6 +179,10 @@ class HubLink:
         self._flush()
         if not self.speaking and speaker.get("id") == self.participant_id:
             self._stop_speak()  # A restarted hub may still think we hold the floor we let go while away.
+
+    def _forget_identity(self) -> None:
+        self.participant_id = self.resume_token = None
+        self.spool.keep_identity(self.url, self.name, None)
 
     def _schedule_retry(self) -> None:
         # Exponential backoff with jitter, so a room of stations does not stampede a restarted hub.
@@ -216,9 +231,13 @@ class HubLink:
         if not self.joined:
             return {"offline": True}
         try:
-            return self._call(protocol.REQUEST_SPEAK, {})
+            ack = self._call(protocol.REQUEST_SPEAK, {})
         except Offline:
             return {"offline": True}
+        if (ack.get("error") or {}).get("code") == "forbidden":  # the room's PIN changed: run again with it
+            self.fatal = f"the hub refused the floor in room {self.room}: {ack['error'].get('message')}"
+            self.on_change()
+        return ack
 
     def _stop_speak(self) -> None:
         if self.joined:

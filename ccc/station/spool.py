@@ -1,8 +1,8 @@
 """The local spool: every final is written here first, so none is lost while the hub is away.
 
 An SQLite file keeps the finals in the order they were spoken until the hub acknowledges each with its
-``seq``. It also remembers the participantId a station used per hub, room and name, so a restarted station
-rejoins as the same presenter.
+``seq``. It also keeps the participantId and secret resumeToken the hub issued per hub, room and name, so a
+restarted station rejoins as the same presenter.
 """
 from __future__ import annotations
 
@@ -11,7 +11,6 @@ import os
 import sqlite3
 import threading
 import time
-import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -103,16 +102,30 @@ class Spool:
                 "SELECT utterance_id, seq FROM finals WHERE room = ? ORDER BY id", (self.room,)
             ).fetchall()
 
-    def participant_id(self, hub: str, name: str) -> str:
-        """Return the participantId this station uses for ``hub``/room/``name``, made once and kept."""
-        key = f"participant:{hub}|{self.room}|{name}"
+    def identity(self, hub: str, name: str) -> tuple[str, str] | None:
+        """Return the participantId and resumeToken the hub gave this station for ``hub``/room/``name``."""
         with self._lock:
-            row = self._db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
-            if row:
-                return row[0]
-            value = "st-" + uuid.uuid4().hex[:20]
-            self._db.execute("INSERT INTO meta (key, value) VALUES (?, ?)", (key, value))
-            return value
+            row = self._db.execute("SELECT value FROM meta WHERE key = ?", (self._identity_key(hub, name),)).fetchone()
+        try:
+            kept = json.loads(row[0]) if row else None
+        except ValueError:  # an id kept by an older station (no token): it cannot be resumed any more
+            return None
+        if isinstance(kept, dict) and isinstance(kept.get("id"), str) and isinstance(kept.get("token"), str):
+            return kept["id"], kept["token"]
+        return None
+
+    def keep_identity(self, hub: str, name: str, participant_id: str | None, token: str | None = None) -> None:
+        """Remember the identity the hub issued (so a restarted station is the same presenter); None forgets it."""
+        key = self._identity_key(hub, name)
+        with self._lock:
+            if participant_id and token:
+                value = json.dumps({"id": participant_id, "token": token})
+                self._db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, value))
+            else:
+                self._db.execute("DELETE FROM meta WHERE key = ?", (key,))
+
+    def _identity_key(self, hub: str, name: str) -> str:
+        return f"participant:{hub}|{self.room}|{name}"
 
     def prune(self, older_than_s: float = 7 * 86400) -> None:
         """Forget delivered finals older than a week."""

@@ -19,7 +19,9 @@
   function showPresence(card, presence) {
     const items = presence.participants.map((p) => {
       const li = el('li');
-      li.append(el('span', { className: 'person-name' }, p.name || 'Unnamed'), ' ', el('span', { className: 'role' }, p.role));
+      li.append(el('span', { className: 'person-name' }, p.name || 'Unnamed'), ' ');
+      if (p.verified) li.append(window.CCC.verifiedMark(), ' ');
+      li.append(el('span', { className: 'role' }, p.role));
       return li;
     });
     if (!items.length) items.push(el('li', { className: 'hint' }, 'Nobody with a name is connected.'));

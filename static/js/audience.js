@@ -142,7 +142,6 @@
   const conn = new window.CCC.RoomConnection({
     code: config.code,
     role: 'audience',
-    participantId: window.CCC.participantId('audience', config.code),
     handlers: {
       state({ state, added, edited }) {
         const chip = $('saving-chip');

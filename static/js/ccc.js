@@ -61,16 +61,29 @@
 
   if (DEFAULTS[PAGE] && PAGE !== 'present') applySettings(PAGE, loadSettings(PAGE));
 
-  /** Return a stable participant id: per device for presenters, per tab for readers (tabs never evict each other). */
-  function participantId(role, code) {
+  /* Who this page is in a room: the participantId the hub gave it and the secret resumeToken that proves it.
+   * Per device for presenters, per tab for readers (tabs never evict each other). Both live under one key, so
+   * they are kept and dropped together. */
+  function identityKey(role, code) {
+    return 'ccc.participant.' + role + '.' + code;
+  }
+
+  function loadIdentity(role, code) {
     const store = storage(role === 'presenter' ? 'local' : 'session');
-    const key = 'ccc.participant.' + role + '.' + code;
-    let id = store && store.getItem(key);
-    if (!id) {
-      id = newId();
-      if (store) store.setItem(key, id);
+    try {
+      const saved = JSON.parse((store && store.getItem(identityKey(role, code))) || 'null');
+      if (saved && typeof saved.id === 'string' && typeof saved.token === 'string') return saved;
+    } catch (err) {
+      // an id kept by an older version (no token): it cannot be resumed any more
     }
-    return id;
+    return null;
+  }
+
+  function saveIdentity(role, code, identity) {
+    const store = storage(role === 'presenter' ? 'local' : 'session');
+    if (!store) return;
+    if (identity) store.setItem(identityKey(role, code), JSON.stringify(identity));
+    else store.removeItem(identityKey(role, code));
   }
 
   function newId() {
@@ -188,7 +201,7 @@
 
   class RoomConnection {
     /**
-     * options: {code, role, name, pin, participantId, handlers: {state, caption, partial, edit, people,
+     * options: {code, role, name, pin, handlers: {state, caption, partial, edit, people,
      *           speaker, denied, status, joinError}}
      */
     constructor(options) {
@@ -204,7 +217,8 @@
       this.status = 'connecting';
       this.rtt = null;
       this.lostAt = null;
-      this.participantId = options.participantId;
+      this.identity = loadIdentity(options.role, options.code);
+      this.participantId = this.identity ? this.identity.id : null;
       this.stopped = false;
     }
 
@@ -261,7 +275,11 @@
 
     async join() {
       const o = this.options;
-      const payload = { room: o.code, role: o.role, name: o.name || '', participantId: this.participantId };
+      const payload = { room: o.code, role: o.role, name: o.name || '' };
+      if (this.identity) {
+        payload.participantId = this.identity.id;
+        payload.resumeToken = this.identity.token;
+      }
       if (o.pin) payload.pin = o.pin;
       if (this.everJoined) {
         payload.since = this.store.lastSeq;
@@ -273,6 +291,13 @@
           this.socket.disconnect().connect();
           return;
         }
+        if (ack.error && ack.error.code === 'forbidden' && this.identity) {
+          // The hub no longer knows this identity (expired): forget it and join as someone new.
+          this.identity = null;
+          saveIdentity(o.role, o.code, null);
+          this.join();
+          return;
+        }
         this.joined = false;
         this.stopped = true;
         this.socket.disconnect();
@@ -281,6 +306,10 @@
         return;
       }
       const resumed = this.everJoined;
+      if (ack.resumeToken) {
+        this.identity = { id: ack.participantId, token: ack.resumeToken };
+        saveIdentity(o.role, o.code, this.identity);
+      }
       this.participantId = ack.participantId;
       this.joined = true;
       this.everJoined = true;
@@ -439,11 +468,20 @@
     const items = sorted.map((p) => {
       const li = el('li', { className: 'person', 'data-role': p.role });
       li.append(el('span', { className: 'person-name' }, p.name || (p.role === 'projector' ? 'Projector' : 'Unnamed')));
+      if (p.verified) li.append(verifiedMark());
       li.append(el('span', { className: 'role' }, p.role));
       return li;
     });
     if (!items.length) items.push(el('li', { className: 'hint' }, 'No presenter has joined yet.'));
     list.replaceChildren(...items);
+  }
+
+  /** Return the mark beside a name the hub verified (a presenter who gave the room PIN), readable aloud. */
+  function verifiedMark() {
+    return el('span', {
+      className: 'verified', role: 'img', 'aria-label': 'verified presenter',
+      title: 'Verified: joined with the room PIN',
+    }, '✓');
   }
 
   /** Show whether the room is being saved, on pages that have a #saving-chip badge. */
@@ -493,8 +531,8 @@
   }
 
   window.CCC = {
-    PAGE, loadSettings, saveSettings, applySettings, participantId, newId, el, $, perFrame, reducedMotion,
-    roomConfig, CaptionStore, RoomConnection, showStatus, renderPeople, formatTime, bindDialog, showSaving,
+    PAGE, loadSettings, saveSettings, applySettings, newId, el, $, perFrame, reducedMotion,
+    roomConfig, CaptionStore, RoomConnection, showStatus, renderPeople, verifiedMark, formatTime, bindDialog, showSaving,
     showRoomClosed,
   };
 }());

@@ -5,7 +5,6 @@
   const { el, $ } = window.CCC;
   const config = window.CCC.roomConfig();
   const settings = window.CCC.loadSettings('present');
-  const myId = window.CCC.participantId('presenter', config.code);
 
   const PARTIAL_EVERY_MS = 340; // at most 3 partials a second
   const RECENT = 15;
@@ -50,11 +49,16 @@
       return;
     }
     conn = new window.CCC.RoomConnection({
-      code: config.code, role: 'presenter', name, pin, participantId: myId, handlers,
+      code: config.code, role: 'presenter', name, pin, handlers,
     });
     window.CCC.present = conn;
     conn.start();
   });
+
+  /** Return the participantId the hub gave this console (null before the first join). */
+  function myId() {
+    return conn ? conn.participantId : null;
+  }
 
   function showError(node, message) {
     node.textContent = message;
@@ -77,7 +81,7 @@
     },
     speaker(current) {
       speaker = current;
-      if (!speaker || speaker.id === myId) denied = null;
+      if (!speaker || speaker.id === myId()) denied = null;
       renderFloor();
     },
     denied(message) {
@@ -107,7 +111,7 @@
   // ---- The floor --------------------------------------------------------------------------------------
 
   function holding() {
-    return Boolean(speaker && speaker.id === myId);
+    return Boolean(speaker && speaker.id === myId());
   }
 
   function renderFloor() {
@@ -147,6 +151,8 @@
       speaker = ack.speaker;
     } else if (ack.ok && ack.speaker) {
       denied = ack.speaker;
+    } else if (!ack.ok && ack.error && ack.error.code === 'forbidden') {
+      handlers.joinError(ack.error); // the room's PIN changed: ask for it again
     }
     renderFloor();
     return holding();
@@ -295,7 +301,7 @@
     if (!conn || editing) return; // do not pull a line out from under the person correcting it
     const items = conn.store.order.slice(-RECENT).map((c) => {
       const li = el('li', { className: 'recent-item', 'data-utterance': c.utteranceId, 'data-seq': c.seq });
-      const mine = c.speakerId === myId;
+      const mine = c.speakerId === myId();
       li.append(el('span', { className: 'who' }, mine ? 'You' : (c.speakerName || 'Speaker')));
       li.append(el('span', { className: 'text' }, c.text));
       if (c.edited) li.append(el('span', { className: 'edited' }, ' (corrected)'));

@@ -63,7 +63,6 @@
     code: config.code,
     role: 'projector',
     name: 'Projector',
-    participantId: window.CCC.participantId('projector', config.code),
     handlers: {
       state: render,
       caption: render,

@@ -14,13 +14,8 @@
   const state = {
     role: 'audience', name: isAdmin ? 'Admin' : '', pin: '', canEdit: isAdmin && body.live === 'true', socket: null,
   };
-  const ids = { audience: newId(), presenter: newId() };
-
-  function newId() {
-    const bytes = new Uint8Array(16);
-    window.crypto.getRandomValues(bytes);
-    return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
-  }
+  // Who this page is per role, as the hub issued it ({id, token}); kept for reconnects of this page only.
+  const ids = { audience: null, presenter: null };
 
   function el(tag, className, text) {
     const node = document.createElement(tag);
@@ -160,10 +155,20 @@
   }
 
   function join() {
-    const payload = { room: body.code, role: state.role, name: state.name, participantId: ids[state.role] };
-    if (state.role === 'presenter') payload.pin = state.pin;
+    const role = state.role;
+    const payload = { room: body.code, role, name: state.name };
+    if (ids[role]) {
+      payload.participantId = ids[role].id;
+      payload.resumeToken = ids[role].token;
+    }
+    if (role === 'presenter') payload.pin = state.pin;
     return call('join', payload).then((ack) => {
-      if (ack.ok) status('connected', state.role === 'presenter' ? 'Connected: correcting' : 'Connected');
+      if (!ack.ok && ack.error && ack.error.code === 'forbidden' && ids[role]) {
+        ids[role] = null; // the hub no longer knows this identity: join as someone new
+        return join();
+      }
+      if (ack.ok && ack.resumeToken) ids[role] = { id: ack.participantId, token: ack.resumeToken };
+      if (ack.ok) status('connected', role === 'presenter' ? 'Connected: correcting' : 'Connected');
       return ack;
     });
   }
@@ -190,6 +195,7 @@
     state.name = byId('editor-name').value.trim() || 'Captioner';
     state.pin = byId('pin').value;
     await call('leave', {});
+    ids[state.role] = null; // leaving gives the identity up
     state.role = 'presenter';
     const ack = await join();
     if (!ack.ok) {

@@ -156,11 +156,10 @@ def speaker(client) -> Callable[..., Speaker]:
     """Return a factory of presenters that joined a room and hold the floor."""
 
     def make(hub, code: str, name: str = "Dr. Ada Lovelace", pin: str | None = None, take: bool = True,
-             participant_id: str | None = None) -> Speaker:
+             identity: dict | None = None) -> Speaker:
         presenter = client(hub.url)
         extra = {"pin": pin} if pin else {}
-        if participant_id:
-            extra["participantId"] = participant_id
+        extra.update(identity or {})  # another client's participantId and resumeToken: the same presenter
         ack = presenter.join(code, "presenter", name, **extra)
         assert ack["ok"], ack
         if take:

@@ -107,7 +107,7 @@ def test_resume_after_the_hub_restarts_shows_every_final_once(hub, new_page, spe
     expect(page.locator("#conn")).to_have_attribute("data-status", "offline")
     hub.start()
     ada.client.close()
-    ada = speaker(hub, code, participant_id=ada.client.participant_id)  # the same presenter, back again
+    ada = speaker(hub, code, identity=ada.client.identity())  # the same presenter, back again
     for n in range(6, 11):
         ada.say(f"After the outage, line {n}.")
     ada.edit(first[1], "Before the outage, line 2 (corrected).")

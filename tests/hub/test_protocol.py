@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import time
-import uuid
 
 import pytest
 
@@ -135,15 +134,15 @@ def test_dropped_holder_keeps_the_floor_for_the_grace_period_only(mode, make_hub
     # The default 5 s grace period, which leaves room for a slow reconnect on a loaded machine.
     hub = make_hub(CCC_ASYNC_MODE=mode, CCC_FLOOR_GRACE_S="5")
     code = hub.create_room("Maths")
-    pid = uuid.uuid4().hex
-    ada = presenter(client, hub, code, "Ada", participantId=pid)
+    ada = presenter(client, hub, code, "Ada")
+    pid = ada.participant_id
     ben = presenter(client, hub, code, "Ben")
     assert ada.call("requestSpeak", {})["granted"]
 
     ada.sio.eio.disconnect(abort=True)  # the link dies without a goodbye
     time.sleep(0.5)
     assert not ben.call("requestSpeak", {})["granted"]  # still within the grace period
-    back = presenter(client, hub, code, "Ada", participantId=pid)
+    back = presenter(client, hub, code, "Ada", **ada.identity())
     time.sleep(5.5)  # past the grace period: reconnecting in time kept the floor
     assert not ben.call("requestSpeak", {})["granted"]
     assert back.call("caption", {"utteranceId": "a1", "text": "Still here.", "isFinal": True})["ok"]
@@ -157,9 +156,8 @@ def test_dropped_holder_keeps_the_floor_for_the_grace_period_only(mode, make_hub
 def test_rejoin_with_same_participant_replaces_the_old_connection(mode_hub, client):
     hub = mode_hub
     code = hub.create_room("Art")
-    pid = uuid.uuid4().hex
-    first = presenter(client, hub, code, "Ada", participantId=pid)
-    second = presenter(client, hub, code, "Ada", participantId=pid)
+    first = presenter(client, hub, code, "Ada")
+    second = presenter(client, hub, code, "Ada", **first.identity())
     state = client(hub.url).join(code, "audience")["state"]
     assert [p["name"] for p in state["participants"]] == ["Ada"]
     first.wait_for(lambda c: not c.sio.connected, timeout=5)

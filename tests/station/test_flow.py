@@ -149,7 +149,8 @@ def test_a_resent_final_is_acked_with_its_first_seq(hub, rig, sphinx, say, tmp_p
     # A second station process with the same identity resends the same final from a copied spool.
     copy = Spool(tmp_path / "copy.sqlite3", code)
     copy.add(station.finals[0])
-    link = HubLink(hub.url, code, "Station", copy, participant_id=station.link.participant_id)
+    link = HubLink(hub.url, code, "Station", copy, participant_id=station.link.participant_id,
+                   resume_token=station.link.resume_token)
     link.start()
     assert link.drain(10)
     link.close()

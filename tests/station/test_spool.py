@@ -20,13 +20,17 @@ def test_finals_wait_in_order_until_delivered(tmp_path):
     assert spool.seqs() == [("a", 7), ("b", None), ("c", None)]
 
 
-def test_spool_survives_a_restart_and_keeps_the_participant_id(tmp_path):
+def test_spool_survives_a_restart_and_keeps_the_identity_the_hub_issued(tmp_path):
     spool = Spool(tmp_path / "s.sqlite3", "ROOM")
     spool.add(final("x"))
-    pid = spool.participant_id("http://hub", "Ann")
+    assert spool.identity("http://hub", "Ann") is None  # the hub issues it at the first join
+    spool.keep_identity("http://hub", "Ann", "p1", "secret-token")
     spool.close()
     again = Spool(tmp_path / "s.sqlite3", "ROOM")
     assert [p.payload["text"] for p in again.pending()] == ["hello"]
-    assert again.participant_id("http://hub", "Ann") == pid
-    assert again.participant_id("http://hub", "Bob") != pid
+    assert again.identity("http://hub", "Ann") == ("p1", "secret-token")
+    assert again.identity("http://hub", "Bob") is None
+    assert Spool(tmp_path / "s.sqlite3", "OTHER").identity("http://hub", "Ann") is None
+    again.keep_identity("http://hub", "Ann", None)  # refused by the hub: forgotten, the next join is fresh
+    assert again.identity("http://hub", "Ann") is None
     assert Spool(tmp_path / "s.sqlite3", "OTHER").count() == 0
