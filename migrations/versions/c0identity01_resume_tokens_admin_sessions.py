@@ -5,7 +5,7 @@ gave that participant's client alone. Rows from before have no token and cannot 
 join afresh). Admin sign-ins are kept server-side (hashed), so signing out revokes copies of the cookie.
 
 Revision ID: c0identity01
-Revises: b86d06042d52
+Revises: c0vocab01
 Create Date: 2026-12-02 03:10:00.000000
 
 """
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'c0identity01'
-down_revision = 'b86d06042d52'
+down_revision = 'c0vocab01'
 branch_labels = None
 depends_on = None
 
