@@ -12,7 +12,7 @@ from sqlalchemy import JSON, Boolean, Float, ForeignKey, Integer, String, Text, 
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from ccc.protocol import MAX_CODE, MAX_ID, MAX_NAME
+from ccc.protocol import MAX_CODE, MAX_ID, MAX_NAME, finite_or_none
 
 from .extensions import db
 
@@ -158,9 +158,10 @@ class Caption(db.Model):
             "text": self.text,
             "isFinal": True,
             "rev": self.rev,
-            "timestamp": int(self.created_at * 1000),
-            "startedAt": self.started_at,
-            "endedAt": self.ended_at,
+            "timestamp": int(finite_or_none(self.created_at * 1000) or 0),
+            # Rows stored before times were checked may hold inf or 1e300: never broadcast what is not JSON.
+            "startedAt": finite_or_none(self.started_at),
+            "endedAt": finite_or_none(self.ended_at),
         }
 
 
