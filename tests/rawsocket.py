@@ -5,8 +5,10 @@ Every frame the hub sends is parsed with strict JSON (no Infinity, no NaN), as a
 from __future__ import annotations
 
 import json
+import socket
 import time
 from typing import Any
+from urllib.parse import urlsplit
 
 import websocket
 
@@ -21,13 +23,21 @@ def strict_loads(text: str) -> Any:
 class RawSocket:
     """One Engine.IO 4 / Socket.IO 5 connection over a raw WebSocket, with strict JSON parsing."""
 
-    def __init__(self, base_url: str, host: str | None = None, origin: str | None = None, timeout: float = 10):
+    def __init__(self, base_url: str, host: str | None = None, origin: str | None = None, timeout: float = 10,
+                 source: str | None = None):
+        """Connect; ``source`` (e.g. 127.0.0.7) makes the hub see another client address on loopback."""
         url = base_url.replace("http://", "ws://") + "/socket.io/?EIO=4&transport=websocket"
         headers = {}
         if host:
             headers["Host"] = host
+        options: dict[str, Any] = {}
+        if source:
+            target = urlsplit(base_url)
+            sock = socket.create_connection((target.hostname, target.port), timeout=timeout,
+                                            source_address=(source, 0))
+            options["socket"] = sock
         self.ws = websocket.create_connection(url, timeout=timeout, header=headers, origin=origin,
-                                              suppress_origin=origin is None, enable_multithread=True)
+                                              suppress_origin=origin is None, enable_multithread=True, **options)
         assert self.ws.recv().startswith("0{")  # Engine.IO open
         self.ws.send("40")
         self.events: list[tuple[str, Any]] = []

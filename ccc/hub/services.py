@@ -16,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from ccc import protocol
 from ccc.protocol import ErrorCode, ProtocolError
 
+from . import pins
 from .extensions import db
 from .models import Participant, Room, now
 
@@ -47,11 +48,7 @@ class Floor:
 
 def join(room: Room, data: protocol.Join, sid: str) -> Joined:
     """Add or re-attach a participant to a room; a presenter needs the room's PIN when it has one."""
-    pin_ok = False
-    if data.role == "presenter" and room.has_pin:
-        if not room.check_pin(data.pin):
-            raise ProtocolError(ErrorCode.BAD_PIN, "wrong or missing presenter PIN for this room")
-        pin_ok = True
+    pin_ok = data.role == "presenter" and room.has_pin and pins.check_presenter_pin(room, data.pin)
     name = data.name or ("Presenter" if data.role == "presenter" else "")
     pid = data.participantId or uuid.uuid4().hex
     for _ in range(2):
