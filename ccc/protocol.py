@@ -24,6 +24,7 @@ CAPTION = "caption"
 EDIT_CAPTION = "editCaption"
 LEAVE = "leave"
 PING = "ping"
+CATCH_UP = "catchUp"
 
 # Hub to clients.
 ROOM_STATE = "roomState"
@@ -201,6 +202,13 @@ def _check_word_times(words: list[Word], start: float | None, end: float | None)
     high = (end if end is not None else time.time() * 1000 + TIME_WINDOW_MS) + WORD_SLACK_MS
     if any(w.start < low or w.end > high for w in words):
         raise ValueError("word timings lie outside the utterance")
+
+
+class CatchUp(Payload):
+    """Ask for the next page of finals after ``since`` (and edits above ``sinceRev``) of the joined room."""
+
+    since: int = Field(ge=0, le=MAX_SEQ)
+    sinceRev: int | None = Field(default=None, ge=0, le=MAX_SEQ)
 
 
 class EditCaption(Payload):
