@@ -23,6 +23,10 @@ class Config:
     SECRET_KEY = os.environ.get("CCC_SECRET_KEY") or secrets.token_hex(32)
     ADMIN_PASSWORD = os.environ.get("CCC_ADMIN_PASSWORD") or None
     PUBLIC_URL = os.environ.get("CCC_PUBLIC_URL") or None
+    # Host names the hub answers to besides its public URL's, its own names and addresses, and loopback.
+    ALLOWED_HOSTS = [h.strip() for h in os.environ.get("CCC_ALLOWED_HOSTS", "").split(",") if h.strip()]
+    # Reverse proxies in front of the hub whose X-Forwarded-* headers count; 0 ignores those headers.
+    TRUSTED_PROXIES = int(os.environ.get("CCC_TRUSTED_PROXIES", "0"))
     # A holder whose connection drops keeps the floor this long, so a brief Wi-Fi glitch costs nothing.
     FLOOR_GRACE_S = _env_float("CCC_FLOOR_GRACE_S", 5.0)
     # A participant disconnected this long is deleted; its client then joins afresh (a new id and token).

@@ -6,11 +6,23 @@ Every client-to-hub event is answered through the Socket.IO acknowledgement with
 """
 from __future__ import annotations
 
+import math
+import time
 import unicodedata
 from enum import Enum
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
 
 PROTOCOL_VERSION = 1
 
@@ -22,6 +34,7 @@ CAPTION = "caption"
 EDIT_CAPTION = "editCaption"
 LEAVE = "leave"
 PING = "ping"
+CATCH_UP = "catchUp"
 
 # Hub to clients.
 ROOM_STATE = "roomState"
@@ -48,6 +61,21 @@ MAX_TERM = 60
 MAX_REPLACEMENTS = 200
 MAX_REPLACE_FROM = 100
 MAX_REPLACE_TO = 100
+MAX_WORD = 50
+# Sequence numbers stay within what a browser's Number holds exactly.
+MAX_SEQ = 2**53 - 1
+# Recognizers give one word timing per word of the text; a few more (fillers) are tolerated, no more.
+EXTRA_WORDS = 10
+# Every number on the wire is finite. Caption times are epoch ms within this many ms of the hub's clock
+# (a PC whose clock is a few years off still works; 1e300 or a 1970 clock does not).
+TIME_WINDOW_MS = 5 * 365 * 24 * 3600 * 1000
+# One utterance (a push-to-talk hold) lasts at most this long; word times may overhang it by a little.
+MAX_UTTERANCE_MS = 30 * 60 * 1000
+WORD_SLACK_MS = 5_000
+# Epoch ms are above this (1973); smaller word times are offsets from the utterance start.
+EPOCH_MS_FLOOR = 1e11
+# Stored times outside [0, this] (year 5138) are read back as missing, so no export or join breaks.
+MAX_STORED_MS = 1e14
 # A room code uses letters and digits that cannot be mistaken for one another (no 0/O, 1/I/L).
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 
@@ -101,18 +129,36 @@ class Payload(BaseModel):
     model_config = ConfigDict(strict=True, extra="ignore", frozen=True)
 
 
+def finite_or_none(value: Any, low: float = 0.0, high: float = MAX_STORED_MS) -> float | None:
+    """Return a stored number as a float when it is finite and within [low, high], else None."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    value = float(value)
+    return value if math.isfinite(value) and low <= value <= high else None
+
+
+def _int_is_float(value: Any) -> Any:
+    # Python ints are unbounded: 10**400 would overflow to inf, so it is refused as out of range instead.
+    if type(value) is int:
+        return float(value) if abs(value) <= MAX_STORED_MS else math.inf
+    return value
+
+
 class Word(Payload):
     """One recognized word with its times in milliseconds from the utterance start or the epoch."""
 
-    word: str = Field(max_length=200)
-    start: float = Field(ge=0)
-    end: float = Field(ge=0)
-    conf: float | None = Field(default=None, ge=0, le=1)
+    word: str = Field(max_length=MAX_WORD)
+    start: float = Field(ge=0, le=MAX_STORED_MS, allow_inf_nan=False)
+    end: float = Field(ge=0, le=MAX_STORED_MS, allow_inf_nan=False)
+    conf: float | None = Field(default=None, ge=0, le=1, allow_inf_nan=False)
 
-    @field_validator("start", "end", "conf", mode="before")
-    @classmethod
-    def _int_is_float(cls, value: Any) -> Any:
-        return float(value) if type(value) is int else value
+    _floats = field_validator("start", "end", "conf", mode="before")(_int_is_float)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> "Word":
+        if self.end < self.start:
+            raise ValueError("a word cannot end before it starts")
+        return self
 
 
 class Join(Payload):
@@ -124,8 +170,8 @@ class Join(Payload):
     participantId: str | None = Field(default=None, min_length=1, max_length=MAX_ID)
     resumeToken: str | None = Field(default=None, min_length=1, max_length=MAX_TOKEN)
     pin: str | None = Field(default=None, max_length=MAX_PIN)
-    since: int | None = Field(default=None, ge=0)
-    sinceRev: int | None = Field(default=None, ge=0)
+    since: int | None = Field(default=None, ge=0, le=MAX_SEQ)
+    sinceRev: int | None = Field(default=None, ge=0, le=MAX_SEQ)
 
     @field_validator("name")
     @classmethod
@@ -139,14 +185,49 @@ class Caption(Payload):
     utteranceId: str = Field(min_length=1, max_length=MAX_ID)
     text: str = Field(max_length=MAX_TEXT)
     isFinal: bool
-    startedAt: float | None = Field(default=None, ge=0)
-    endedAt: float | None = Field(default=None, ge=0)
+    startedAt: float | None = Field(default=None, ge=0, allow_inf_nan=False)
+    endedAt: float | None = Field(default=None, ge=0, allow_inf_nan=False)
     words: list[Word] | None = Field(default=None, max_length=MAX_WORDS)
 
-    @field_validator("startedAt", "endedAt", mode="before")
+    _floats = field_validator("startedAt", "endedAt", mode="before")(_int_is_float)
+
+    @field_validator("startedAt", "endedAt")
     @classmethod
-    def _int_is_float(cls, value: Any) -> Any:
-        return float(value) if type(value) is int else value
+    def _near_now(cls, value: float | None) -> float | None:
+        if value is not None and abs(value - time.time() * 1000) > TIME_WINDOW_MS:
+            raise ValueError("must be epoch milliseconds within a few years of now")
+        return value
+
+    @model_validator(mode="after")
+    def _consistent(self) -> "Caption":
+        start, end = self.startedAt, self.endedAt
+        if start is not None and end is not None and not 0 <= end - start <= MAX_UTTERANCE_MS:
+            raise ValueError(f"endedAt must follow startedAt by 0 to {MAX_UTTERANCE_MS} ms")
+        if self.words:
+            if len(self.words) > len(self.text.split()) + EXTRA_WORDS:
+                raise PydanticCustomError("too_long", "more word timings than words in the text")
+            _check_word_times(self.words, start, end)
+        return self
+
+
+def _check_word_times(words: list[Word], start: float | None, end: float | None) -> None:
+    """Refuse word timings that lie outside their utterance (relative offsets or epoch ms alike)."""
+    if all(w.end < EPOCH_MS_FLOOR for w in words):  # offsets from the utterance start
+        span = end - start if start is not None and end is not None else MAX_UTTERANCE_MS
+        if max(w.end for w in words) > span + WORD_SLACK_MS:
+            raise ValueError("word timings lie beyond the end of the utterance")
+        return
+    low = (start if start is not None else time.time() * 1000 - TIME_WINDOW_MS) - WORD_SLACK_MS
+    high = (end if end is not None else time.time() * 1000 + TIME_WINDOW_MS) + WORD_SLACK_MS
+    if any(w.start < low or w.end > high for w in words):
+        raise ValueError("word timings lie outside the utterance")
+
+
+class CatchUp(Payload):
+    """Ask for the next page of finals after ``since`` (and edits above ``sinceRev``) of the joined room."""
+
+    since: int = Field(ge=0, le=MAX_SEQ)
+    sinceRev: int | None = Field(default=None, ge=0, le=MAX_SEQ)
 
 
 class EditCaption(Payload):

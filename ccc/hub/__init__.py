@@ -11,8 +11,10 @@ from sqlalchemy.engine import Engine
 from config import BASE_DIR, Config
 
 from .extensions import csrf, db, migrate, socketio
+from .gate import guard, limit_websocket_messages
 
 ASYNC_MODES = ("gevent", "eventlet", "threading")
+MAX_MESSAGE_BYTES = 256 * 1024
 
 
 def create_app(config_class: type = Config, **overrides) -> Flask:
@@ -39,7 +41,7 @@ def create_app(config_class: type = Config, **overrides) -> Flask:
         async_handlers=False,  # one connection's events are handled in the order it sent them
         ping_interval=app.config["PING_INTERVAL_S"],
         ping_timeout=app.config["PING_TIMEOUT_S"],
-        max_http_buffer_size=256 * 1024,
+        max_http_buffer_size=MAX_MESSAGE_BYTES,
         message_queue=app.config["MESSAGE_QUEUE"],
         logger=False,
         engineio_logger=False,
@@ -59,6 +61,8 @@ def create_app(config_class: type = Config, **overrides) -> Flask:
     app.register_blueprint(transcripts_bp)
     register_error_handlers(app)
     register_cli(app)
+    limit_websocket_messages(socketio.server.eio, MAX_MESSAGE_BYTES)
+    guard(app)
     return app
 
 

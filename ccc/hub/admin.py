@@ -13,7 +13,7 @@ from ccc.transcripts import sessions as session_rules
 from ccc.transcripts.queries import SessionNotFound, caption_counts, room_sessions
 from ccc.transcripts.retention import default_days
 
-from . import adminauth, lockout, rooms, services
+from . import adminauth, lockout, pins, rooms, services
 from . import vocabulary as vocab_rules
 from .events import announce_floor_released, announce_room_updated, announce_vocabulary
 from .extensions import db
@@ -127,7 +127,8 @@ def create_room():
     except rooms.RoomError as exc:
         flash(f"Could not create the room: {exc}.", "error")
     else:
-        flash(f"Created room {room.code} ({room.title}).", "ok")
+        pin = f"; its PIN has {pins.strength(request.form['pin'])}" if room.has_pin else ""
+        flash(f"Created room {room.code} ({room.title}){pin}.", "ok")
     return redirect(url_for("admin.index"))
 
 
@@ -142,7 +143,8 @@ def set_pin(code: str):
     else:
         if demoted_holder:
             announce_floor_released(room.code, demoted_holder, "released")
-        flash(f"Room {room.code} now {'needs a presenter PIN' if pin else 'has no presenter PIN'}.", "ok")
+        strength = f" ({pins.strength(pin)}; wrong guesses are locked out)" if pin else ""
+        flash(f"Room {room.code} now {'needs a presenter PIN' if pin else 'has no presenter PIN'}{strength}.", "ok")
     return redirect(url_for("admin.index"))
 
 

@@ -7,15 +7,18 @@ from typing import Any
 from flask import current_app
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import contains_eager
 
 from ccc import protocol
 from ccc.protocol import ErrorCode, ProtocolError
 
 from . import services
 from .extensions import db
-from .models import Caption, CaptionRevision, Participant, Room, TranscriptSession, now
+from .models import WIRE_COLUMNS, Caption, CaptionRevision, Participant, Room, TranscriptSession, caption_wire, now
 
 SESSION_IDLE_S = 2 * 3600
+# Finals per answer to a client catching up (see catch_up).
+CATCH_UP_PAGE = 200
 
 
 @dataclass(frozen=True)
@@ -147,30 +150,46 @@ def _edited(caption: Caption, revision: CaptionRevision) -> dict[str, Any]:
     }
 
 
-def room_state(room: Room, since: int | None = None, since_rev: int | None = None) -> dict[str, Any]:
-    """Return the roomState a joiner gets: people, speaker, captions after ``since`` and edits since then."""
-    query = select(Caption).where(Caption.room_id == room.id)
-    if since is None:
-        recent = current_app.config["RECENT_CAPTIONS"]
-        captions = list(db.session.scalars(query.order_by(Caption.seq.desc()).limit(recent)))[::-1]
-    else:
-        captions = list(db.session.scalars(query.where(Caption.seq > since).order_by(Caption.seq)))
+def catch_up(room: Room, since: int, since_rev: int | None = None) -> dict[str, Any]:
+    """Return one page of what a client missed: finals after ``since`` and edits above ``since_rev``.
+
+    At most CATCH_UP_PAGE of each, so a client 20,000 captions behind never gets one giant frame (those
+    failed in browsers and stalled the hub for seconds); ``more`` says to ask again from the last seq and
+    rev received. Small pages keep each turn on the event loop short, so other clients are served between.
+    """
+    limit = min(CATCH_UP_PAGE, current_app.config["RECENT_CAPTIONS"])
+    captions = db.session.execute(
+        select(*WIRE_COLUMNS).where(Caption.room_id == room.id, Caption.seq > since).order_by(Caption.seq)
+        .limit(limit + 1)
+    ).all()
+    more = len(captions) > limit
     edits: list[dict[str, Any]] = []
-    if since is not None and since_rev is not None:
-        revisions = db.session.scalars(
+    if since_rev is not None:
+        revisions = list(db.session.scalars(
             select(CaptionRevision).join(Caption)
             .where(CaptionRevision.room_id == room.id, CaptionRevision.rev > since_rev, Caption.seq <= since)
-            .order_by(CaptionRevision.rev)
-        )
-        edits = [_edited(r.caption, r) for r in revisions]
+            .order_by(CaptionRevision.rev).limit(limit + 1).options(contains_eager(CaptionRevision.caption))
+        ))
+        more = more or len(revisions) > limit
+        edits = [_edited(r.caption, r) for r in revisions[:limit]]
+    return {"captions": [caption_wire(*row) for row in captions[:limit]], "edits": edits, "more": more,
+            "lastSeq": room.last_seq, "lastRev": room.last_rev}
+
+
+def room_state(room: Room, since: int | None = None, since_rev: int | None = None) -> dict[str, Any]:
+    """Return the roomState a joiner gets: people, speaker, captions after ``since`` and edits since then."""
+    if since is None:
+        recent = current_app.config["RECENT_CAPTIONS"]
+        query = select(*WIRE_COLUMNS).where(Caption.room_id == room.id).order_by(Caption.seq.desc()).limit(recent)
+        page = {"captions": [caption_wire(*row) for row in db.session.execute(query).all()[::-1]], "edits": [],
+                "more": False, "lastSeq": room.last_seq, "lastRev": room.last_rev}
+    else:
+        page = catch_up(room, since, since_rev)
     speaker = {"id": room.floor_holder_id, "name": room.floor_holder_name} if room.floor_holder_id else None
     return {
         "room": room.summary(),
         "participants": services.listed_participants(room.id),
         "audienceCount": services.audience_count(room.id),
         "speaker": speaker,
-        "captions": [c.wire() for c in captions],
-        "edits": edits,
-        "lastSeq": room.last_seq,
-        "lastRev": room.last_rev,
+        **page,
     }

@@ -241,6 +241,13 @@ def on_edit_caption(data: protocol.EditCaption, conn: Connection):
     return ok_ack(rev=edited["rev"])
 
 
+@handler(protocol.CATCH_UP, protocol.CatchUp)
+def on_catch_up(data: protocol.CatchUp, conn: Connection):
+    """A resuming client asks for the next page of finals and edits it missed (see roomState's ``more``)."""
+    room, _participant = _context(conn)
+    return ok_ack(**captions.catch_up(room, data.since, data.sinceRev))
+
+
 @handler(protocol.LEAVE, protocol.Empty)
 def on_leave(_data, conn: Connection):
     """A client leaves its room; the room hears participantLeft (and speakerStopped if it held the floor)."""

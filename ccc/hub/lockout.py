@@ -1,4 +1,8 @@
-"""Wrong passwords cost time: each is answered slowly, and after a few the address must wait, doubling."""
+"""Wrong passwords cost time: each is answered slowly, and after a few the key must wait, doubling.
+
+A key is whatever is being locked out: a client address for the admin login; for room PINs, both the
+address (``pin:addr:...``) and the room (``pin:room:...``), so many addresses cannot share out the guessing.
+"""
 from __future__ import annotations
 
 import threading
@@ -16,28 +20,39 @@ class _Failures:
     locked_until: float = 0.0
 
 
-# Per process and per client address; a second hub process keeps its own count, which only adds a little slack.
+# Per process and per key; a second hub process keeps its own count, which only adds a little slack.
 _failures: dict[str, _Failures] = {}
 _lock = threading.Lock()
 
 
 def seconds_left(address: str) -> float:
-    """Return how long this address must still wait before trying again (0 when it may try now)."""
+    """Return how long this key must still wait before trying again (0 when it may try now)."""
     with _lock:
         record = _failures.get(address)
         return max(0.0, record.locked_until - time.monotonic()) if record else 0.0
 
 
-def note_failure(address: str) -> None:
-    """Count a wrong password; from the third on, lock the address out for 1, 2, 4 ... up to 300 s."""
+def note_failure(address: str, free: int = FREE_FAILURES, first_s: float = 1.0) -> None:
+    """Count a wrong password; from the ``free``-th on, lock the key out for first_s, doubling up to 300 s."""
     with _lock:
         record = _failures.setdefault(address, _Failures())
         record.count += 1
-        if record.count >= FREE_FAILURES:
-            record.locked_until = time.monotonic() + min(MAX_LOCKOUT_S, 2.0 ** (record.count - FREE_FAILURES))
+        if record.count >= free:
+            wait = first_s * 2.0 ** min(30, record.count - free)
+            record.locked_until = time.monotonic() + min(MAX_LOCKOUT_S, wait)
 
 
 def forget(address: str) -> None:
-    """Clear an address's failures after a right password."""
+    """Clear a key's failures after a right password."""
     with _lock:
         _failures.pop(address, None)
+
+
+def undo_failure(address: str, free: int = FREE_FAILURES) -> None:
+    """Take back one counted failure (a try counted before its slow check turned out right)."""
+    with _lock:
+        record = _failures.get(address)
+        if record is not None:
+            record.count = max(0, record.count - 1)
+            if record.count < free:
+                record.locked_until = 0.0

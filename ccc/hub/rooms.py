@@ -5,11 +5,12 @@ import secrets
 
 from sqlalchemy import select
 
-from ccc.protocol import CODE_ALPHABET, MAX_CODE, MAX_PIN, ErrorCode, ProtocolError, normalize_code
+from ccc.protocol import CODE_ALPHABET, MAX_CODE, ErrorCode, ProtocolError, normalize_code
 
 from . import services
 from .extensions import db
 from .models import Room, now
+from .pins import WeakPin, check_new_pin
 
 CODE_LENGTH = 5
 
@@ -29,12 +30,20 @@ def new_code(length: int = CODE_LENGTH) -> str:
 def check_code(raw: str) -> str:
     """Return ``raw`` as a valid room code or raise RoomError saying what is wrong with it."""
     code = normalize_code(raw)
-    if not 3 <= len(code) <= MAX_CODE:
-        raise RoomError(f"a room code has 3 to {MAX_CODE} characters, got {len(code)}")
+    if not CODE_LENGTH <= len(code) <= MAX_CODE:
+        # 31**5 codes cannot be tried one by one; a 3-character code (29,791) could be, to find rooms.
+        raise RoomError(f"a room code has {CODE_LENGTH} to {MAX_CODE} characters, got {len(code)}")
     bad = sorted(set(code) - set(CODE_ALPHABET))
     if bad:
         raise RoomError(f"a room code cannot contain {''.join(bad)!r} (allowed: {CODE_ALPHABET})")
     return code
+
+
+def _fit_pin(pin: str | None) -> str | None:
+    try:
+        return check_new_pin(pin)
+    except WeakPin as exc:
+        raise RoomError(str(exc)) from None
 
 
 def create_room(title: str, code: str | None = None, pin: str | None = None, saving: bool = True) -> Room:
@@ -46,7 +55,7 @@ def create_room(title: str, code: str | None = None, pin: str | None = None, sav
     if find_room(code, include_archived=True) is not None:
         raise RoomError(f"room {code} already exists")
     room = Room(code=code, title=title, save_transcripts=saving)
-    room.set_pin(pin)
+    room.set_pin(_fit_pin(pin))
     db.session.add(room)
     db.session.commit()
     return room
@@ -95,8 +104,6 @@ def set_pin(code: str, pin: str | None) -> tuple[Room, str | None]:
     room = find_room(code)
     if room is None:
         raise RoomError(f"no open room with code {normalize_code(code)!r}")
-    if pin and len(pin) > MAX_PIN:
-        raise RoomError(f"a PIN has at most {MAX_PIN} characters")
-    room.set_pin(pin or None)
+    room.set_pin(_fit_pin(pin))
     db.session.commit()
     return room, services.demote_presenters(room) if pin else None

@@ -15,6 +15,7 @@ from sqlalchemy import delete, func, or_, select, update
 from ccc import protocol
 from ccc.protocol import ErrorCode, ProtocolError
 
+from . import pins
 from .extensions import db
 from .models import Participant, Room, now
 
@@ -49,11 +50,7 @@ RESERVED_NAMES = {"admin", "administrator"}  # compared case-insensitively; only
 
 def join(room: Room, data: protocol.Join, sid: str, is_admin: bool = False) -> Joined:
     """Add or re-attach a participant to a room; a presenter needs the room's PIN when it has one."""
-    pin_ok = False
-    if data.role == "presenter" and room.has_pin:
-        if not room.check_pin(data.pin):
-            raise ProtocolError(ErrorCode.BAD_PIN, "wrong or missing presenter PIN for this room")
-        pin_ok = True
+    pin_ok = data.role == "presenter" and room.has_pin and pins.check_presenter_pin(room, data.pin)
     name = data.name or ("Presenter" if data.role == "presenter" else "")
     _check_name(room, data, name, verified=pin_ok, is_admin=is_admin)
     participant, token = _claim(room, data)

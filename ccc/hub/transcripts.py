@@ -39,15 +39,17 @@ def _session_arg() -> int | None:
 def page(code: str):
     """Show the transcript page: choose a session, read and search it, correct it with the PIN or as admin."""
     room = _room(code)
+    chosen = _session_arg()
     if code != room.code:
-        return redirect(url_for("transcripts.page", code=room.code, **request.args))
+        # Only the one known parameter, validated: the raw query string once reached url_for (?_external=1
+        # with a forged Host redirected elsewhere, ?code=x failed with 500).
+        return redirect(url_for("transcripts.page", code=room.code, session=chosen))
     counts = caption_counts(room)
     sessions = [
         {"number": s.number, "title": s.title, "count": counts.get(s.id, 0), "open": s.ended_at is None,
          "date": datetime.fromtimestamp(s.started_at).astimezone().strftime("%Y-%m-%d %H:%M")}
         for s in room_sessions(room)
     ]
-    chosen = _session_arg()
     if chosen is None or chosen not in {s["number"] for s in sessions}:
         chosen = sessions[-1]["number"] if sessions else None
     response = Response(render_template(

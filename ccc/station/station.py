@@ -43,6 +43,10 @@ def final_payloads(utterance_id: str, final: Final, started_at: float, ended_at:
         }
         if piece_words:
             payload["words"] = piece_words
+            try:
+                protocol.parse(protocol.Caption, payload)
+            except protocol.ProtocolError:  # timings the hub would refuse (a word over 50 chars...): keep the text
+                del payload["words"]
         protocol.parse(protocol.Caption, payload)  # Never spool what the hub would refuse as malformed.
         payloads.append(payload)
     return payloads

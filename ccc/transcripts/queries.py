@@ -8,6 +8,7 @@ from sqlalchemy.orm import selectinload
 
 from ccc.hub.extensions import db
 from ccc.hub.models import Caption, CaptionRevision, Room, TranscriptSession
+from ccc.protocol import MAX_STORED_MS, finite_or_none
 
 from .model import CaptionRecord, Revision, SessionRecord, Transcript, Word
 
@@ -42,11 +43,11 @@ def find_session(room: Room, number: int) -> TranscriptSession:
 
 
 def _word(raw: dict) -> Word | None:
-    """Return a stored word timing as a Word, or None when it lacks a time (the wire allows partial data)."""
-    try:
-        return Word(str(raw["word"]), float(raw["start"]), float(raw["end"]), raw.get("conf"))
-    except (KeyError, TypeError, ValueError):
+    """Return a stored word timing as a Word, or None when a time is missing or not a sane number."""
+    start, end = finite_or_none(raw.get("start")), finite_or_none(raw.get("end"))
+    if start is None or end is None or end < start or "word" not in raw:
         return None
+    return Word(str(raw["word"]), start, end, finite_or_none(raw.get("conf"), 0.0, 1.0))
 
 
 def _caption(caption: Caption, revisions: list[CaptionRevision]) -> CaptionRecord:
@@ -55,8 +56,10 @@ def _caption(caption: Caption, revisions: list[CaptionRevision]) -> CaptionRecor
         words = tuple(w for w in (_word(raw) for raw in caption.words if isinstance(raw, dict)) if w is not None)
     return CaptionRecord(
         seq=caption.seq, utterance_id=caption.utterance_id, speaker_id=caption.speaker_id,
-        speaker_name=caption.speaker_name, text=caption.text, started_at=caption.started_at,
-        ended_at=caption.ended_at, created_at=caption.created_at, words=words,
+        speaker_name=caption.speaker_name, text=caption.text,
+        # Rows stored before times were checked may hold inf or 1e300: read them as missing, not as a crash.
+        started_at=finite_or_none(caption.started_at), ended_at=finite_or_none(caption.ended_at),
+        created_at=finite_or_none(caption.created_at, 0.0, MAX_STORED_MS / 1000) or 0.0, words=words,
         revisions=tuple(Revision(r.rev, r.edited_by, r.edited_at, r.before, r.after) for r in revisions),
     )
 

@@ -282,8 +282,9 @@
       }
       if (o.pin) payload.pin = o.pin;
       if (this.everJoined) {
-        payload.since = this.store.lastSeq;
-        payload.sinceRev = this.store.lastRev;
+        // Mid catch-up, resume from what arrived in order, not from a live final that arrived since.
+        payload.since = this.cursor ? this.cursor.seq : this.store.lastSeq;
+        payload.sinceRev = this.cursor ? this.cursor.rev : this.store.lastRev;
       }
       const ack = await this.call('join', payload, 8000);
       if (!ack.ok) {
@@ -317,6 +318,32 @@
       this.applyState(ack.state, resumed);
       this.setStatus('connected');
       this.ping();
+      if (ack.state.more) this.catchUp(payload.since, payload.sinceRev, ack.state);
+    }
+
+    /** Page through a long backlog: the hub sends at most a few hundred finals per answer. */
+    async catchUp(since, sinceRev, page) {
+      let cursor = { seq: since, rev: sinceRev };
+      while (page.more && this.socket.connected) {
+        for (const c of page.captions || []) cursor.seq = Math.max(cursor.seq, c.seq || 0);
+        for (const e of page.edits || []) cursor.rev = Math.max(cursor.rev, e.rev || 0);
+        this.cursor = cursor;
+        page = await this.call('catchUp', { since: cursor.seq, sinceRev: cursor.rev }, 8000);
+        if (!page.ok) return; // the next reconnect resumes from the cursor
+        const added = [];
+        for (const c of page.captions || []) if (this.store.addFinal(c)) added.push(this.store.finals.get(c.utteranceId));
+        const edited = [];
+        for (const e of page.edits || []) {
+          const c = this.store.applyEdit(e);
+          if (c) edited.push(c);
+        }
+        this.call_('state', { state: Object.assign({}, this.lastState, page), resumed: true, added, edited });
+      }
+      if (!page.more) {
+        this.cursor = null;
+        this.store.lastSeq = Math.max(this.store.lastSeq, page.lastSeq || 0);
+        this.store.lastRev = Math.max(this.store.lastRev, page.lastRev || 0);
+      }
     }
 
     applyState(state, resumed) {
@@ -328,8 +355,11 @@
         const c = this.store.applyEdit(e);
         if (c) edited.push(c);
       }
-      this.store.lastSeq = Math.max(this.store.lastSeq, state.lastSeq || 0);
-      this.store.lastRev = Math.max(this.store.lastRev, state.lastRev || 0);
+      if (!state.more) { // with more to come, the last seq and rev are those of the pages still to fetch
+        this.store.lastSeq = Math.max(this.store.lastSeq, state.lastSeq || 0);
+        this.store.lastRev = Math.max(this.store.lastRev, state.lastRev || 0);
+      }
+      this.lastState = state;
       this.participants = new Map((state.participants || []).map((p) => [p.id, p]));
       this.audienceCount = state.audienceCount || 0;
       this.speaker = state.speaker || null;

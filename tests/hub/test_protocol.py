@@ -78,6 +78,7 @@ def test_partials_and_finals_reach_everyone_in_order(mode_hub, client):
     assert ada.call("requestSpeak", {})["granted"]
 
     sent = []
+    t0 = round(time.time() * 1000)  # caption times are epoch ms near now
     for n in range(5):
         utterance = f"utt-{n}"
         for k in range(1, 4):
@@ -86,7 +87,7 @@ def test_partials_and_finals_reach_everyone_in_order(mode_hub, client):
             sent.append((utterance, text, False))
         final = f"Sentence {n} is final."
         ack = ada.call("caption", {"utteranceId": utterance, "text": final, "isFinal": True,
-                                   "startedAt": 1_000_000 + n, "endedAt": 1_000_500 + n})
+                                   "startedAt": t0 + n, "endedAt": t0 + 500 + n})
         assert ack == {"ok": True, "seq": n + 1, "duplicate": False}
         sent.append((utterance, final, True))
 
@@ -98,7 +99,7 @@ def test_partials_and_finals_reach_everyone_in_order(mode_hub, client):
         for m in got:
             assert m["speakerId"] == ada.participant_id and m["speakerName"] == "Ada"
             assert abs(m["timestamp"] - time.time() * 1000) < 60_000
-        assert finals[0]["startedAt"] == 1_000_000 and finals[0]["endedAt"] == 1_000_500
+        assert finals[0]["startedAt"] == t0 and finals[0]["endedAt"] == t0 + 500
 
 
 def test_finals_survive_a_restart_and_resume_with_since(mode_hub, client):

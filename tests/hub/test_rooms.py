@@ -34,3 +34,18 @@ def test_archived_rooms_cannot_be_joined(app):
         rooms.get_room(room.code)
     assert exc.value.code.value == "room_not_found"
     assert room.code not in [r.code for r in rooms.list_rooms()]
+
+
+def test_short_codes_and_short_pins_are_refused(app):
+    for code in ("AB3", "AB34"):  # 29,791 or 923,521 codes can be tried one by one to find rooms
+        with pytest.raises(rooms.RoomError, match="5 to 16 characters"):
+            rooms.create_room("Short", code=code)
+    for pin in ("1", "12", "123"):
+        with pytest.raises(rooms.RoomError, match="at least 4"):
+            rooms.create_room("Weak", pin=pin)
+    room = rooms.create_room("Fine", code="AB345", pin="1234")
+    with pytest.raises(rooms.RoomError, match="at least 4"):
+        rooms.set_pin(room.code, "987")
+    assert room.check_pin("1234")
+    rooms.set_pin(room.code, "")
+    assert not room.has_pin

@@ -1,0 +1,44 @@
+"""A phone that was away while a thousand finals were said pages through them all when it comes back."""
+from __future__ import annotations
+
+import sqlite3
+import time
+
+from playwright.sync_api import expect
+
+PHONE = {"width": 390, "height": 844}
+MISSED = 1000
+
+
+def test_a_phone_back_from_a_long_absence_pages_through_every_missed_final(hub, new_page, speaker):
+    code = hub.create_room("Long absence")
+    ada = speaker(hub, code)
+    first = [ada.say(f"Before the absence, line {n}.") for n in range(1, 6)]
+    page = new_page(f"{hub.url}/r/{code}", viewport=PHONE)
+    captions = page.locator("#captions li")
+    expect(captions).to_have_count(5)
+    expect(page.locator("#conn")).to_have_attribute("data-status", "connected")
+
+    page.context.set_offline(True)
+    expect(page.locator("#conn")).to_have_attribute("data-status", "offline")
+    # A long stretch of lecture the phone missed (stored directly: 1,000 socket events would take minutes).
+    now = time.time()
+    with sqlite3.connect(hub.db_path) as db:
+        room_id, session_id = db.execute(
+            "SELECT r.id, s.id FROM rooms r JOIN sessions s ON s.room_id = r.id WHERE r.code = ?", (code,)).fetchone()
+        db.executemany(
+            "INSERT INTO captions (room_id, session_id, seq, utterance_id, speaker_id, speaker_name, text, rev,"
+            " created_at) VALUES (?, ?, ?, ?, ?, 'Dr. Ada Lovelace', ?, 0, ?)",
+            [(room_id, session_id, seq, f"missed-{seq}", ada.client.participant_id, f"Missed line {seq}.", now)
+             for seq in range(6, 6 + MISSED)])
+        db.execute("UPDATE rooms SET last_seq = ? WHERE id = ?", (5 + MISSED, room_id))
+    ada.edit(first[1], "Before the absence, line 2 (corrected).")
+    page.context.set_offline(False)
+    expect(page.locator("#conn")).to_have_attribute("data-status", "connected")
+    expect(captions).to_have_count(5 + MISSED, timeout=30_000)
+    ada.say("Back live.")
+    expect(captions).to_have_count(6 + MISSED)
+    seqs = [int(s) for s in captions.evaluate_all("rows => rows.map(r => r.dataset.seq)")]
+    assert seqs == list(range(1, 7 + MISSED))  # every final once, in order: no gap between pages
+    texts = captions.locator(".text").all_text_contents()
+    assert texts[1] == "Before the absence, line 2 (corrected)." and texts[-2] == f"Missed line {5 + MISSED}."

@@ -1,0 +1,102 @@
+"""Guessing a room's PIN over Socket.IO is locked out, and PIN checks never stall the other clients."""
+from __future__ import annotations
+
+import statistics
+import threading
+import time
+import uuid
+
+from rawsocket import RawSocket
+
+
+def guess(sock: RawSocket, code: str, pin: str) -> str:
+    """Join as a presenter with this PIN; return "ok" or the error code."""
+    ack = sock.call("join", {"room": code, "role": "presenter", "name": "Eve", "pin": pin})
+    return "ok" if ack["ok"] else ack["error"]["code"]
+
+
+def in_parallel(jobs) -> None:
+    threads = [threading.Thread(target=job) for job in jobs]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+
+
+def test_many_connections_from_one_address_are_locked_out_after_a_few_guesses(hub):
+    code = hub.create_room("Locked", pin="7391")
+    guessers = [RawSocket(hub.url) for _ in range(4)]
+    results: list[str] = []
+
+    def run(sock: RawSocket, first: int) -> None:
+        for n in range(first, first + 15):
+            results.append(guess(sock, code, f"{n:04d}"))
+
+    in_parallel([lambda s=s, i=i: run(s, i * 15) for i, s in enumerate(guessers)])
+    assert len(results) == 60 and set(results) <= {"bad_pin", "rate_limited"}
+    checked = results.count("bad_pin")  # before: all 60 were checked (300 guesses in 37 s, never limited)
+    assert checked <= 6, results
+    # While locked out, even the right PIN is not checked from this address.
+    assert guess(guessers[0], code, "7391") == "rate_limited"
+    # Another address with the right PIN gets in; the audience never needs one.
+    assert guess(RawSocket(hub.url, source="127.0.0.2"), code, "7391") == "ok"
+    assert guessers[1].call("join", {"room": code, "role": "audience"})["ok"]
+
+
+def test_guessing_from_many_addresses_locks_the_room(hub):
+    code = hub.create_room("Many addresses", pin="7391")
+    guessers = [RawSocket(hub.url, source=f"127.0.0.{10 + i}") for i in range(30)]
+    results: list[str] = []
+    in_parallel([lambda s=s, i=i: results.append(guess(s, code, f"{i:04d}")) for i, s in enumerate(guessers)])
+    assert len(results) == 30
+    checked = results.count("bad_pin")
+    assert checked <= 12, results
+    # The room waits a while, whoever asks; other rooms do not.
+    assert guess(RawSocket(hub.url, source="127.0.0.200"), code, "7391") == "rate_limited"
+    other = hub.create_room("Other room", pin="1111")
+    assert guess(RawSocket(hub.url, source="127.0.0.201"), other, "1111") == "ok"
+
+
+def test_pin_checks_do_not_stall_other_clients(hub, client):
+    codes = [hub.create_room(f"Busy {i}", pin="7391") for i in range(3)]
+    watcher = client(hub.url)
+    assert watcher.join(codes[0], "audience")["ok"]
+
+    def rtts(count: int, until=lambda: True) -> list[float]:
+        times: list[float] = []
+        deadline = time.monotonic() + 60
+        while len(times) < count or not (until() or time.monotonic() > deadline):
+            started = time.perf_counter()
+            assert watcher.call("ping", {})["ok"]
+            times.append((time.perf_counter() - started) * 1000)
+            time.sleep(0.05)
+        return times
+
+    before = statistics.median(rtts(20))
+    # Presenters joining with the PIN, each join a scrypt check (~120 ms of CPU), from six addresses at once.
+    joiners = [RawSocket(hub.url, source=f"127.0.1.{i}") for i in range(6)]
+    stop = threading.Event()
+    joins = [0]
+
+    def keep_joining(sock: RawSocket, code: str) -> None:
+        pid = uuid.uuid4().hex
+        while not stop.is_set():
+            ack = sock.call("join", {"room": code, "role": "presenter", "name": "Ada", "pin": "7391",
+                                     "participantId": pid})
+            assert ack["ok"], ack
+            joins[0] += 1
+
+    threads = [threading.Thread(target=keep_joining, args=(s, codes[i % 3])) for i, s in enumerate(joiners)]
+    for t in threads:
+        t.start()
+    time.sleep(0.5)
+    joined_before = joins[0]
+    during = statistics.median(rtts(30, until=lambda: joins[0] - joined_before >= 8))
+    checks = joins[0] - joined_before
+    stop.set()
+    for t in threads:
+        t.join()
+    print(f"ping median {before:.1f} ms before, {during:.1f} ms during {checks} PIN checks")
+    assert checks >= 8
+    # Before the fix every check blocked the event loop: the median ping went from 2.4 ms to 239 ms.
+    assert during < 40 + 3 * before, (before, during)
