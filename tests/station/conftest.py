@@ -81,15 +81,21 @@ def lecture(librivox, speech_dir):
     so sentences follow each other with no half-second pause: a run-on lecturer.
     """
     made: dict[tuple[float, bool], Lecture] = {}
+    sphinx, timings = SphinxRecognizer(), {}
+
+    def clip_words(path: Path) -> list[tuple[int, int]]:
+        if path not in timings:
+            sphinx.feed(audio.read_wav(path))
+            timings[path] = [(w["start"], w["end"]) for w in sphinx.finish().words]
+        return timings[path]
 
     def make(gap_s: float, trim: bool = False) -> Lecture:
         if (gap_s, trim) not in made:
-            sphinx, pcm, words, ends = SphinxRecognizer(), b"", [], []
+            pcm, words, ends = b"", [], []
             clips = librivox + librivox[::-1]
             for path, _ in clips:
                 data = audio.read_wav(path)
-                sphinx.feed(data)
-                spoken = [(w["start"], w["end"]) for w in sphinx.finish().words]
+                spoken = clip_words(path)
                 skip = 0
                 if trim:
                     skip, end = max(0, spoken[0][0] - 40), spoken[-1][1] + 40
