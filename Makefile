@@ -63,6 +63,7 @@ demo: system-runtime demo-room
 bench: venv
 	$(PY) bench/fanout.py
 	$(PY) bench/station.py
+	$(PY) bench/vad.py
 	$(PY) bench/export.py
 
 lint: venv

@@ -1,7 +1,9 @@
 """The station's flow: push-to-talk asks for the floor, recognition runs while granted, finals are spooled.
 
 Audio chunks and key events arrive on one queue, in the order they happened, and one thread consumes it:
-recognition never blocks the audio callback, and `--ptt file` brackets exactly the file's audio.
+recognition never blocks the audio callback, and `--ptt file` brackets exactly the file's audio. While the
+key is held, a Segmenter (ccc/station/vad.py) cuts the speech at pauses: each piece is its own utterance
+with its own final, and the floor stays held until key-up.
 """
 from __future__ import annotations
 
@@ -13,8 +15,10 @@ import uuid
 from typing import Callable, TextIO
 
 from ccc import protocol
+from ccc.station.audio import RATE
 from ccc.station.hub_link import PARTIAL_SPACING_S, HubLink
 from ccc.station.recognizers import Final, Recognizer
+from ccc.station.vad import Segmenter
 
 
 def now_ms() -> float:
@@ -87,8 +91,10 @@ class Station:
     """Turn key presses and audio into requestSpeak, partials, spooled finals and stopSpeak."""
 
     def __init__(self, recognizer: Recognizer, link: HubLink | None, mode: str = "hold", beep: bool = False,
-                 status: StatusLine | None = None, on_final: Callable[[dict], None] | None = None):
+                 status: StatusLine | None = None, on_final: Callable[[dict], None] | None = None,
+                 segmenter: Segmenter | None = None):
         self.recognizer = recognizer
+        self.segmenter = segmenter or Segmenter()
         self.link = link
         self.mode = mode
         self.beep = beep
@@ -101,6 +107,7 @@ class Station:
         self._down = False
         self._utterance_id = ""
         self._started_at = 0.0
+        self._hold_at = 0.0  # the wall clock at sample 0 of the hold; segment times count samples from it
         self._last_partial = ""
         self._last_partial_at = 0.0
         self._thread: threading.Thread | None = None
@@ -139,8 +146,7 @@ class Station:
             kind, value = self._queue.get()
             if kind == "audio":
                 if self.state == "speaking":
-                    self.recognizer.feed(value)
-                    self._maybe_partial()
+                    self._audio(value)
             elif kind == "key":
                 self._on_key(value)
             elif kind == "end":
@@ -166,9 +172,9 @@ class Station:
         ack = self.link.request_speak() if self.link else {"offline": True}
         if ack.get("offline") or (ack.get("ok") and ack.get("granted")):
             self.state = "speaking"
-            self._utterance_id = "u-" + uuid.uuid4().hex
-            self._started_at = now_ms()
-            self._last_partial, self._last_partial_at = "", 0.0
+            self._hold_at = now_ms()
+            self.segmenter.reset()
+            self._last_partial_at = 0.0
             if self.link:
                 self.link.speaking = True
         else:
@@ -180,17 +186,37 @@ class Station:
 
     def _end(self) -> None:
         if self.state == "speaking":
-            final = self.recognizer.finish()
-            if final.text.strip():
-                for payload in final_payloads(self._utterance_id, final, self._started_at, now_ms()):
-                    self.on_final(payload)
-                    if self.link:
-                        self.link.send_final(payload)
+            for kind, value in self.segmenter.end():  # Key-up ends the last segment.
+                self._segment_event(kind, value)
             if self.link:
                 self.link.speaking = False
                 self.link.stop_speak()
         self.state = "idle"
         self.refresh()
+
+    def _audio(self, pcm: bytes) -> None:
+        for kind, value in self.segmenter.push(pcm):
+            self._segment_event(kind, value)
+        if self.segmenter.speaking:
+            self._maybe_partial()
+
+    def _segment_event(self, kind: str, value) -> None:
+        if kind == "audio":
+            self.recognizer.feed(value)
+        elif kind == "start":
+            self._utterance_id = "u-" + uuid.uuid4().hex
+            self._started_at = self._at(value)
+            self._last_partial = ""
+        else:  # "cut": this segment's final, spooled in order before anything later in the hold
+            final = self.recognizer.finish()
+            if final.text.strip():
+                for payload in final_payloads(self._utterance_id, final, self._started_at, self._at(value)):
+                    self.on_final(payload)
+                    if self.link:
+                        self.link.send_final(payload)
+
+    def _at(self, sample: int) -> float:
+        return round(self._hold_at + sample * 1000 / RATE)
 
     def _maybe_partial(self) -> None:
         if self.link is None or not self.link.joined:

@@ -6,6 +6,8 @@ import subprocess
 import sys
 import time
 import uuid
+import wave
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -53,6 +55,66 @@ def librivox() -> list[tuple[Path, str]]:
         text, _, rest = line.rpartition("(")
         refs[rest.rstrip(")").strip()] = text.replace("<s>", "").replace("</s>", "").strip()
     return [(LIBRIVOX / f"{name}.wav", ref) for name, ref in sorted(refs.items())]
+
+
+@dataclass
+class Lecture:
+    """Real read speech joined into one long recording, with what is said and where."""
+
+    path: Path
+    pcm: bytes
+    refs: list[str]  # each clip's reference text, in order
+    words: list[tuple[int, int]]  # every word PocketSphinx finds in each clip alone, in ms of the lecture
+    clip_ends: list[int]  # where each clip's audio ends, in ms
+
+    @property
+    def reference(self) -> str:
+        """Return the whole lecture's reference text."""
+        return " ".join(self.refs)
+
+
+@pytest.fixture(scope="session")
+def lecture(librivox, speech_dir):
+    """Return a factory (made once each) of a 45-56 s lecture: the LibriVox clips, then again backwards.
+
+    ``gap_s`` of silence joins the clips. ``trim`` first cuts each clip to its words (40 ms either side),
+    so sentences follow each other with no half-second pause: a run-on lecturer.
+    """
+    made: dict[tuple[float, bool], Lecture] = {}
+    sphinx, timings = SphinxRecognizer(), {}
+
+    def clip_words(path: Path) -> list[tuple[int, int]]:
+        if path not in timings:
+            sphinx.feed(audio.read_wav(path))
+            timings[path] = [(w["start"], w["end"]) for w in sphinx.finish().words]
+        return timings[path]
+
+    def make(gap_s: float, trim: bool = False) -> Lecture:
+        if (gap_s, trim) not in made:
+            pcm, words, ends = b"", [], []
+            clips = librivox + librivox[::-1]
+            for path, _ in clips:
+                data = audio.read_wav(path)
+                spoken = clip_words(path)
+                skip = 0
+                if trim:
+                    skip, end = max(0, spoken[0][0] - 40), spoken[-1][1] + 40
+                    data = data[32 * skip:32 * end]
+                base = len(pcm) // 32 - skip
+                words += [(base + start, base + end) for start, end in spoken]
+                pcm += data
+                ends.append(len(pcm) // 32)
+                pcm += bytes(2 * round(gap_s * audio.RATE))
+            path = speech_dir / f"lecture-{gap_s}-{trim}.wav"
+            with wave.open(str(path), "wb") as wav:
+                wav.setnchannels(1)
+                wav.setsampwidth(2)
+                wav.setframerate(audio.RATE)
+                wav.writeframes(pcm)
+            made[gap_s, trim] = Lecture(path, pcm, [ref for _, ref in clips], words, ends)
+        return made[gap_s, trim]
+
+    return make
 
 
 @pytest.fixture(scope="session")
