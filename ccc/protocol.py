@@ -93,6 +93,7 @@ class ErrorCode(str, Enum):
     NOT_SPEAKER = "not_speaker"
     NOT_FOUND = "not_found"
     RATE_LIMITED = "rate_limited"
+    UNAVAILABLE = "unavailable"  # the database failed (disk full, server restarting): send it again later
 
 
 class ProtocolError(Exception):

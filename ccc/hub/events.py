@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from flask import current_app, request, session
 from flask_socketio import disconnect, join_room, leave_room
+from sqlalchemy.exc import OperationalError
 
 from ccc import protocol
 from ccc.protocol import ErrorCode, ProtocolError, error_ack, ok_ack
@@ -114,6 +115,12 @@ def handler(event: str, model: type[protocol.Payload], joined: bool = True):
             except ProtocolError as exc:
                 db.session.rollback()
                 return _refused(sid, event, exc)
+            except OperationalError as exc:  # not the client's fault: it must keep the final and resend it
+                db.session.rollback()
+                log.warning("database unavailable for %s: %s", event, exc.orig)
+                reason = str(exc.orig).splitlines()[0][:80] if exc.orig else "unavailable"
+                return _refused(sid, event, ProtocolError(
+                    ErrorCode.UNAVAILABLE, f"the hub cannot save right now (database: {reason}); send it again later"))
         socketio.on_event(event, run)
         return run
     return wrap
