@@ -9,7 +9,7 @@ FLASK := $(VENV)/bin/flask --app app
 # LibriVox test recordings, fonts so screenshots show Korean captions, PostgreSQL and Redis for the database and
 # multi-process tests, and tmux to drive the station in a real terminal.
 APT_PACKAGES := chromium espeak-ng libportaudio2 xvfb xdotool pocketsphinx-testdata sox fonts-dejavu-core fonts-noto-cjk \
-	postgresql redis-server tmux
+	postgresql redis-server tmux iproute2
 # Debian packages the hub and station need at run time.
 APT_RUNTIME := libportaudio2 espeak-ng
 
@@ -65,6 +65,7 @@ bench: venv
 	$(PY) bench/station.py
 	$(PY) bench/vad.py
 	$(PY) bench/export.py
+	$(PY) bench/faults.py
 
 lint: venv
 	$(VENV)/bin/ruff check .

@@ -6,13 +6,20 @@ each until it is acked. The hub is SIGKILLed, started again on the same port and
 seconds, and the lecture goes on. Printed: finals acked, lost, stored twice; phones with a gap; how long
 until 50 / 95 / 100 % of the phones were back (from the kill and from the restart).
 
-    python bench/faults.py                 # N=200, hub down 2 s
-    python bench/faults.py --phones 500 --down 5
+Scenario `cut` (as root): a real station (`python -m ccc.station`, PocketSphinx, a looped LibriVox
+lecture, key held per pass) in a network namespace, its veth cable pulled for `--cut` seconds. Printed:
+when the floor was freed, finals spoken while cut off, how long after the cable was back they were all
+delivered, and finals lost, doubled or out of order (spool, database, an audience phone).
+
+    python bench/faults.py                 # both: N=200 phones, hub down 2 s; station cut off 60 s
+    python bench/faults.py --only kill --phones 500 --down 5
 """
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
+import signal
 import sqlite3
 import subprocess
 import sys
@@ -22,9 +29,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
-from faultkit import Lecturer, Phones, percentile, stored_finals  # noqa: E402
+from faultkit import Lecturer, Phones, lecture_wav, pending, percentile, spooled, station_namespace, stored_finals  # noqa: E402
 
-from hubkit import PYTHON, ROOT, Hub, hub_env  # noqa: E402
+from hubkit import PYTHON, ROOT, Client, Hub, hub_env  # noqa: E402
 
 
 def template(workdir: Path) -> Path:
@@ -78,21 +85,90 @@ def kill(workdir: Path, phones_n: int, down_s: float, rate: float) -> dict:
     }
 
 
+def wait(check, timeout: float, what: str) -> float:
+    """Wait until ``check()`` holds and return the time it did."""
+    deadline = time.monotonic() + timeout
+    while not check():
+        if time.monotonic() > deadline:
+            raise RuntimeError(what)
+        time.sleep(0.1)
+    return time.monotonic()
+
+
+def cut(workdir: Path, cut_s: float) -> dict:
+    """Run the network cut scenario once and return its figures."""
+    spool = workdir / "spool.sqlite3"
+    with station_namespace() as (ns, address, link):
+        hub = Hub(workdir, template(workdir), CCC_HOST=address, CCC_FLOOR_GRACE_S="5")
+        hub.url = hub.env["CCC_PUBLIC_URL"] = f"http://{address}:{hub.port}"
+        hub.start()
+        station = None
+        try:
+            room = hub.create_room("Cut")
+            audience = Client(hub.url).connect()
+            audience.join(room)
+            station = subprocess.Popen(
+                ["ip", "netns", "exec", ns, PYTHON, "-m", "ccc.station", "--hub", hub.url, "--room", room,
+                 "--name", "Lecturer", "--engine", "pocketsphinx", "--input", str(lecture_wav(workdir / "l.wav")),
+                 "--speed", "1", "--loop", "--ptt", "file", "--spool", str(spool)],
+                cwd=ROOT, env={**os.environ, "CCC_MODELS_DIR": str(workdir / "models")},
+                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            finals = lambda: [c for c in audience.of("caption") if c.get("isFinal")]  # noqa: E731
+            wait(lambda: len(finals()) >= 2, 60, "the station did not speak")
+            link(False)
+            cut_at = time.monotonic()
+            stopped = wait(lambda: audience.of("speakerStopped"), cut_s, "the floor outlived the cut")
+            time.sleep(max(0.0, cut_at + cut_s - time.monotonic()))
+            link(True)
+            back = time.monotonic()
+            delivered = wait(lambda: pending(spool) == 0, 60, "the spool did not empty")
+            station.send_signal(signal.SIGTERM)
+            station.wait(30)
+            station = None
+            audience.close()
+        finally:
+            if station is not None:
+                station.kill()
+            hub.stop()
+    rows = spooled(spool)
+    offset = time.time() - time.monotonic()
+    seqs = [seq for _, seq, *_ in rows]
+    shown = sorted({c["seq"]: c["utteranceId"] for c in finals()}.items())
+    return {
+        "cut_s": cut_s, "floor_freed_after_s": round(stopped - cut_at, 1),
+        "floor_reason": audience.of("speakerStopped")[0]["reason"],
+        "finals_spoken": len(rows),
+        "finals_spoken_while_cut": sum(1 for _, _, created, *_ in rows if cut_at < created - offset < back),
+        "all_delivered_after_back_s": round(delivered - back, 1),
+        "rejected_by_hub": sum(1 for *_, error in rows if error),
+        "out_of_order_or_twice": int(seqs != list(range(1, len(rows) + 1))),
+        "db_differs_from_spool": int(stored_finals(hub.db_path, room) != [(seq, uid) for uid, seq, *_ in rows]),
+        "audience_missed": len(rows) - len(shown),
+    }
+
+
 def main() -> None:
     """Parse arguments, run the scenarios, print their figures."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--only", choices=["kill", "cut"])
     parser.add_argument("--phones", type=int, default=200)
     parser.add_argument("--down", type=float, default=2.0, help="seconds the hub stays dead")
     parser.add_argument("--rate", type=float, default=3.0, help="finals per second")
+    parser.add_argument("--cut", type=float, default=60.0, help="seconds the station is cut off")
     args = parser.parse_args()
-    workdir = Path(tempfile.mkdtemp(prefix="ccc-faults-"))
-    try:
-        figures = kill(workdir, args.phones, args.down, args.rate)
-        print("kill -9 of the hub mid-lecture")
-        for key, value in figures.items():
-            print(f"  {key:28} {value}")
-    finally:
-        shutil.rmtree(workdir, ignore_errors=True)
+    scenarios = {"kill": ("kill -9 of the hub mid-lecture", lambda w: kill(w, args.phones, args.down, args.rate)),
+                 "cut": ("the station's network cut", lambda w: cut(w, args.cut))}
+    for name, (title, run) in scenarios.items():
+        if args.only and name != args.only:
+            continue
+        workdir = Path(tempfile.mkdtemp(prefix="ccc-faults-"))
+        try:
+            figures = run(workdir)
+            print(title)
+            for key, value in figures.items():
+                print(f"  {key:28} {value}")
+        finally:
+            shutil.rmtree(workdir, ignore_errors=True)
 
 
 if __name__ == "__main__":

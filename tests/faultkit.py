@@ -10,13 +10,18 @@ socket.io-client's default backoff (1 s doubling to 5 s, +-50 % jitter), resumes
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
+import os
 import random
 import sqlite3
+import subprocess
 import threading
 import time
 import uuid
+import wave
 from pathlib import Path
+from typing import Callable, Iterator
 
 from hubkit import Client
 
@@ -257,3 +262,65 @@ def percentile(values: list[float], p: float) -> float:
     """Return the p-th percentile (nearest rank) of non-empty values."""
     ordered = sorted(values)
     return ordered[max(0, min(len(ordered) - 1, int(round(p / 100 * len(ordered) + 0.5)) - 1))]
+
+
+LIBRIVOX = Path("/usr/share/pocketsphinx/test/data/librivox")
+
+
+def ip(*args: str) -> None:
+    """Run an `ip` command."""
+    subprocess.run(["ip", *args], check=True, capture_output=True, timeout=30)
+
+
+@contextlib.contextmanager
+def station_namespace() -> Iterator[tuple[str, str, Callable[[bool], None]]]:
+    """Make a network namespace joined to this host by a veth pair (as root); remove both afterwards.
+
+    Yields the namespace's name, the host side's address (the hub listens there) and ``link(up)``, which
+    takes the namespace's side of the cable down or up: a station in the namespace loses the hub, nothing else.
+    """
+    tag = f"{os.getpid() % 10000}"
+    ns, host_if, ns_if = f"cccf{tag}", f"vfh{tag}", f"vfs{tag}"
+    net = f"10.213.{os.getpid() % 250}"
+    ip("netns", "add", ns)
+    try:
+        ip("link", "add", host_if, "type", "veth", "peer", "name", ns_if)
+        ip("link", "set", ns_if, "netns", ns)
+        ip("addr", "add", f"{net}.1/30", "dev", host_if)
+        ip("link", "set", host_if, "up")
+        ip("-n", ns, "addr", "add", f"{net}.2/30", "dev", ns_if)
+        ip("-n", ns, "link", "set", ns_if, "up")
+        ip("-n", ns, "link", "set", "lo", "up")
+
+        def link(up: bool) -> None:
+            ip("-n", ns, "link", "set", ns_if, "up" if up else "down")
+
+        yield ns, f"{net}.1", link
+    finally:
+        subprocess.run(["ip", "link", "del", host_if], capture_output=True, timeout=30)
+        subprocess.run(["ip", "netns", "del", ns], capture_output=True, timeout=30)
+
+
+def lecture_wav(path: Path) -> Path:
+    """Join the LibriVox clips with 0.8 s pauses: 28 s of read speech, each clip a final or more."""
+    with wave.open(str(path), "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(16000)
+        for clip in sorted(LIBRIVOX.glob("*.wav")):
+            with wave.open(str(clip)) as src:
+                out.writeframes(src.readframes(src.getnframes()) + bytes(2 * 12800))
+    return path
+
+
+def pending(spool: Path) -> int:
+    """Return how many finals a station's spool file holds undelivered."""
+    with sqlite3.connect(spool, timeout=10) as conn:
+        return conn.execute("SELECT COUNT(*) FROM finals WHERE delivered_at IS NULL AND error IS NULL").fetchone()[0]
+
+
+def spooled(spool: Path) -> list[tuple]:
+    """Return (utteranceId, seq, created_at, delivered_at, error) of every final, in the order spoken."""
+    with sqlite3.connect(spool, timeout=10) as conn:
+        return conn.execute("SELECT utterance_id, seq, created_at, delivered_at, error FROM finals ORDER BY id"
+                            ).fetchall()

@@ -3,75 +3,23 @@ from __future__ import annotations
 
 import os
 import signal
-import sqlite3
 import subprocess
 import sys
 import time
-import wave
-from pathlib import Path
 
 import pytest
-from faultkit import stored_finals
+from faultkit import lecture_wav, pending, spooled, station_namespace, stored_finals
 
 from hubkit import ROOT, Client, Hub
 
-LIBRIVOX = Path("/usr/share/pocketsphinx/test/data/librivox")
 CUT_S = 15
-
-
-def ip(*args: str) -> None:
-    """Run an `ip` command."""
-    subprocess.run(["ip", *args], check=True, capture_output=True, timeout=30)
 
 
 @pytest.fixture
 def netns():
-    """Make a network namespace joined to this host by a veth pair; return (namespace, host address, cut)."""
-    tag = f"{os.getpid() % 10000}"
-    ns, host_if, ns_if = f"cccf{tag}", f"vfh{tag}", f"vfs{tag}"
-    net = f"10.213.{os.getpid() % 250}"
-    ip("netns", "add", ns)
-    try:
-        ip("link", "add", host_if, "type", "veth", "peer", "name", ns_if)
-        ip("link", "set", ns_if, "netns", ns)
-        ip("addr", "add", f"{net}.1/30", "dev", host_if)
-        ip("link", "set", host_if, "up")
-        ip("-n", ns, "addr", "add", f"{net}.2/30", "dev", ns_if)
-        ip("-n", ns, "link", "set", ns_if, "up")
-        ip("-n", ns, "link", "set", "lo", "up")
-
-        def link(up: bool) -> None:
-            ip("-n", ns, "link", "set", ns_if, "up" if up else "down")
-
-        yield ns, f"{net}.1", link
-    finally:
-        subprocess.run(["ip", "link", "del", host_if], capture_output=True, timeout=30)
-        subprocess.run(["ip", "netns", "del", ns], capture_output=True, timeout=30)
-
-
-def lecture_wav(path: Path) -> Path:
-    """Join the LibriVox clips with 0.8 s pauses: 28 s of read speech, each clip a final or more."""
-    with wave.open(str(path), "wb") as out:
-        out.setnchannels(1)
-        out.setsampwidth(2)
-        out.setframerate(16000)
-        for clip in sorted(LIBRIVOX.glob("*.wav")):
-            with wave.open(str(clip)) as src:
-                out.writeframes(src.readframes(src.getnframes()) + bytes(2 * 12800))
-    return path
-
-
-def pending(spool: Path) -> int:
-    """Return how many finals the station's spool holds undelivered."""
-    with sqlite3.connect(spool, timeout=10) as conn:
-        return conn.execute("SELECT COUNT(*) FROM finals WHERE delivered_at IS NULL AND error IS NULL").fetchone()[0]
-
-
-def spooled(spool: Path) -> list[tuple]:
-    """Return (utteranceId, seq, created_at, delivered_at, error) of every final, in the order spoken."""
-    with sqlite3.connect(spool, timeout=10) as conn:
-        return conn.execute("SELECT utterance_id, seq, created_at, delivered_at, error FROM finals ORDER BY id"
-                            ).fetchall()
+    """Return (namespace, host address, cut) of a namespace joined to this host by a veth pair."""
+    with station_namespace() as made:
+        yield made
 
 
 def wait(check, timeout: float, what) -> float:
