@@ -11,7 +11,10 @@ lecture, key held per pass) in a network namespace, its veth cable pulled for `-
 when the floor was freed, finals spoken while cut off, how long after the cable was back they were all
 delivered, and finals lost, doubled or out of order (spool, database, an audience phone).
 
-    python bench/faults.py                 # both: N=200 phones, hub down 2 s; station cut off 60 s
+Scenario `soak`: 20,000 join/leave cycles of phones (connect, join, leave, close; 8 at a time) with a
+participant TTL of 1 s: the hub's RSS after each 2,000 and the participants table at the end.
+
+    python bench/faults.py                 # all three: N=200 phones, hub down 2 s; station cut off 60 s
     python bench/faults.py --only kill --phones 500 --down 5
 """
 from __future__ import annotations
@@ -29,7 +32,18 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
-from faultkit import Lecturer, Phones, lecture_wav, pending, percentile, spooled, station_namespace, stored_finals  # noqa: E402
+from faultkit import (  # noqa: E402
+    Lecturer,
+    Phones,
+    churn,
+    lecture_wav,
+    participants,
+    pending,
+    percentile,
+    spooled,
+    station_namespace,
+    stored_finals,
+)
 
 from hubkit import PYTHON, ROOT, Client, Hub, hub_env  # noqa: E402
 
@@ -147,17 +161,41 @@ def cut(workdir: Path, cut_s: float) -> dict:
     }
 
 
+def soak(workdir: Path, cycles: int) -> dict:
+    """Run the join/leave soak and return its figures."""
+    import psutil
+
+    hub = Hub(workdir, template(workdir), CCC_PARTICIPANT_TTL_S="1", CCC_EVENTS_PER_S="5000",
+              CCC_EVENTS_PER_ADDRESS_S="5000").start()
+    try:
+        room = hub.create_room("Soak")
+        rss, rows, t0 = [], [], time.monotonic()
+        for _ in range(max(1, cycles // 2000)):
+            churn(hub.url, room, min(2000, cycles))
+            rss.append(psutil.Process(hub.proc.pid).memory_info().rss / 2**20)
+            rows.append(participants(hub.db_path))
+        took = time.monotonic() - t0
+        wait(lambda: participants(hub.db_path) == 0, 10, "departed participants were kept")
+    finally:
+        hub.stop()
+    return {"cycles": cycles, "cycles_per_s": round(cycles / took), "rss_mb_each_2000": [round(r, 1) for r in rss],
+            "rss_growth_after_first_mb": round(rss[-1] - rss[0], 1), "participant_rows_each_2000": rows,
+            "participant_rows_at_end": 0}
+
+
 def main() -> None:
     """Parse arguments, run the scenarios, print their figures."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--only", choices=["kill", "cut"])
+    parser.add_argument("--only", choices=["kill", "cut", "soak"])
+    parser.add_argument("--cycles", type=int, default=20000, help="join/leave cycles of the soak")
     parser.add_argument("--phones", type=int, default=200)
     parser.add_argument("--down", type=float, default=2.0, help="seconds the hub stays dead")
     parser.add_argument("--rate", type=float, default=3.0, help="finals per second")
     parser.add_argument("--cut", type=float, default=60.0, help="seconds the station is cut off")
     args = parser.parse_args()
     scenarios = {"kill": ("kill -9 of the hub mid-lecture", lambda w: kill(w, args.phones, args.down, args.rate)),
-                 "cut": ("the station's network cut", lambda w: cut(w, args.cut))}
+                 "cut": ("the station's network cut", lambda w: cut(w, args.cut)),
+                 "soak": ("join/leave soak", lambda w: soak(w, args.cycles))}
     for name, (title, run) in scenarios.items():
         if args.only and name != args.only:
             continue

@@ -324,3 +324,49 @@ def spooled(spool: Path) -> list[tuple]:
     with sqlite3.connect(spool, timeout=10) as conn:
         return conn.execute("SELECT utterance_id, seq, created_at, delivered_at, error FROM finals ORDER BY id"
                             ).fetchall()
+
+
+def churn(url: str, room: str, cycles: int, concurrency: int = 8) -> int:
+    """Join and leave the room ``cycles`` times (a phone each: connect, join, leave, close); return the joins."""
+    import aiohttp
+
+    refusals: list[dict] = []
+
+    async def run() -> int:
+        joined = 0
+        ws_url = url.replace("http", "ws", 1) + "/socket.io/?EIO=4&transport=websocket"
+        todo = iter(range(cycles))
+
+        async def ack(ws) -> dict:
+            while not (msg := await ws.receive_str(timeout=30)).startswith("43"):
+                pass
+            return json.loads(msg[3:])[0]
+
+        async def worker(http) -> None:
+            nonlocal joined
+            for _ in todo:
+                async with http.ws_connect(ws_url, timeout=30) as ws:
+                    await ws.receive_str(timeout=30)
+                    await ws.send_str("40")
+                    await ws.receive_str(timeout=30)
+                    await ws.send_str("420" + json.dumps(["join", {"room": room, "role": "audience"}]))
+                    answer = await ack(ws)
+                    joined += bool(answer.get("ok"))
+                    if not answer.get("ok") and not refusals:
+                        refusals.append(answer)
+                    await ws.send_str("421" + json.dumps(["leave", {}]))
+                    await ack(ws)
+
+        async with aiohttp.ClientSession() as http:
+            await asyncio.gather(*(worker(http) for _ in range(concurrency)))
+        return joined
+
+    joined = asyncio.run(run())
+    assert joined == cycles, f"{cycles - joined} joins refused, the first: {refusals[0]}"
+    return joined
+
+
+def participants(db_path: Path) -> int:
+    """Return how many participant rows the hub keeps."""
+    with sqlite3.connect(db_path) as conn:
+        return conn.execute("SELECT COUNT(*) FROM participants").fetchone()[0]
