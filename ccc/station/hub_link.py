@@ -17,6 +17,7 @@ from socketio import exceptions as sio_errors
 
 from ccc import protocol
 from ccc.station.spool import Spool
+from ccc.station.vocabulary import Vocabulary
 
 CALL_TIMEOUT_S = 5.0
 RETRY_FLUSH_S = 3.0
@@ -24,6 +25,7 @@ PARTIAL_SPACING_S = 0.34  # At most 3 partials in any one second.
 # Refusals that no retry can fix: the final stays in the spool file, out of the queue.
 PERMANENT = {"bad_request", "too_large", "forbidden", "not_found", "room_not_found"}
 FATAL_JOIN = {"room_not_found", "bad_pin", "forbidden", "bad_request"}
+VOCABULARY_UPDATED = "vocabularyUpdated"  # hub -> presenters: the room's vocabulary changed
 
 
 class Offline(Exception):
@@ -34,7 +36,8 @@ class HubLink:
     """Keep one presenter connection to a room alive and run hub calls in order on one thread."""
 
     def __init__(self, url: str, room: str, name: str, spool: Spool, pin: str | None = None,
-                 participant_id: str | None = None, on_change: Callable[[], None] | None = None):
+                 participant_id: str | None = None, on_change: Callable[[], None] | None = None,
+                 on_vocabulary: Callable[[Vocabulary], None] | None = None):
         self.url = url.rstrip("/")
         self.room = protocol.normalize_code(room)
         self.name = name
@@ -42,6 +45,8 @@ class HubLink:
         self.spool = spool
         self.participant_id = participant_id or spool.participant_id(self.url, name)
         self.on_change = on_change or (lambda: None)
+        self.on_vocabulary = on_vocabulary or (lambda vocab: None)
+        self.vocabulary = Vocabulary()
         self.joined = False
         self.fatal: str | None = None
         self.speaking = False  # Set by the station: it holds the key and was granted (or is offline).
@@ -134,6 +139,7 @@ class HubLink:
         client.on("disconnect", lambda *args: self._lost(client))
         for event in (protocol.SPEAK_DENIED, protocol.SPEAKER_CHANGED, protocol.SPEAKER_STOPPED):
             client.on(event, lambda data, event=event: self.on_change())
+        client.on(VOCABULARY_UPDATED, self._take_vocabulary)
         try:
             client.connect(self.url, transports=["websocket"], wait_timeout=CALL_TIMEOUT_S)
             self._sio = client
@@ -161,7 +167,13 @@ class HubLink:
         self.on_change()
         self._after_join(ack.get("state") or {})
 
+    def _take_vocabulary(self, data: Any) -> None:
+        self.vocabulary = Vocabulary.parse(data)
+        self.on_vocabulary(self.vocabulary)
+
     def _after_join(self, state: dict) -> None:
+        if "vocabulary" in state:  # Hubs before room vocabularies send none: keep what we have.
+            self._take_vocabulary(state["vocabulary"])
         speaker = state.get("speaker") or {}
         if self.speaking:
             self._request_speak()  # Still holding the key: take the floor back so partials flow again.
