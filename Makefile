@@ -21,7 +21,7 @@ help:
 	@echo "make run    install, migrate and start the hub (SQLite under instance/)"
 	@echo "make test   install what the tests need and run the whole suite"
 	@echo "make demo   the hub plus a station reading a lecture recording, no microphone needed"
-	@echo "make bench  run the benchmarks under bench/ (fan-out, station, export); figures in docs/"
+	@echo "make bench  run the benchmarks under bench/ (fan-out, station, accuracy, export); figures in docs/"
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -65,6 +65,7 @@ demo: system-runtime demo-room
 bench: venv
 	$(PY) bench/fanout.py
 	$(PY) bench/station.py
+	$(PY) bench/accuracy.py
 	$(PY) bench/export.py
 
 lint: venv
