@@ -110,8 +110,8 @@ def main(argv: list[str] | None = None) -> int:
         link.start()
         station.start()
         play(station, sentences, options.once)
-        station.end_of_input()  # the last sentence's final may still be in recognition: wait for it
-        station.join(30)
+        station.end_of_input()  # The last final may still be decoding: let it reach the spool before draining.
+        station.join(60)
         link.drain(10)
         link.close()
     except StationError as exc:

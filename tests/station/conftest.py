@@ -10,13 +10,15 @@ import wave
 from dataclasses import dataclass
 from pathlib import Path
 
+import corpora
 import pytest
 
-from ccc.station import audio
+from ccc.station import audio, recognizers
 from ccc.station.hub_link import HubLink
 from ccc.station.recognizers import SphinxRecognizer, VoskRecognizer
 from ccc.station.spool import Spool
 from ccc.station.station import Station
+from ccc.station.whisper import TwoPassRecognizer, WhisperRecognizer
 
 LIBRIVOX = Path("/usr/share/pocketsphinx/test/data/librivox")
 
@@ -50,11 +52,27 @@ def say(speech_dir):
 @pytest.fixture(scope="session")
 def librivox() -> list[tuple[Path, str]]:
     """Return the LibriVox recordings of pocketsphinx-testdata with their reference text."""
-    refs = {}
-    for line in (LIBRIVOX / "transcription").read_text().splitlines():
-        text, _, rest = line.rpartition("(")
-        refs[rest.rstrip(")").strip()] = text.replace("<s>", "").replace("</s>", "").strip()
-    return [(LIBRIVOX / f"{name}.wav", ref) for name, ref in sorted(refs.items())]
+    return corpora.librivox()
+
+
+@pytest.fixture(scope="session")
+def asterisk(tmp_path_factory) -> list[tuple[Path, str]]:
+    """Return Asterisk telephone prompts (a human voice, G.722 decoded to WAV) with their reference texts."""
+    return corpora.asterisk_prompts(tmp_path_factory.mktemp("asterisk"))
+
+
+@pytest.fixture(scope="session")
+def whisper() -> WhisperRecognizer:
+    """Return one Whisper tiny.en recognizer (the bundled model) for the run."""
+    return WhisperRecognizer()
+
+
+@pytest.fixture(scope="session")
+def two_pass() -> TwoPassRecognizer:
+    """Return the default English recognizer: PocketSphinx partials, Whisper finals."""
+    recognizer = recognizers.load()
+    assert isinstance(recognizer, TwoPassRecognizer)
+    return recognizer
 
 
 @dataclass
