@@ -1,4 +1,6 @@
 """A room's vocabulary on the station: bounded parsing, replacements, and Whisper hearing a term it missed."""
+import time
+
 import corpora
 import pytest
 from test_recognizers import recognize
@@ -74,7 +76,7 @@ def test_replacements_apply_to_whisper_finals_and_streaming_partials(two_pass, p
     assert any("the Asterisk" in p for p in partials), partials
 
 
-def test_a_hub_that_sends_no_vocabulary_leaves_the_station_as_it_was(hub, tmp_path):
+def test_a_room_without_vocabulary_leaves_the_station_as_it_was(hub, tmp_path):
     from ccc.station.hub_link import HubLink
     from ccc.station.spool import Spool
 
@@ -85,6 +87,44 @@ def test_a_hub_that_sends_no_vocabulary_leaves_the_station_as_it_was(hub, tmp_pa
     try:
         link.submit(lambda: None).result(timeout=15)  # the hub thread joins before it runs any task
         assert link.joined and link.fatal is None
-        assert heard == [] and not link.vocabulary
+        assert not any(heard) and not link.vocabulary  # at most an empty vocabulary was handed on
     finally:
         link.close()
+
+
+def test_a_rooms_vocabulary_reaches_a_station_through_the_hub_and_shows_on_phones(make_hub, redis_url, client,
+                                                                                  rig, two_pass, prompts):
+    # A message queue lets the command line (another process) tell connected stations, as /admin does.
+    hub = make_hub(CCC_MESSAGE_QUEUE=redis_url)
+    code = hub.create_room("Networks")
+    hub.flask("rooms", "vocabulary", code, "--term", "Inter-Asterisk")
+    phone = client(hub.url)
+    assert phone.join(code, "audience")["ok"]
+    station = rig(hub.url, code, two_pass, name="Dr Lee")
+    try:
+        station.wait_joined()
+        wait_until(lambda: station.link.vocabulary.terms == ("Inter-Asterisk",))
+        station.play(prompts["about"][0])
+        first = phone.wait_for(lambda c: finals(c)[0] if finals(c) else None, timeout=60)
+        assert "Inter-Asterisk" in first["text"], first["text"]  # heard through the room's term
+
+        hub.flask("rooms", "vocabulary", code, "--term", "Inter-Asterisk", "--replace", "thank you=Thanks")
+        wait_until(lambda: station.link.vocabulary.replacements == (("thank you", "Thanks"),))
+        station.play(prompts["thanks"][0])
+        second = phone.wait_for(lambda c: finals(c)[1] if len(finals(c)) > 1 else None, timeout=60)
+        assert "Thanks for trying" in second["text"] and "thank you" not in second["text"].lower(), second["text"]
+    finally:
+        two_pass.set_vocabulary(Vocabulary())
+
+
+def finals(phone) -> list[dict]:
+    """Return the final captions a phone has received."""
+    return [c for c in phone.of("caption") if c["isFinal"]]
+
+
+def wait_until(condition, timeout: float = 20) -> None:
+    """Wait for ``condition`` to hold, or fail."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.05)
