@@ -6,9 +6,11 @@ PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 FLASK := $(VENV)/bin/flask --app app
 # Debian packages the tests need: a browser, a speech synthesizer, PortAudio, a virtual screen and key presser,
-# LibriVox test recordings, fonts so screenshots show Korean captions, PostgreSQL and Redis for the database and
-# multi-process tests, and tmux to drive the station in a real terminal.
-APT_PACKAGES := chromium espeak-ng libportaudio2 xvfb xdotool pocketsphinx-testdata sox fonts-dejavu-core fonts-noto-cjk \
+# LibriVox test recordings, Asterisk's telephone prompts (G.722) with their texts, fonts so screenshots show
+# Korean captions, PostgreSQL and Redis for the database and multi-process tests, and tmux to drive the
+# station in a real terminal; iproute2 for the network-cut fault test.
+APT_PACKAGES := chromium espeak-ng libportaudio2 xvfb xdotool pocketsphinx-testdata \
+	asterisk-core-sounds-en-g722 asterisk-core-sounds-en sox fonts-dejavu-core fonts-noto-cjk \
 	postgresql redis-server tmux iproute2
 # Debian packages the hub and station need at run time.
 APT_RUNTIME := libportaudio2 espeak-ng
@@ -19,7 +21,7 @@ help:
 	@echo "make run    install, migrate and start the hub (SQLite under instance/)"
 	@echo "make test   install what the tests need and run the whole suite"
 	@echo "make demo   the hub plus a station reading a lecture recording, no microphone needed"
-	@echo "make bench  run the benchmarks under bench/ (fan-out, station, export); figures in docs/"
+	@echo "make bench  run the benchmarks under bench/ (fan-out, station, accuracy, export); figures in docs/"
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -64,6 +66,7 @@ bench: venv
 	$(PY) bench/fanout.py
 	$(PY) bench/station.py
 	$(PY) bench/vad.py
+	$(PY) bench/accuracy.py
 	$(PY) bench/export.py
 	$(PY) bench/faults.py
 

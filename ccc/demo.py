@@ -102,15 +102,16 @@ def main(argv: list[str] | None = None) -> int:
         base = os.environ.get("CCC_PUBLIC_URL") or f"http://localhost:{options.port}"
         print(f"\nCCC demo: room {code}\n  projector {base}/r/{code}/projector\n  audience  {base}/r/{code}\n"
               "Open one of them; captions start within a few seconds. Ctrl-C stops the demo.\n", flush=True)
-        spool = Spool(DEMO_DIR / "spool.sqlite3", code)
+        # The demo keeps its own spool (CCC_SPOOL overrides it), so it never mixes with a real station's.
+        spool = Spool(Path(os.environ.get("CCC_SPOOL") or DEMO_DIR / "spool.sqlite3"), code)
         link = HubLink(f"http://127.0.0.1:{options.port}", code, "Demo lecturer", spool)
         station = Station(recognizer, link, status=StatusLine(sys.stderr),
                           on_final=lambda payload: print(f"final: {payload['text']}", flush=True))
         link.start()
         station.start()
         play(station, sentences, options.once)
-        station.end_of_input()  # the last sentence's final may still be in recognition: wait for it
-        station.join(30)
+        station.end_of_input()  # The last final may still be decoding: let it reach the spool before draining.
+        station.join(60)
         link.drain(10)
         link.close()
     except StationError as exc:

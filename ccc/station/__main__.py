@@ -26,8 +26,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--room", help="room code")
     parser.add_argument("--name", help="presenter name shown to the room")
     parser.add_argument("--pin", help="the room's presenter PIN")
-    parser.add_argument("--engine", choices=["vosk", "pocketsphinx"])
-    parser.add_argument("--model", help="Vosk model folder or language code (see: models list)")
+    parser.add_argument("--engine", choices=list(recognizers.ENGINES),
+                        help="default: Whisper (two passes) for English, Vosk for other languages")
+    parser.add_argument("--model", help="Whisper: a CTranslate2 folder or a name (tiny.en, base.en, ...); "
+                                        "Vosk: a model folder or language code (see: models list)")
+    parser.add_argument("--lang", default="en", help="language spoken (default en); others use their Vosk model")
     parser.add_argument("--input", help="audio device number or name, or a WAV file")
     parser.add_argument("--speed", type=float, default=1.0, help="WAV pacing: 1 real time, 0 as fast as possible")
     parser.add_argument("--loop", action="store_true", help="play the WAV file again and again")
@@ -77,7 +80,7 @@ def run(options: argparse.Namespace) -> int:
     for flag in ("hub", "room", "name"):
         if not getattr(options, flag):
             raise StationError(f"--{flag} is required")
-    recognizer = recognizers.load(options.engine, options.model)
+    recognizer = recognizers.load(options.engine, options.model, lang=options.lang)
     source = audio.open_source(options.input, speed=options.speed, loop=options.loop)
     is_file = isinstance(source, audio.WavSource)
     ptt_spec = options.ptt or ("file" if is_file else "terminal")
@@ -90,7 +93,7 @@ def run(options: argparse.Namespace) -> int:
     spool = Spool(options.spool or default_path(), options.room.upper())
     spool.prune()
     link = HubLink(options.hub, options.room, options.name, spool, pin=options.pin,
-                   on_change=lambda: station.refresh())
+                   on_change=lambda: station.refresh(), on_vocabulary=recognizer.set_vocabulary)
     station = Station(recognizer, link, mode="hold" if ptt_spec == "file" else mode, beep=options.beep,
                       status=status, on_final=lambda payload: print(payload["text"], flush=True))
     link.start()

@@ -17,6 +17,7 @@ from socketio import exceptions as sio_errors
 
 from ccc import protocol
 from ccc.station.spool import Spool
+from ccc.station.vocabulary import Vocabulary
 
 CALL_TIMEOUT_S = 5.0
 RETRY_FLUSH_S = 3.0
@@ -35,7 +36,8 @@ class HubLink:
 
     def __init__(self, url: str, room: str, name: str, spool: Spool, pin: str | None = None,
                  participant_id: str | None = None, resume_token: str | None = None,
-                 on_change: Callable[[], None] | None = None):
+                 on_change: Callable[[], None] | None = None,
+                 on_vocabulary: Callable[[Vocabulary], None] | None = None):
         self.url = url.rstrip("/")
         self.room = protocol.normalize_code(room)
         self.name = name
@@ -45,6 +47,8 @@ class HubLink:
         kept = (participant_id, resume_token) if participant_id else spool.identity(self.url, name)
         self.participant_id, self.resume_token = kept or (None, None)
         self.on_change = on_change or (lambda: None)
+        self.on_vocabulary = on_vocabulary or (lambda vocab: None)
+        self.vocabulary = Vocabulary()
         self.joined = False
         self.fatal: str | None = None
         self.speaking = False  # Set by the station: it holds the key and was granted (or is offline).
@@ -137,6 +141,7 @@ class HubLink:
         client.on("disconnect", lambda *args: self._lost(client))
         for event in (protocol.SPEAK_DENIED, protocol.SPEAKER_CHANGED, protocol.SPEAKER_STOPPED):
             client.on(event, lambda data, event=event: self.on_change())
+        client.on(protocol.VOCABULARY_UPDATED, self._take_vocabulary)
         try:
             client.connect(self.url, transports=["websocket"], wait_timeout=CALL_TIMEOUT_S)
             self._sio = client
@@ -172,7 +177,13 @@ class HubLink:
         self.on_change()
         self._after_join(ack.get("state") or {})
 
+    def _take_vocabulary(self, data: Any) -> None:
+        self.vocabulary = Vocabulary.parse(data)
+        self.on_vocabulary(self.vocabulary)
+
     def _after_join(self, state: dict) -> None:
+        if "vocabulary" in state:  # Hubs before room vocabularies send none: keep what we have.
+            self._take_vocabulary(state["vocabulary"])
         speaker = state.get("speaker") or {}
         if self.speaking:
             self._request_speak()  # Still holding the key: take the floor back so partials flow again.

@@ -1,7 +1,8 @@
 """Speech recognizers behind one small interface: feed PCM, read the partial text, finish the utterance.
 
-Vosk is the default; PocketSphinx is the zero-download English fallback. Word times are milliseconds from
-the start of the utterance.
+English defaults to two passes: Whisper (ccc/station/whisper.py) for finals, a streaming engine for
+partials. Other languages use their Vosk model. PocketSphinx is the fallback when Whisper cannot load. Word
+times are milliseconds from the start of the utterance.
 """
 from __future__ import annotations
 
@@ -16,9 +17,10 @@ from ccc.station import models as model_store
 from ccc.station.audio import RATE
 
 FALLBACK_WARNING = (
-    "warning: no Vosk model installed, using PocketSphinx (English only, less accurate). "
-    "For better captions run: python -m ccc.station models download en-us"
+    "warning: Whisper cannot load ({reason}), using PocketSphinx (English only, much less accurate). "
+    "For better captions fix that, e.g. pip install -r requirements.txt"
 )
+ENGINES = ("whisper", "vosk", "pocketsphinx")
 
 
 @dataclass
@@ -46,6 +48,9 @@ class Recognizer:
     def finish(self) -> Final:
         """End the utterance, return its final text, and get ready for the next one."""
         raise NotImplementedError
+
+    def set_vocabulary(self, vocab) -> None:
+        """Use the room's vocabulary (ccc.station.vocabulary.Vocabulary); engines that cannot, ignore it."""
 
 
 class VoskRecognizer(Recognizer):
@@ -162,30 +167,62 @@ class SphinxRecognizer(Recognizer):
         return Final(hyp.hypstr if hyp else "", words)
 
 
-def load(engine: str | None = None, model: str | None = None, warn=None) -> Recognizer:
-    """Return the recognizer asked for; with neither engine nor model, Vosk if installed, else PocketSphinx."""
+def load(engine: str | None = None, model: str | None = None, warn=None, lang: str = "en") -> Recognizer:
+    """Return the recognizer asked for; by default Whisper in two passes for English, Vosk for other languages."""
     warn = warn or (lambda message: print(message, file=sys.stderr))
+    from ccc.station import whisper  # noqa: PLC0415 - whisper.py imports this module
+
     if engine == "pocketsphinx":
         return SphinxRecognizer(_sphinx_model(model))
-    if engine == "vosk" or model:
-        if not model:
-            found = model_store.installed()
-            if not found:
-                raise StationError(
-                    f"no Vosk model in {model_store.models_dir()}; run: {model_store.FIX_HINT.format(lang='en-us')}"
-                )
-            return VoskRecognizer(found[0]["path"], found[0]["lang"])
-        return VoskRecognizer(model_store.resolve(model), model if "/" not in model else "")
+    if engine == "whisper" or (engine is None and model and whisper.is_whisper_model(model)):
+        return whisper.TwoPassRecognizer(streaming_engine(), whisper.WhisperRecognizer(model))
+    if engine == "vosk" or model or not lang.lower().startswith("en"):
+        return _vosk(model or ("" if lang.lower().startswith("en") else lang))
     if engine:
-        raise StationError(f"unknown engine {engine!r}: use vosk or pocketsphinx")
-    found = model_store.installed()
-    if found:
+        raise StationError(f"unknown engine {engine!r}: use {', '.join(ENGINES)}")
+    try:
+        final_pass = whisper.WhisperRecognizer()
+    except StationError as exc:
+        if english_vosk() is not None:
+            warn(f"warning: Whisper cannot load ({exc}), using the English Vosk model")
+            return _vosk("")
+        warn(FALLBACK_WARNING.format(reason=exc))
+        return SphinxRecognizer()
+    return whisper.TwoPassRecognizer(streaming_engine(), final_pass)
+
+
+def english_vosk() -> dict | None:
+    """Return the installed English Vosk model, if any."""
+    for found in model_store.installed():
+        if found["lang"].lower().startswith("en") or "-en-" in found["name"].lower():
+            return found
+    return None
+
+
+def streaming_engine() -> Recognizer:
+    """Return the partials engine of the two passes: an English Vosk model if installed, else PocketSphinx.
+
+    Chosen by measurement (docs/accuracy.md): both stream at a fraction of real time, leaving the CPU to
+    Whisper and the hub; re-decoding with Whisper for partials does not keep up on 2 shared cores.
+    """
+    found = english_vosk()
+    if found is not None:
         try:
-            return VoskRecognizer(found[0]["path"], found[0]["lang"])
-        except StationError as exc:
-            warn(f"warning: {exc}")
-    warn(FALLBACK_WARNING)
+            return VoskRecognizer(found["path"], found["lang"])
+        except StationError:
+            pass  # A broken English model still leaves PocketSphinx for partials; finals are Whisper's.
     return SphinxRecognizer()
+
+
+def _vosk(model: str) -> Recognizer:
+    if model:
+        return VoskRecognizer(model_store.resolve(model), model if "/" not in model else "")
+    found = english_vosk() or next(iter(model_store.installed()), None)
+    if not found:
+        raise StationError(
+            f"no Vosk model in {model_store.models_dir()}; run: {model_store.FIX_HINT.format(lang='en-us')}"
+        )
+    return VoskRecognizer(found["path"], found["lang"])
 
 
 def _sphinx_model(model: str | None) -> Path | None:

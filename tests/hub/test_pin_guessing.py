@@ -4,7 +4,6 @@ from __future__ import annotations
 import statistics
 import threading
 import time
-import uuid
 
 from rawsocket import RawSocket
 
@@ -78,15 +77,17 @@ def test_pin_checks_do_not_stall_other_clients(hub, client):
     stop = threading.Event()
     joins = [0]
 
-    def keep_joining(sock: RawSocket, code: str) -> None:
-        pid = uuid.uuid4().hex
+    def keep_joining(sock: RawSocket, code: str, name: str) -> None:
+        identity: dict[str, str] = {}  # the hub's id and resume token, sent back on every rejoin
         while not stop.is_set():
-            ack = sock.call("join", {"room": code, "role": "presenter", "name": "Ada", "pin": "7391",
-                                     "participantId": pid})
+            ack = sock.call("join", {"room": code, "role": "presenter", "name": name, "pin": "7391", **identity})
             assert ack["ok"], ack
+            identity.setdefault("participantId", ack["participantId"])
+            identity.setdefault("resumeToken", ack.get("resumeToken"))
             joins[0] += 1
 
-    threads = [threading.Thread(target=keep_joining, args=(s, codes[i % 3])) for i, s in enumerate(joiners)]
+    threads = [threading.Thread(target=keep_joining, args=(s, codes[i % 3], f"Ada {i}"))
+               for i, s in enumerate(joiners)]
     for t in threads:
         t.start()
     time.sleep(0.5)

@@ -10,13 +10,15 @@ import wave
 from dataclasses import dataclass
 from pathlib import Path
 
+import corpora
 import pytest
 
-from ccc.station import audio
+from ccc.station import audio, recognizers
 from ccc.station.hub_link import HubLink
 from ccc.station.recognizers import SphinxRecognizer, VoskRecognizer
 from ccc.station.spool import Spool
 from ccc.station.station import Station
+from ccc.station.whisper import TwoPassRecognizer, WhisperRecognizer
 
 LIBRIVOX = Path("/usr/share/pocketsphinx/test/data/librivox")
 
@@ -50,11 +52,27 @@ def say(speech_dir):
 @pytest.fixture(scope="session")
 def librivox() -> list[tuple[Path, str]]:
     """Return the LibriVox recordings of pocketsphinx-testdata with their reference text."""
-    refs = {}
-    for line in (LIBRIVOX / "transcription").read_text().splitlines():
-        text, _, rest = line.rpartition("(")
-        refs[rest.rstrip(")").strip()] = text.replace("<s>", "").replace("</s>", "").strip()
-    return [(LIBRIVOX / f"{name}.wav", ref) for name, ref in sorted(refs.items())]
+    return corpora.librivox()
+
+
+@pytest.fixture(scope="session")
+def asterisk(tmp_path_factory) -> list[tuple[Path, str]]:
+    """Return Asterisk telephone prompts (a human voice, G.722 decoded to WAV) with their reference texts."""
+    return corpora.asterisk_prompts(tmp_path_factory.mktemp("asterisk"))
+
+
+@pytest.fixture(scope="session")
+def whisper() -> WhisperRecognizer:
+    """Return one Whisper tiny.en recognizer (the bundled model) for the run."""
+    return WhisperRecognizer()
+
+
+@pytest.fixture(scope="session")
+def two_pass() -> TwoPassRecognizer:
+    """Return the default English recognizer: PocketSphinx partials, Whisper finals."""
+    recognizer = recognizers.load()
+    assert isinstance(recognizer, TwoPassRecognizer)
+    return recognizer
 
 
 @dataclass
@@ -143,7 +161,8 @@ class Rig:
 
     def __init__(self, hub_url: str, room: str, recognizer, tmp_path: Path, name: str = "Station", **kwargs):
         self.spool = Spool(tmp_path / f"spool-{name}.sqlite3", room)
-        self.link = HubLink(hub_url, room, name, self.spool)
+        # Wired as `python -m ccc.station` wires it: the room's vocabulary reaches the recognizer.
+        self.link = HubLink(hub_url, room, name, self.spool, on_vocabulary=recognizer.set_vocabulary)
         self.finals: list[dict] = []
         self.station = Station(recognizer, self.link, on_final=self.finals.append, **kwargs)
         self.link.start()

@@ -131,11 +131,13 @@ def test_offline_and_unknown_language_fail_clearly(server, monkeypatch):
         models.fetch_list()
 
 
-def test_installed_fake_model_is_the_default_and_its_breakage_names_the_fix(server):
+def test_installed_fake_model_is_found_by_language_and_its_breakage_names_the_fix(server):
     models.download("xx", progress=False)
     warnings = []
-    assert recognizers.load(warn=warnings.append).name == "pocketsphinx"  # broken: warn, then fall back
-    assert "models download xx" in warnings[0]
+    assert recognizers.load(warn=warnings.append).name == "whisper+pocketsphinx"  # English is not Vosk's
+    assert warnings == []
+    with pytest.raises(StationError, match="models download xx"):
+        recognizers.load(lang="xx")
     with pytest.raises(StationError, match="models download xx"):
         recognizers.load(model="xx")
 

@@ -7,6 +7,7 @@ import jiwer
 import pytest
 
 from ccc.station import StationError, audio, recognizers
+from ccc.station import models as model_store
 
 # Measured WER of PocketSphinx's bundled English model over the five LibriVox clips, fed in 100 ms chunks
 # as the station does: 0.34 on this machine (2 cores, x86-64). The bound leaves a little room for other CPUs.
@@ -50,11 +51,15 @@ def test_vosk_korean_model_recognizes_korean_speech(korean, say):
     assert again.words[0]["start"] < 2000  # a fresh utterance starts its clock at zero
 
 
-def test_default_falls_back_to_pocketsphinx_with_a_warning():
+def test_default_is_whisper_and_falls_back_to_pocketsphinx_only_when_whisper_cannot_load():
     warnings = []
+    assert recognizers.load(warn=warnings.append).name == "whisper+pocketsphinx" and warnings == []
+    broken = model_store.models_dir() / "whisper-tiny.en"  # a downloaded tiny.en takes precedence
+    broken.mkdir(parents=True)
+    (broken / "model.bin").write_bytes(b"truncated")
     recognizer = recognizers.load(warn=warnings.append)
     assert recognizer.name == "pocketsphinx"
-    assert "models download en-us" in warnings[0]
+    assert len(warnings) == 1 and "broken or incomplete" in warnings[0] and "using PocketSphinx" in warnings[0]
 
 
 def test_explicit_vosk_without_a_model_names_the_fix():

