@@ -10,6 +10,7 @@ socket.io-client's default backoff (1 s doubling to 5 s, +-50 % jitter), resumes
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import contextlib
 import json
 import os
@@ -361,7 +362,9 @@ def churn(url: str, room: str, cycles: int, concurrency: int = 8) -> int:
             await asyncio.gather(*(worker(http) for _ in range(concurrency)))
         return joined
 
-    joined = asyncio.run(run())
+    # On a thread of its own: Playwright's sync API (the browser tests) leaves an event loop running on this one.
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        joined = pool.submit(asyncio.run, run()).result()
     assert joined == cycles, f"{cycles - joined} joins refused, the first: {refusals[0]}"
     return joined
 
