@@ -7,21 +7,23 @@ PIP := $(VENV)/bin/pip
 FLASK := $(VENV)/bin/flask --app app
 # Debian packages the tests need: a browser, a speech synthesizer, PortAudio, a virtual screen and key presser,
 # LibriVox test recordings, Asterisk's telephone prompts (G.722) with their texts, fonts so screenshots show
-# Korean captions, PostgreSQL and Redis for the database and multi-process tests, and tmux to drive the
-# station in a real terminal; iproute2 for the network-cut fault test.
+# Korean captions, PostgreSQL, Redis and nginx for the database and multi-process tests (and `make cluster`),
+# and tmux to drive the station in a real terminal; iproute2 for the network-cut fault test.
 APT_PACKAGES := chromium espeak-ng libportaudio2 xvfb xdotool pocketsphinx-testdata \
 	asterisk-core-sounds-en-g722 asterisk-core-sounds-en sox fonts-dejavu-core fonts-noto-cjk \
-	postgresql redis-server tmux iproute2
+	postgresql redis-server nginx tmux iproute2
 # Debian packages the hub and station need at run time.
 APT_RUNTIME := libportaudio2 espeak-ng
 
-.PHONY: run test demo bench lint venv system-deps system-runtime migrate demo-room clean help
+.PHONY: run test demo bench lint venv system-deps system-runtime migrate demo-room clean help cluster cluster-stop
 
 help:
 	@echo "make run    install, migrate and start the hub (SQLite under instance/)"
 	@echo "make test   install what the tests need and run the whole suite"
 	@echo "make demo   the hub plus a station reading a lecture recording, no microphone needed"
 	@echo "make bench  run the benchmarks under bench/ (fan-out, station, accuracy, export); figures in docs/"
+	@echo "make cluster       nginx on CCC_CLUSTER_PORT (8080) in front of 2 hubs, PostgreSQL and Redis (state in .cluster/)"
+	@echo "make cluster-stop  stop all of it"
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -69,6 +71,16 @@ bench: venv
 	$(PY) bench/accuracy.py
 	$(PY) bench/export.py
 	$(PY) bench/faults.py
+
+CCC_CLUSTER_PORT ?= 8080
+
+# What a campus runs (README.md, "Many processes"), on this machine and loopback only: deploy/cluster.py
+# starts Debian's PostgreSQL, Redis and nginx as private instances with their state under .cluster/.
+cluster: system-deps venv
+	$(PY) deploy/cluster.py start --port $(CCC_CLUSTER_PORT)
+
+cluster-stop:
+	$(PY) deploy/cluster.py stop
 
 lint: venv
 	$(VENV)/bin/ruff check .
