@@ -49,6 +49,9 @@ class Config:
     # Saved transcripts older than this many days are deleted daily (a room may set its own); unset keeps them.
     RETENTION_DAYS = int(os.environ["CCC_RETENTION_DAYS"]) if os.environ.get("CCC_RETENTION_DAYS") else None
     MESSAGE_QUEUE = os.environ.get("CCC_MESSAGE_QUEUE") or None
+    # With a message queue: each hub process tells Redis it is alive this often; one silent for 5 beats is
+    # taken for dead and its participants for disconnected (a floor holder's grace period starts then).
+    PROCESS_HEARTBEAT_S = _env_float("CCC_PROCESS_HEARTBEAT_S", 1.0)
     SQLALCHEMY_ENGINE_OPTIONS: dict = {}
     # The admin cookie (and its server-side session) lasts a working day, not Flask's default 31 days.
     PERMANENT_SESSION_LIFETIME = timedelta(hours=12)

@@ -8,7 +8,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from ccc.transcripts.retention import purge_daily
 
-from . import rooms, services
+from . import processes, rooms, services
 from .events import schedule_grace_release
 from .extensions import db, socketio
 from .network import public_url
@@ -17,14 +17,15 @@ log = logging.getLogger(__name__)
 
 
 def prepare(app: Flask) -> None:
-    """Bring the schema up to date, start the daily retention purge, restart every floor holder's grace period."""
+    """Bring the schema up to date, start the background tasks, and let go of connections no process holds."""
     with app.app_context():
         if app.config["AUTO_MIGRATE"]:
             flask_migrate.upgrade()
             logging.getLogger("ccc").setLevel(logging.INFO)  # alembic.ini set the root logger to WARN
         socketio.start_background_task(purge_daily, app)
         socketio.start_background_task(forget_departed, app)
-        if app.config["MESSAGE_QUEUE"]:  # other hub processes may hold live connections
+        if app.config["MESSAGE_QUEUE"]:  # other hub processes may hold live connections: sweep only the dead's
+            processes.start(app)
             return
         for room in services.mark_all_disconnected():
             schedule_grace_release(room.id)
