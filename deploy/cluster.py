@@ -102,8 +102,9 @@ class Cluster:
         pg = self.state / "postgres"
         if not (pg / "db" / "PG_VERSION").exists():
             pg.mkdir(parents=True, exist_ok=True)
-            if os.geteuid() == 0:  # PostgreSQL refuses to run as root
+            if os.geteuid() == 0:  # PostgreSQL refuses to run as root: its user must reach its folder
                 shutil.chown(pg, "postgres")
+                self.state.chmod(self.state.stat().st_mode | 0o111)
             self._pg("initdb", "-D", pg / "db", "--auth=trust", "-U", "ccc", "--no-sync")
         port = self.info["postgres_port"]
         self._pg("pg_ctl", "-D", pg / "db", "-l", pg / "log", "-w", "start",
