@@ -78,12 +78,13 @@ def read_timeout(env: dict[str, str]) -> int:
 class Cluster:
     """nginx + N hub processes + PostgreSQL + Redis, all on loopback, all state under ``state``."""
 
-    def __init__(self, state: Path, port: int = 8080, hubs: int = 2, **hub_env: str):
+    def __init__(self, state: Path, port: int = 8080, hubs: int = 2, postgres_options: str = "", **hub_env: str):
         self.state = Path(state).resolve()
         self.port = port
         self.url = f"http://127.0.0.1:{port}"
         self.hub_count = hubs
         self.extra_env = hub_env
+        self.postgres_options = postgres_options  # e.g. "-c fsync=off" for a throwaway test cluster
         self.info_path = self.state / "cluster.json"
         self.info: dict = json.loads(self.info_path.read_text()) if self.info_path.exists() else {}
         self.procs: dict[int, subprocess.Popen] = {}
@@ -108,7 +109,7 @@ class Cluster:
             self._pg("initdb", "-D", pg / "db", "--auth=trust", "-U", "ccc", "--no-sync")
         port = self.info["postgres_port"]
         self._pg("pg_ctl", "-D", pg / "db", "-l", pg / "log", "-w", "start",
-                 "-o", f"-p {port} -c listen_addresses=127.0.0.1 -k {pg}")
+                 "-o", f"-p {port} -c listen_addresses=127.0.0.1 -k {pg} {self.postgres_options}")
         try:
             self._pg("createdb", "-h", "127.0.0.1", "-p", port, "-U", "ccc", "ccc")
         except subprocess.CalledProcessError as exc:
@@ -140,7 +141,7 @@ class Cluster:
             "CCC_PUBLIC_URL": self.url,
             "CCC_ALLOWED_HOSTS": "127.0.0.1,localhost",
             "CCC_TRUSTED_PROXIES": "1",
-            "CCC_AUTO_MIGRATE": "0",  # migrated once, before the hubs start
+            "CCC_AUTO_MIGRATE": "1" if index == 0 else "0",  # the first migrates; the others start after it
             "PYTHONUNBUFFERED": "1",
         })
         env.update(self.extra_env)
@@ -154,26 +155,31 @@ class Cluster:
             raise RuntimeError(out.stderr or out.stdout)
         return out.stdout
 
-    def start_hub(self, index: int, timeout: float = 30) -> None:
+    def start_hub(self, index: int, timeout: float = 60) -> None:
         """Start hub process ``index`` and wait until its /healthz answers."""
-        log = open(self.state / f"hub{index}.log", "a")
-        proc = subprocess.Popen([PYTHON, "app.py"], cwd=ROOT, env=self.hub_environment(index), stdout=log,
-                                stderr=log, start_new_session=True)
-        log.close()
-        self.procs[index] = proc
-        (self.state / f"hub{index}.pid").write_text(str(proc.pid))
-        url = self.hub_url(index)
+        self.start_hubs([index], timeout)
+
+    def start_hubs(self, indexes: list[int], timeout: float = 60) -> None:
+        """Start these hub processes side by side and wait until each one's /healthz answers."""
+        for index in indexes:
+            with open(self.state / f"hub{index}.log", "a") as log:
+                self.procs[index] = subprocess.Popen([PYTHON, "app.py"], cwd=ROOT, env=self.hub_environment(index),
+                                                     stdout=log, stderr=log, start_new_session=True)
+            (self.state / f"hub{index}.pid").write_text(str(self.procs[index].pid))
         deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if proc.poll() is not None:
-                raise RuntimeError(f"hub {index} exited; see {self.state / f'hub{index}.log'}")
-            try:
-                if requests.get(f"{url}/healthz", timeout=1).ok:
-                    return
-            except requests.RequestException:
-                pass
-            time.sleep(0.1)
-        raise RuntimeError(f"hub {index} did not start in {timeout:.0f} s; see {self.state / f'hub{index}.log'}")
+        for index in indexes:
+            while True:
+                if self.procs[index].poll() is not None:
+                    raise RuntimeError(f"hub {index} exited; see {self.state / f'hub{index}.log'}")
+                try:
+                    if requests.get(f"{self.hub_url(index)}/healthz", timeout=1).ok:
+                        break
+                except requests.RequestException:
+                    pass
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"hub {index} did not start in {timeout:.0f} s; "
+                                       f"see {self.state / f'hub{index}.log'}")
+                time.sleep(0.1)
 
     def hub_url(self, index: int) -> str:
         """Return the loopback address of hub process ``index`` (to reach one process without nginx)."""
@@ -210,9 +216,8 @@ class Cluster:
         self.info_path.write_text(json.dumps(self.info, indent=2))
         self._start_postgres()
         self._start_redis()
-        self.flask("db", "upgrade")
-        for index in range(self.hub_count):
-            self.start_hub(index)
+        self.start_hub(0)  # it brings the schema up to date first, as `python app.py` does
+        self.start_hubs(list(range(1, self.hub_count)))
         self._start_nginx()
         deadline = time.monotonic() + 10
         while True:
@@ -227,7 +232,7 @@ class Cluster:
 
     def stop(self) -> None:
         """Stop nginx, the hubs, Redis and PostgreSQL (whatever of them runs); keep the data."""
-        _stop_pidfile(self.state / "nginx.pid", signal.SIGQUIT)
+        _stop_pidfile(self.state / "nginx.pid", signal.SIGTERM)  # fast: long-polls would hold a graceful stop
         for pidfile in sorted(self.state.glob("hub*.pid")):
             _stop_pidfile(pidfile, signal.SIGTERM)
         _stop_pidfile(self.state / "redis.pid", signal.SIGTERM)
@@ -262,15 +267,16 @@ def _stop_pidfile(pidfile: Path, sig: int, wait: float = 10) -> None:
 
 
 def _alive(pid: int) -> bool:
+    """Tell whether a process still runs (an exited one nobody has reaped yet counts as gone)."""
     try:
         os.waitpid(pid, os.WNOHANG)  # reap it if it is our child
     except ChildProcessError:
         pass
     try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
         return False
-    return True
+    return state not in ("Z", "X")
 
 
 def main() -> None:

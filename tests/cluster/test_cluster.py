@@ -8,6 +8,7 @@ nginx, on B, without a gap.
 from __future__ import annotations
 
 import importlib.util
+import re
 import shutil
 import subprocess
 import tempfile
@@ -21,7 +22,7 @@ import pytest
 import requests
 from faultkit import Lecturer, Phone
 
-from hubkit import PYTHON, ROOT, Client, free_port
+from hubkit import PYTHON, ROOT, AdminWeb, Client, free_port
 
 _spec = importlib.util.spec_from_file_location("ccc_deploy_cluster", ROOT / "deploy" / "cluster.py")
 deploy_cluster = importlib.util.module_from_spec(_spec)
@@ -35,7 +36,8 @@ HEARTBEAT_S = 0.5
 def cluster():
     """Start nginx + 2 hubs + PostgreSQL + Redis with deploy/cluster.py; stop them with its command line."""
     state = Path(tempfile.mkdtemp(prefix="ccc-cluster-"))  # not under pytest's 0700 folder: postgres reads it
-    started = deploy_cluster.Cluster(state, port=free_port(), hubs=2, CCC_FLOOR_GRACE_S=str(GRACE_S),
+    started = deploy_cluster.Cluster(state, port=free_port(), hubs=2, postgres_options="-c fsync=off",
+                                     CCC_FLOOR_GRACE_S=str(GRACE_S),
                                      CCC_PROCESS_HEARTBEAT_S=str(HEARTBEAT_S), CCC_AUDIENCE_COUNT_INTERVAL_S="0.3")
     try:
         started.start()
@@ -98,6 +100,18 @@ class Follower(Client):
         return phone
 
 
+@pytest.fixture(scope="module")
+def admin(cluster) -> AdminWeb:
+    """Return the admin, signed in through nginx (faster than a `flask rooms create` process per room)."""
+    return AdminWeb(cluster.url, password=cluster.info["admin_password"])
+
+
+def create_room(admin: AdminWeb, title: str) -> str:
+    """Create a room (saving its captions) from the admin page and return its code."""
+    page = admin.post("/admin/rooms", {"title": title, "saving": "1"}).text
+    return re.search(rf"Created room (\w+) \({title}\)", page).group(1)
+
+
 def stored_finals(cluster, room: str) -> list[tuple[int, str]]:
     """Return (seq, utteranceId) of the room's finals in PostgreSQL, by seq."""
     url = f"postgresql://ccc@127.0.0.1:{cluster.info['postgres_port']}/ccc"
@@ -105,6 +119,14 @@ def stored_finals(cluster, room: str) -> list[tuple[int, str]]:
         return [tuple(row) for row in conn.execute(
             "SELECT c.seq, c.utterance_id FROM captions c JOIN rooms r ON r.id = c.room_id WHERE r.code = %s "
             "ORDER BY c.seq", (room,)).fetchall()]
+
+
+def audience(client: Client) -> int | None:
+    """Return the audience count a client shows now: the latest audienceCount, or its roomState's."""
+    with client._cond:
+        counts = [data["count"] if event == "audienceCount" else data["audienceCount"]
+                  for event, data in client.events if event in ("audienceCount", "roomState")]
+    return counts[-1] if counts else None
 
 
 def wait(check, what: str, timeout: float = 20) -> None:
@@ -124,8 +146,11 @@ def close_all(clients) -> None:
         t.join()
 
 
-def test_the_public_address_serves_pages_static_files_and_forwarded_addresses(cluster):
-    room = cluster.flask("rooms", "create", "Aula").strip().splitlines()[-1]
+def test_the_public_address_serves_pages_static_files_and_forwarded_addresses(cluster, sides, admin):
+    a, b = sides
+    room = create_room(admin, "Aula")
+    # One secret key: the admin cookie nginx's process signed is good on the other process too.
+    assert "Sign out" in admin.web.get(f"{cluster.hub_url(b)}/admin", timeout=5).text
     page = requests.get(f"{cluster.url}/r/{room}", timeout=5)
     assert page.ok and "X-CCC-Upstream" in page.headers
     assert f"{cluster.url}/r/{room}" in requests.get(f"{cluster.url}/r/{room}/projector", timeout=5).text
@@ -139,9 +164,9 @@ def test_the_public_address_serves_pages_static_files_and_forwarded_addresses(cl
     assert requests.get(f"{cluster.url}/healthz", headers={"Host": "evil.example"}, timeout=5).status_code == 400
 
 
-def test_phones_on_both_processes_over_polling_and_websocket_get_every_caption_in_order(cluster, sides):
+def test_phones_on_both_processes_over_polling_and_websocket_get_every_caption_in_order(cluster, sides, admin):
     a, b = sides
-    room = cluster.flask("rooms", "create", "Hall").strip().splitlines()[-1]
+    room = create_room(admin, "Hall")
     presenter = Client(cluster.hub_url(b)).connect()  # on B; the phones behind nginx are on A
     phones = [Follower(cluster.url, room, "polling"), Follower(cluster.url, room, "websocket"),
               Follower(cluster.url, room, "polling", name="Nia"), Follower(cluster.url, room, "websocket"),
@@ -151,7 +176,7 @@ def test_phones_on_both_processes_over_polling_and_websocket_get_every_caption_i
             phone.start()
         assert presenter.join(room, "presenter", "Ada")["ok"]
         assert presenter.call("requestSpeak", {})["granted"]
-        presenter.wait_for(lambda c: c.of("audienceCount") and c.of("audienceCount")[-1]["count"] == 6)
+        presenter.wait_for(lambda c: audience(c) == 6)
         # Who is present is the same on both processes: a named phone on A is listed by a phone on B.
         # Who is present is the same on both processes: a phone on B lists a named phone that is on A.
         assert "Nia" in [p["name"] for p in phones[4].of("roomState")[0]["participants"]]
@@ -172,9 +197,9 @@ def test_phones_on_both_processes_over_polling_and_websocket_get_every_caption_i
         close_all([*phones, presenter])
 
 
-def test_a_killed_process_loses_nothing_and_its_clients_resume_through_the_same_address(cluster, sides):
+def test_a_killed_process_loses_nothing_and_its_clients_resume_through_the_same_address(cluster, sides, admin):
     a, b = sides
-    room, quiet = (cluster.flask("rooms", "create", title).strip().splitlines()[-1] for title in ("Lab", "Quiet"))
+    room, quiet = create_room(admin, "Lab"), create_room(admin, "Quiet")
     survivors_url = cluster.hub_url(b)
     # On A, through nginx: a lecturer (resends each final until acked), phones that come back, and people
     # who will not (a projector, a phone, and in the quiet room a presenter holding the floor).
@@ -197,7 +222,7 @@ def test_a_killed_process_loses_nothing_and_its_clients_resume_through_the_same_
         assert challenger.join(quiet, "presenter", "Challenger")["ok"]
         lecturer = Lecturer(cluster.url, room, rate=8).start()
         lecturer_id = lecturer._identity["id"]
-        watcher.wait_for(lambda c: c.of("audienceCount") and c.of("audienceCount")[-1]["count"] == 7)
+        watcher.wait_for(lambda c: audience(c) == 7)
         wait(lambda: len(lecturer.acked) >= 8, "the lecture did not start")
 
         cluster.kill_hub(a)
@@ -210,7 +235,7 @@ def test_a_killed_process_loses_nothing_and_its_clients_resume_through_the_same_
         # The people on A who did not come back are let go on B: listed no more, counted no more, and the
         # quiet room's floor is freed once the grace period is over.
         watcher.wait_for(lambda c: any(p["name"] == "Beamer" for p in c.of("participantLeft")), 15)
-        watcher.wait_for(lambda c: c.of("audienceCount")[-1]["count"] == 6, 10)
+        watcher.wait_for(lambda c: audience(c) == 6, 10)
         challenger.wait_for("speakerStopped", 15 + GRACE_S)
         freed = time.monotonic() - killed
         assert GRACE_S <= freed <= GRACE_S + 12, f"the absent presenter's floor was freed after {freed:.1f} s"
