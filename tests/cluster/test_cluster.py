@@ -20,6 +20,7 @@ from pathlib import Path
 import psycopg
 import pytest
 import requests
+import socketio
 from faultkit import Lecturer, Phone
 
 from hubkit import PYTHON, ROOT, AdminWeb, Client, free_port
@@ -28,7 +29,7 @@ _spec = importlib.util.spec_from_file_location("ccc_deploy_cluster", ROOT / "dep
 deploy_cluster = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(deploy_cluster)
 
-GRACE_S = 6.0  # long enough for a presenter to come back through nginx after its process died
+GRACE_S = 3.0  # counted from when B notices A is gone: time enough for a presenter to come back
 HEARTBEAT_S = 0.5
 
 
@@ -162,6 +163,15 @@ def test_the_public_address_serves_pages_static_files_and_forwarded_addresses(cl
     assert again.status_code == 304
     # A name the hubs do not serve is refused through nginx too (the Host check sees the forwarded host).
     assert requests.get(f"{cluster.url}/healthz", headers={"Host": "evil.example"}, timeout=5).status_code == 400
+    # A page from the public address passes the hub's same-origin check behind nginx (X-Forwarded-Host and
+    # -Proto; WebSocket clients below send their Origin by themselves); a page on another site does not.
+    page = Client(cluster.url).connect(transports=["polling"], headers={"Origin": cluster.url})
+    try:
+        assert page.join(room)["ok"]
+    finally:
+        page.close()
+    with pytest.raises(socketio.exceptions.ConnectionError):
+        Client(cluster.url).connect(transports=["polling"], headers={"Origin": "http://evil.example"})
 
 
 def test_phones_on_both_processes_over_polling_and_websocket_get_every_caption_in_order(cluster, sides, admin):
