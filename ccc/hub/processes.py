@@ -36,14 +36,17 @@ def start(app: Flask) -> str | None:
     """Tag this process's sids, announce it alive, and start the heartbeat and sweep; return the tag."""
     url = app.config["MESSAGE_QUEUE"]
     if not url or not url.startswith(("redis://", "rediss://", "unix://")):
-        return None  # one process (or a queue we cannot ask): startup's mark_all_disconnected covers restarts
+        return None  # one process: startup's mark_all_disconnected covers a restart; other queues: no sweeping
     tag = secrets.token_hex(TAG_LENGTH // 2)
     eio = socketio.server.eio
     issue = eio.generate_id
     eio.generate_id = lambda: tag + issue()  # Socket.IO's sids come from the same generator
     client = redis.Redis.from_url(url, socket_timeout=5, socket_connect_timeout=5)
     every = app.config["PROCESS_HEARTBEAT_S"]
-    client.set(key(tag), "1", px=int(every * 5 * 1000))  # before the first connection: never swept as dead
+    try:
+        client.set(key(tag), "1", px=int(every * 5 * 1000))  # before the first connection: never swept as dead
+    except redis.RedisError as exc:  # the heartbeat sets it once Redis is back; start all the same
+        log.warning("hub process heartbeat failed: %s", exc)
     socketio.start_background_task(_watch, app, tag, client)
     log.info("hub process %s: sweeping participants of hub processes that died, every %.1f s", tag, every)
     return tag
