@@ -13,7 +13,7 @@ from ccc.transcripts import sessions as session_rules
 from ccc.transcripts.queries import SessionNotFound, caption_counts, room_sessions
 from ccc.transcripts.retention import default_days
 
-from . import adminauth, lockout, pins, rooms, services
+from . import adminauth, floor_queue, lockout, pins, rooms, services
 from . import vocabulary as vocab_rules
 from .events import announce_floor_released, announce_room_updated, announce_vocabulary
 from .extensions import db
@@ -57,6 +57,7 @@ def _page(refused: dict[str, str] | None = None):
     for room in rooms.list_rooms():
         sessions = _sessions_of(room)
         listing.append({"room": room, "participants": services.listed_participants(room.id),
+                        "queue": floor_queue.wire(room.id),
                         "audience": services.audience_count(room.id), "sessions": sessions,
                         "current": next((s for s in sessions if s["open"]), None)})
     archived = [room for room in rooms.list_rooms(include_archived=True) if room.archived_at is not None]
@@ -296,6 +297,6 @@ def presence(code: str):
     speaker = {"id": room.floor_holder_id, "name": room.floor_holder_name} if room.floor_holder_id else None
     response = jsonify({"ok": True, "participants": services.listed_participants(room.id),
                         "audienceCount": services.audience_count(room.id), "speaker": speaker,
-                        "lastSeq": room.last_seq})
+                        "lastSeq": room.last_seq, **floor_queue.wire(room.id)})
     response.headers["Cache-Control"] = "no-store"
     return response

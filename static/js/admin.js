@@ -29,6 +29,9 @@
     setText(card.querySelector('.floor-holder'), presence.speaker ? presence.speaker.name : 'free');
     setText(card.querySelector('.audience-count'), String(presence.audienceCount));
     setText(card.querySelector('.caption-count'), String(presence.lastSeq));
+    const waiting = (presence.offer ? [presence.offer.name + ' (offered the floor now)'] : [])
+      .concat((presence.queue || []).map((q) => q.name));
+    setText(card.querySelector('.queue-names'), waiting.join(', ') || 'nobody');
     const release = card.querySelector('.release-btn');
     if (release) release.disabled = !presence.speaker;
     setText(card.querySelector('.presence-note'), '');
