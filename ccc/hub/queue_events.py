@@ -113,6 +113,14 @@ def _drop_after_grace(app, room_id: int, code: str, participant_id: str) -> None
             db.session.remove()
 
 
+def watch_offers() -> None:
+    """Watch every open offer again after a restart, so each still passes on when it lapses."""
+    for room_id, participant_id, until in db.session.execute(
+        db.select(Room.id, Room.offer_to_id, Room.offer_until).where(Room.offer_to_id.is_not(None))
+    ):
+        _watch(room_id, participant_id, int((until or 0) * 1000))
+
+
 def _watch(room_id: int, participant_id: str, until_ms: int) -> None:
     key = (room_id, participant_id, until_ms)
     with _timers_lock:

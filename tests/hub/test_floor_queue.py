@@ -78,7 +78,7 @@ def test_the_queue_offers_a_released_floor_in_turn_and_only_pin_presenters_reord
     assert ben.call("lowerHand", {})["ok"]
     latest(watcher, [], "Cy")
     assert cy.call("requestSpeak", {})["granted"]
-    assert watcher.wait_for("speakerChanged")["speakerName"] == "Cy"
+    assert watcher.wait_for(lambda c: c.of("speakerChanged")[-1]["speakerName"] == "Cy")
     latest(watcher, [], None)
 
     # A lapsed offer passes on by itself: Ben lets his lapse, Ada takes hers.
@@ -119,6 +119,11 @@ def test_the_queue_offers_a_released_floor_in_turn_and_only_pin_presenters_reord
         assert ack["ok"] and names(ack) == (["Cy", "Ben"], None), ack
     finally:
         admin.close()
+    assert "Move up<span class=\"visually-hidden\">: Ben" in web.web.get(f"{hub.url}/admin", timeout=10).text
+    web.post(f"/admin/rooms/{code}/queue/move", {"participant": ben.participant_id, "position": "0"})
+    latest(watcher, ["Ben", "Cy"], None)
+    web.post(f"/admin/rooms/{pinned}/queue/remove", {"participant": ray.participant_id})
+    latest(quinn, [], None)
 
     # A queued presenter who drops out for longer than the grace period leaves the queue; one who leaves, at once.
     cy.close()
