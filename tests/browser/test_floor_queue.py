@@ -1,5 +1,5 @@
 """The queue for the floor in the pages: a presenter raises a hand and is offered the floor; the projector
-and the admin page say who is next in words."""
+says who is next in words; the admin page lists the queue and reorders it."""
 from __future__ import annotations
 
 import re
@@ -43,3 +43,18 @@ def test_projector_shows_who_is_next_and_the_console_takes_the_offered_floor(mak
     expect(projector.locator("#speaker-name")).to_have_text("Ben")
     expect(projector.locator("#queue-text")).to_have_text("Next: Cy")
     expect(ben.locator("#offer-countdown")).to_have_text("")
+
+    # The admin page lists the queue; its operator reorders and removes entries, and the projector follows.
+    dee = client(hub.url)
+    assert dee.join(code, "presenter", "Dee")["ok"] and dee.call("raiseHand", {})["position"] == 2
+    expect(projector.locator("#queue-text")).to_have_text("Next: Cy; then Dee")
+    admin = new_page(f"{hub.url}/admin")
+    admin.fill("#password", "test-admin")
+    admin.get_by_role("button", name="Sign in").click()
+    waiting = admin.locator(f'.admin-room[data-code="{code}"] .queue-list')
+    expect(waiting.locator(".person-name")).to_have_text(["Cy", "Dee"])
+    waiting.get_by_role("button", name=re.compile(r"Move up\s*: Dee")).click()
+    expect(admin.locator(".flash")).to_contain_text("Moved Dee to place 1")
+    expect(projector.locator("#queue-text")).to_have_text("Next: Dee; then Cy")
+    admin.locator(f'.admin-room[data-code="{code}"] .queue-list').get_by_role("button", name=re.compile(r"Remove\s*: Cy")).click()
+    expect(projector.locator("#queue-text")).to_have_text("Next: Dee")
