@@ -131,6 +131,10 @@ def prune_departed(room_id: int) -> bool:
 def settle(room_id: int) -> bool:
     """End a lapsed offer, drop departed hands, and offer a free floor to the next; return whether any changed."""
     moment = now()
+    waiting = db.session.scalar(select(QueueEntry.id).where(QueueEntry.room_id == room_id).limit(1))
+    if waiting is None and offer_of(room_id) is None:
+        db.session.commit()  # end the read, as every other path here ends its writes
+        return False  # the common case, read only: requestSpeak in a room nobody queues in takes no write lock
     changed = db.session.execute(
         update(Room).where(Room.id == room_id, Room.offer_to_id.is_not(None), Room.offer_until <= moment)
         .values(**NO_OFFER)
