@@ -116,11 +116,16 @@ def move(room: Room, participant_id: str, position: int) -> None:
 
 
 def prune_departed(room_id: int) -> bool:
-    """Drop queued presenters gone (disconnected or left) longer than the floor's grace period."""
+    """Drop queued presenters gone longer than the floor's grace period, or who could no longer take the floor.
+
+    That is: rejoined in another role, or not proved the PIN a room was given since they queued.
+    """
     cutoff = now() - current_app.config["FLOOR_GRACE_S"]
+    pin_room = select(Room.id).where(Room.id == room_id, Room.pin_hash.is_not(None)).exists()
     present = select(Participant.id).where(
         Participant.room_id == QueueEntry.room_id, Participant.participant_id == QueueEntry.participant_id,
         (Participant.sid.is_not(None)) | (Participant.disconnected_at > cutoff),
+        Participant.role == "presenter", Participant.pin_ok.is_(True) | ~pin_room,
     ).exists()
     gone = db.session.execute(
         delete(QueueEntry).where(QueueEntry.room_id == room_id, ~present).execution_options(synchronize_session=False)
