@@ -29,6 +29,8 @@ class Config:
     TRUSTED_PROXIES = int(os.environ.get("CCC_TRUSTED_PROXIES", "0"))
     # A holder whose connection drops keeps the floor this long, so a brief Wi-Fi glitch costs nothing.
     FLOOR_GRACE_S = _env_float("CCC_FLOOR_GRACE_S", 5.0)
+    # When the floor is released, the first presenter in the queue may take it within this many seconds.
+    FLOOR_OFFER_S = _env_float("CCC_FLOOR_OFFER_S", 8.0)
     # A participant disconnected this long is deleted; its client then joins afresh (a new id and token).
     PARTICIPANT_TTL_S = _env_float("CCC_PARTICIPANT_TTL_S", 900.0)
     # A final that races key-up is still accepted this long after the floor is released.

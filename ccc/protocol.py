@@ -35,6 +35,10 @@ EDIT_CAPTION = "editCaption"
 LEAVE = "leave"
 PING = "ping"
 CATCH_UP = "catchUp"
+RAISE_HAND = "raiseHand"
+LOWER_HAND = "lowerHand"
+QUEUE_REMOVE = "queueRemove"
+QUEUE_MOVE = "queueMove"
 
 # Hub to clients.
 ROOM_STATE = "roomState"
@@ -47,6 +51,7 @@ SPEAK_DENIED = "speakDenied"
 CAPTION_EDITED = "captionEdited"
 ROOM_UPDATED = "roomUpdated"
 VOCABULARY_UPDATED = "vocabularyUpdated"
+FLOOR_QUEUE = "floorQueue"
 
 MAX_TEXT = 2000
 MAX_NAME = 60
@@ -62,6 +67,8 @@ MAX_REPLACEMENTS = 200
 MAX_REPLACE_FROM = 100
 MAX_REPLACE_TO = 100
 MAX_WORD = 50
+# Presenters waiting for the floor in one room (raised hands).
+MAX_QUEUE = 20
 # Sequence numbers stay within what a browser's Number holds exactly.
 MAX_SEQ = 2**53 - 1
 # Recognizers give one word timing per word of the text; a few more (fillers) are tolerated, no more.
@@ -290,8 +297,21 @@ class Vocabulary(Payload):
         return {"terms": list(self.terms), "replacements": [rule.wire() for rule in self.replacements]}
 
 
+class QueueRemove(Payload):
+    """Take a presenter out of the room's queue for the floor (the admin or a PIN presenter)."""
+
+    participantId: str = Field(min_length=1, max_length=MAX_ID)
+
+
+class QueueMove(Payload):
+    """Move a presenter to ``position`` (0 is next) in the room's queue (the admin or a PIN presenter)."""
+
+    participantId: str = Field(min_length=1, max_length=MAX_ID)
+    position: int = Field(ge=0, lt=MAX_QUEUE)
+
+
 class Empty(Payload):
-    """A payload with nothing in it (requestSpeak, stopSpeak, leave)."""
+    """A payload with nothing in it (requestSpeak, stopSpeak, leave, raiseHand, lowerHand)."""
 
 
 _TOO_LARGE = {"string_too_long", "too_long"}

@@ -8,16 +8,19 @@ from typing import Any
 
 from flask import Blueprint, current_app, flash, jsonify, redirect, render_template, request, url_for
 
+from ccc import protocol
+from ccc.protocol import ProtocolError
 from ccc.transcripts import FORMATS
 from ccc.transcripts import sessions as session_rules
 from ccc.transcripts.queries import SessionNotFound, caption_counts, room_sessions
 from ccc.transcripts.retention import default_days
 
-from . import adminauth, lockout, pins, rooms, services
+from . import adminauth, floor_queue, lockout, pins, rooms, services
 from . import vocabulary as vocab_rules
 from .events import announce_floor_released, announce_room_updated, announce_vocabulary
 from .extensions import db
 from .models import Room
+from .queue_events import announce_queue
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -57,6 +60,7 @@ def _page(refused: dict[str, str] | None = None):
     for room in rooms.list_rooms():
         sessions = _sessions_of(room)
         listing.append({"room": room, "participants": services.listed_participants(room.id),
+                        "queue": floor_queue.wire(room.id),
                         "audience": services.audience_count(room.id), "sessions": sessions,
                         "current": next((s for s in sessions if s["open"]), None)})
     archived = [room for room in rooms.list_rooms(include_archived=True) if room.archived_at is not None]
@@ -163,6 +167,39 @@ def release(code: str):
     else:
         flash(f"Nobody holds the floor in room {room.code}.", "ok")
     return redirect(url_for("admin.index"))
+
+
+@bp.post("/rooms/<code>/queue/remove")
+def queue_remove(code: str):
+    """Take a presenter out of the room's queue for the floor (or take back the floor offered to it)."""
+    return _change_queue(code, lambda room, pid: floor_queue.remove(room, pid), "Took {name} out of the queue")
+
+
+@bp.post("/rooms/<code>/queue/move")
+def queue_move(code: str):
+    """Move a presenter to another place in the room's queue for the floor (0 is next)."""
+    raw = request.form.get("position", "")
+    position = int(raw) if raw.isdigit() and int(raw) < protocol.MAX_QUEUE else 0
+    return _change_queue(code, lambda room, pid: floor_queue.move(room, pid, position),
+                         "Moved {name} to place " + str(position + 1))
+
+
+def _change_queue(code: str, change, done: str):
+    room = _open_room(code)
+    if room is None:
+        return _back()
+    pid = request.form.get("participant", "")
+    name = next((e.name for e in floor_queue.entries(room.id) if e.participant_id == pid),
+                (floor_queue.offer_of(room.id) or ("", "someone"))[1])
+    try:
+        change(room, pid)
+    except ProtocolError as exc:
+        flash(f"Could not change the queue of room {room.code}: {exc.message}.", "error")
+        return _back()
+    floor_queue.settle(room.id)
+    announce_queue(room.code, room.id)
+    flash(done.format(name=name) + f" in room {room.code}.", "ok")
+    return _back()
 
 
 @bp.post("/rooms/<code>/archive")
@@ -296,6 +333,6 @@ def presence(code: str):
     speaker = {"id": room.floor_holder_id, "name": room.floor_holder_name} if room.floor_holder_id else None
     response = jsonify({"ok": True, "participants": services.listed_participants(room.id),
                         "audienceCount": services.audience_count(room.id), "speaker": speaker,
-                        "lastSeq": room.last_seq})
+                        "lastSeq": room.last_seq, **floor_queue.wire(room.id)})
     response.headers["Cache-Control"] = "no-store"
     return response

@@ -18,7 +18,7 @@ from sqlalchemy.exc import OperationalError
 from ccc import protocol
 from ccc.protocol import ErrorCode, ProtocolError, error_ack, ok_ack
 
-from . import adminauth, captions, rooms, services, throttle
+from . import adminauth, captions, floor_queue, rooms, services, throttle
 from .extensions import db, socketio
 from .models import Participant, Room
 
@@ -179,6 +179,7 @@ def on_join(data: protocol.Join, conn: Connection):
         leave_room(presenters_key(room.code))
     # Joined before the state is read: a caption in between arrives twice and pages drop it by seq.
     state = captions.room_state(room, data.since, data.sinceRev)
+    state.update(floor_queue.wire(room.id))
     if participant.role == "presenter":  # hundreds of phones need not download it
         state["vocabulary"] = room.vocabulary_wire()
     if participant.listed and not joined.replaced_sid:
@@ -199,9 +200,13 @@ def on_request_speak(_data, conn: Connection):
         socketio.emit(protocol.SPEAKER_CHANGED, {"speakerId": floor.holder_id, "speakerName": floor.holder_name},
                       to=room_key(room.code))
     elif not floor.granted:
-        socketio.emit(protocol.SPEAK_DENIED, {"reason": "floor_taken", "speakerId": floor.holder_id,
-                                              "speakerName": floor.holder_name}, to=request.sid)
-    return ok_ack(granted=floor.granted, speaker=floor.speaker())
+        denied = {"reason": "floor_taken", "speakerId": floor.holder_id, "speakerName": floor.holder_name}
+        if floor.offered_id:  # free, but offered to the first in the queue for a few seconds
+            denied.update(reason="floor_offered", offeredTo={"id": floor.offered_id, "name": floor.offered_name})
+        socketio.emit(protocol.SPEAK_DENIED, denied, to=request.sid)
+    queue_events.queue_changed(room.code, room.id, floor.queue_changed)
+    return ok_ack(granted=floor.granted, speaker=floor.speaker(),
+                  offeredTo={"id": floor.offered_id, "name": floor.offered_name} if floor.offered_id else None)
 
 
 @handler(protocol.STOP_SPEAK, protocol.Empty)
@@ -278,6 +283,7 @@ def on_disconnect(*_reason):
     if participant is None:  # replaced by a newer connection of the same participant
         return
     _announce_departure(conn.code, participant)
+    queue_events.on_departure(conn.room_id, conn.code, participant, left=False)
     room = db.session.get(Room, conn.room_id)
     if room is not None and room.floor_holder_id == participant.participant_id:
         schedule_grace_release(room.id)
@@ -295,6 +301,7 @@ def _leave_current(conn: Connection, sid: str) -> None:
     _announce_departure(room.code, participant)
     if released:
         announce_floor_released(room.code, participant.participant_id, "left")
+    queue_events.on_departure(room.id, room.code, participant, left=True)
     conn.room_id = conn.code = conn.participant_id = conn.role = None
 
 
@@ -308,6 +315,7 @@ def _announce_departure(code: str, participant: Participant) -> None:
 def announce_floor_released(code: str, speaker_id: str, reason: str) -> None:
     """Tell a room that its speaker has stopped (released, left, dropped, or an operator's release)."""
     socketio.emit(protocol.SPEAKER_STOPPED, {"speakerId": speaker_id, "reason": reason}, to=room_key(code))
+    queue_events.after_release(code)
 
 
 def announce_room_updated(summary: dict, archived: bool = False, deleted: bool = False) -> None:
@@ -361,3 +369,6 @@ def _flush_counts(app) -> None:
                 count = services.audience_count(room_id)
                 socketio.emit(protocol.AUDIENCE_COUNT, {"count": count}, to=room_key(code))
             db.session.remove()
+
+
+from . import queue_events  # noqa: E402 - registers the queue's handlers, which build on the ones above

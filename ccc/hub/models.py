@@ -45,6 +45,10 @@ class Room(db.Model):
     floor_holder_id: Mapped[Optional[str]] = mapped_column(String(MAX_ID))
     floor_holder_name: Mapped[Optional[str]] = mapped_column(String(MAX_NAME))
     floor_since: Mapped[Optional[float]] = mapped_column(Float)
+    # The floor offered to the first of the queue until offer_until; nobody else may take it meanwhile.
+    offer_to_id: Mapped[Optional[str]] = mapped_column(String(MAX_ID))
+    offer_to_name: Mapped[Optional[str]] = mapped_column(String(MAX_NAME))
+    offer_until: Mapped[Optional[float]] = mapped_column(Float)
     # Terms and replacements for the stations' recognizers, as protocol.Vocabulary.wire() returns them.
     vocabulary: Mapped[Optional[dict]] = mapped_column(JSON)
 
@@ -134,6 +138,20 @@ class Participant(db.Model):
 def hash_token(token: str) -> str:
     """Return the SHA-256 of a random secret token, as stored (such a token needs no slow hash)."""
     return hashlib.sha256(token.encode()).hexdigest()
+
+
+class QueueEntry(db.Model):
+    """A presenter waiting for the floor (a raised hand); the room's queue is ordered by position, then id."""
+
+    __tablename__ = "floor_queue"
+    __table_args__ = (UniqueConstraint("room_id", "participant_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    room_id: Mapped[int] = mapped_column(ForeignKey("rooms.id", ondelete="CASCADE"), index=True)
+    participant_id: Mapped[str] = mapped_column(String(MAX_ID))
+    name: Mapped[str] = mapped_column(String(MAX_NAME), default="")
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    queued_at: Mapped[float] = mapped_column(Float, default=now)
 
 
 class AdminSession(db.Model):

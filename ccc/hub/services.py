@@ -37,6 +37,9 @@ class Floor:
     holder_id: str | None
     holder_name: str | None
     changed: bool = False  # True when this request moved the floor to the asker
+    offered_id: str | None = None  # the floor is free but offered to this queued presenter
+    offered_name: str | None = None
+    queue_changed: bool = False  # the queue or its offer changed (announce floorQueue)
 
     def speaker(self) -> dict[str, str] | None:
         """Return the holder as the wire protocol shows a speaker."""
@@ -197,27 +200,36 @@ def demote_presenters(room: Room) -> str | None:
 
 
 def request_floor(room: Room, participant: Participant) -> Floor:
-    """Grant the floor if nobody holds it (or the asker already does); otherwise name the holder."""
+    """Grant the floor if nobody holds it or is offered it (or the asker is); otherwise name who has it."""
+    from . import floor_queue  # noqa: PLC0415 - the queue's rules build on this module's
+
     require_presenter(room, participant)
     pid = participant.participant_id
+    queue_changed = False
     for _ in range(2):
+        queue_changed = floor_queue.settle(room.id) or queue_changed
+        offer = floor_queue.offer_of(room.id)
         granted = db.session.execute(
             update(Room)
-            .where(Room.id == room.id, Room.floor_holder_id.is_(None))
-            .values(floor_holder_id=pid, floor_holder_name=participant.name, floor_since=now())
+            .where(Room.id == room.id, Room.floor_holder_id.is_(None),
+                   or_(Room.offer_to_id.is_(None), Room.offer_to_id == pid))
+            .values(floor_holder_id=pid, floor_holder_name=participant.name, floor_since=now(),
+                    **floor_queue.NO_OFFER)
         ).rowcount == 1
         if granted:
+            queue_changed = floor_queue.took_floor(room.id, pid) or bool(offer) or queue_changed
             participant.hold_started_at, participant.hold_released_at = now(), None
             participant.hold_utterance_id = None
             db.session.commit()
-            return Floor(True, pid, participant.name, changed=True)
+            return Floor(True, pid, participant.name, changed=True, queue_changed=queue_changed)
         db.session.commit()
         db.session.refresh(room)
         if room.floor_holder_id == pid:
-            return Floor(True, pid, room.floor_holder_name)
+            return Floor(True, pid, room.floor_holder_name, queue_changed=queue_changed)
         if not release_if_abandoned(room):
             break
-    return Floor(False, room.floor_holder_id, room.floor_holder_name)
+    return Floor(False, room.floor_holder_id, room.floor_holder_name, offered_id=room.offer_to_id,
+                 offered_name=room.offer_to_name, queue_changed=queue_changed)
 
 
 def release_floor(room_id: int, participant_id: str) -> bool:

@@ -12,6 +12,7 @@ from . import processes, rooms, services
 from .events import schedule_grace_release
 from .extensions import db, socketio
 from .network import public_url
+from .queue_events import watch_offers
 
 log = logging.getLogger(__name__)
 
@@ -29,6 +30,7 @@ def prepare(app: Flask) -> None:
             return
         for room in services.mark_all_disconnected():
             schedule_grace_release(room.id)
+        watch_offers()
 
 
 def forget_departed(app: Flask) -> None:

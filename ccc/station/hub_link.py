@@ -48,6 +48,8 @@ class HubLink:
         self.participant_id, self.resume_token = kept or (None, None)
         self.on_change = on_change or (lambda: None)
         self.on_vocabulary = on_vocabulary or (lambda vocab: None)
+        # Called (on the Socket.IO thread) with each {queue, offer} of the room's queue for the floor.
+        self.on_queue: Callable[[dict], None] = lambda state: None
         self.vocabulary = Vocabulary()
         self.joined = False
         self.fatal: str | None = None
@@ -78,6 +80,10 @@ class HubLink:
     def request_speak(self) -> dict:
         """Ask for the floor; return the ack, or {"offline": True} when the hub is away."""
         return self.submit(self._request_speak).result()
+
+    def raise_hand(self) -> dict:
+        """Wait in the room's queue for the floor; return the ack, or {"offline": True}."""
+        return self.submit(self._raise_hand).result()
 
     def send_partial(self, payload: dict) -> None:
         """Relay a partial caption if connected; partials are never spooled."""
@@ -142,6 +148,7 @@ class HubLink:
         for event in (protocol.SPEAK_DENIED, protocol.SPEAKER_CHANGED, protocol.SPEAKER_STOPPED):
             client.on(event, lambda data, event=event: self.on_change())
         client.on(protocol.VOCABULARY_UPDATED, self._take_vocabulary)
+        client.on(protocol.FLOOR_QUEUE, lambda data: self.on_queue(data or {}))
         try:
             client.connect(self.url, transports=["websocket"], wait_timeout=CALL_TIMEOUT_S)
             self._sio = client
@@ -184,6 +191,8 @@ class HubLink:
     def _after_join(self, state: dict) -> None:
         if "vocabulary" in state:  # Hubs before room vocabularies send none: keep what we have.
             self._take_vocabulary(state["vocabulary"])
+        if "queue" in state:  # hubs before the queue for the floor send none
+            self.on_queue({"queue": state["queue"], "offer": state.get("offer")})
         speaker = state.get("speaker") or {}
         if self.speaking:
             self._request_speak()  # Still holding the key: take the floor back so partials flow again.
@@ -249,6 +258,14 @@ class HubLink:
             self.fatal = f"the hub refused the floor in room {self.room}: {ack['error'].get('message')}"
             self.on_change()
         return ack
+
+    def _raise_hand(self) -> dict:
+        if not self.joined:
+            return {"offline": True}
+        try:
+            return self._call(protocol.RAISE_HAND, {})
+        except Offline:
+            return {"offline": True}
 
     def _stop_speak(self) -> None:
         if self.joined:

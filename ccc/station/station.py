@@ -16,6 +16,7 @@ from typing import Callable, TextIO
 
 from ccc import protocol
 from ccc.station.audio import RATE
+from ccc.station.cue import Cue
 from ccc.station.hub_link import PARTIAL_SPACING_S, HubLink
 from ccc.station.recognizers import Final, Recognizer
 from ccc.station.vad import Segmenter
@@ -92,7 +93,7 @@ class Station:
 
     def __init__(self, recognizer: Recognizer, link: HubLink | None, mode: str = "hold", beep: bool = False,
                  status: StatusLine | None = None, on_final: Callable[[dict], None] | None = None,
-                 segmenter: Segmenter | None = None):
+                 segmenter: Segmenter | None = None, cue: Cue | None = None):
         self.recognizer = recognizer
         self.segmenter = segmenter or Segmenter()
         self.link = link
@@ -100,8 +101,11 @@ class Station:
         self.beep = beep
         self.status = status or StatusLine(None)
         self.on_final = on_final or (lambda payload: None)
-        self.state = "idle"  # idle, listening, speaking, denied
+        self.state = "idle"  # idle, listening, speaking, denied, queued (a raised hand), offered
         self.denied_by = ""
+        self.place = 0  # this station's place in the room's queue for the floor (1 is next), 0 when not queued
+        self.offer_s = 0.0
+        self.cue = cue or Cue()
         self.partials_sent = 0
         self._queue: queue.Queue = queue.Queue()
         self._down = False
@@ -112,6 +116,8 @@ class Station:
         self._last_partial_at = 0.0
         self._thread: threading.Thread | None = None
         self._refresh_lock = threading.Lock()
+        if link is not None:
+            link.on_queue = self.queue_changed
 
     # Producers: audio sources and push-to-talk sources call these from their own threads.
 
@@ -122,6 +128,10 @@ class Station:
     def key(self, down: bool) -> None:
         """Enqueue a key press (True) or release (False)."""
         self._queue.put(("key", down))
+
+    def queue_changed(self, state: dict) -> None:
+        """Enqueue the room's queue for the floor as the hub announced it."""
+        self._queue.put(("queue", state))
 
     def end_of_input(self) -> None:
         """Enqueue the end of the input: finish any utterance, then stop."""
@@ -149,6 +159,8 @@ class Station:
                     self._audio(value)
             elif kind == "key":
                 self._on_key(value)
+            elif kind == "queue":
+                self._on_queue(value)
             elif kind == "end":
                 if self.state != "idle":
                     self._end()
@@ -178,11 +190,48 @@ class Station:
             if self.link:
                 self.link.speaking = True
         else:
-            speaker = ack.get("speaker") or {}
-            self.denied_by = speaker.get("name") or (ack.get("error") or {}).get("message", "someone else")
-            self.state = "denied"
-            self.status.say(f"denied: {self.denied_by} holds the floor" + ("\a" if self.beep else ""))
+            self._denied(ack)
         self.refresh()
+
+    def _denied(self, ack: dict) -> None:
+        """Say who has the floor and raise the hand: the station waits in the queue for its turn."""
+        speaker = ack.get("speaker") or {}
+        offered = ack.get("offeredTo") or {}
+        self.denied_by = speaker.get("name") or (f"the floor is offered to {offered['name']}" if offered.get("name")
+                                                 else (ack.get("error") or {}).get("message", "someone else"))
+        hand = self.link.raise_hand() if self.link and ack.get("ok") else {}
+        if hand.get("offered"):  # the floor came free meanwhile: it is this station's to take
+            self._offered((hand.get("offer") or {}).get("seconds", 0))
+            return
+        self.place = hand.get("position") or 0
+        self.state = "queued" if self.place else "denied"
+        waiting = f"; you are number {self.place} in the queue" if self.place else ""
+        self.status.say(f"denied: {self._blocker()}{waiting}" + ("\a" if self.beep else ""))
+
+    def _blocker(self) -> str:
+        return self.denied_by if self.denied_by.startswith("the floor") else f"{self.denied_by} holds the floor"
+
+    def _on_queue(self, state: dict) -> None:
+        me = self.link.participant_id if self.link else None
+        queue = [entry.get("id") for entry in state.get("queue") or []]
+        offer = state.get("offer") or {}
+        self.place = queue.index(me) + 1 if me and me in queue else 0
+        if me and offer.get("id") == me:
+            if self.state not in ("offered", "speaking", "listening"):
+                self._offered(offer.get("seconds", 0))
+        elif self.state == "offered":  # passed to the next: lapsed, or taken back by a PIN presenter
+            self.state = "idle"
+            self.status.say("the floor was offered to you and passed to the next in the queue")
+        elif self.state == "queued" and not self.place:
+            self.state = "idle"  # taken out of the queue
+        self.refresh()
+
+    def _offered(self, seconds: float) -> None:
+        """Cue the speaker: a beep (the terminal bell when no sound can play); a press takes the floor."""
+        self.state, self.place, self.offer_s = "offered", 0, seconds
+        bell = "" if self.cue() else "\a"
+        within = f" within {seconds:g} s" if seconds else ""
+        self.status.say(f"the floor is offered to you: press the key{within} to take it{bell}")
 
     def _end(self) -> None:
         if self.state == "speaking":
@@ -191,7 +240,8 @@ class Station:
             if self.link:
                 self.link.speaking = False
                 self.link.stop_speak()
-        self.state = "idle"
+        if self.state not in ("queued", "offered"):  # key-up after a denial keeps the raised hand
+            self.state = "idle"
         self.refresh()
 
     def _audio(self, pcm: bytes) -> None:
@@ -245,5 +295,9 @@ class Station:
             doing = " (recognizing, finals kept)" if self.state == "speaking" else ""
             return f"offline{doing}, {waiting} final{'s' if waiting != 1 else ''} waiting"
         if self.state == "denied":
-            return f"denied: {self.denied_by} holds the floor{tail}"
+            return f"denied: {self._blocker()}{tail}"
+        if self.state == "queued":
+            return f"waiting: number {self.place} in the queue for the floor{tail}"
+        if self.state == "offered":
+            return f"offered: press the key to take the floor{tail}"
         return {"idle": "connected", "listening": "listening", "speaking": "speaking"}[self.state] + tail

@@ -29,9 +29,45 @@
     setText(card.querySelector('.floor-holder'), presence.speaker ? presence.speaker.name : 'free');
     setText(card.querySelector('.audience-count'), String(presence.audienceCount));
     setText(card.querySelector('.caption-count'), String(presence.lastSeq));
+    showQueue(card.querySelector('.queue-list'), presence);
     const release = card.querySelector('.release-btn');
     if (release) release.disabled = !presence.speaker;
     setText(card.querySelector('.presence-note'), '');
+  }
+
+  /** Post one of the queue's buttons as the page's own forms do (CSRF token included). */
+  function queueForm(url, fields, label, name, disabled) {
+    const form = el('form', { method: 'post', action: url, className: 'inline-form' });
+    const token = document.querySelector('input[name="csrf_token"]');
+    for (const [key, value] of Object.entries(Object.assign({ csrf_token: token ? token.value : '' }, fields))) {
+      form.append(el('input', { type: 'hidden', name: key, value }));
+    }
+    const button = el('button', { type: 'submit', className: 'btn btn-small', disabled }, label);
+    button.append(el('span', { className: 'visually-hidden' }, ': ' + name));
+    form.append(button);
+    return form;
+  }
+
+  /** Show who waits for the floor, with Move up and Remove for each. */
+  function showQueue(list, presence) {
+    const signature = list && JSON.stringify([presence.offer && presence.offer.id, presence.queue]);
+    if (!list || list.dataset.shown === signature) return; // do not swap a button out from under a click
+    list.dataset.shown = signature;
+    const items = [];
+    if (presence.offer) {
+      items.push(el('li', {}, ''));
+      items[0].append(el('span', { className: 'person-name' }, presence.offer.name), ' ',
+        el('span', { className: 'role' }, 'offered the floor now'));
+    }
+    (presence.queue || []).forEach((q, i) => {
+      const li = el('li');
+      li.append(el('span', { className: 'person-name' }, q.name), ' ',
+        queueForm(list.dataset.moveUrl, { participant: q.id, position: Math.max(i - 1, 0) }, 'Move up', q.name, i === 0),
+        ' ', queueForm(list.dataset.removeUrl, { participant: q.id }, 'Remove', q.name, false));
+      items.push(li);
+    });
+    if (!items.length) items.push(el('li', { className: 'hint' }, 'Nobody is waiting.'));
+    list.replaceChildren(...items);
   }
 
   async function refresh(card) {

@@ -202,7 +202,7 @@
   class RoomConnection {
     /**
      * options: {code, role, name, pin, handlers: {state, caption, partial, edit, people,
-     *           speaker, denied, status, joinError}}
+     *           speaker, denied, queue, status, joinError}}
      */
     constructor(options) {
       this.options = options;
@@ -211,6 +211,7 @@
       this.participants = new Map();
       this.audienceCount = 0;
       this.speaker = null;
+      this.floorQueue = { queue: [], offer: null };
       this.room = null;
       this.joined = false;
       this.everJoined = false;
@@ -246,6 +247,7 @@
       socket.on('speakerChanged', (m) => this.setSpeaker({ id: m.speakerId, name: m.speakerName }));
       socket.on('speakerStopped', (m) => this.onSpeakerStopped(m));
       socket.on('speakDenied', (m) => this.call_('denied', m));
+      socket.on('floorQueue', (m) => this.onQueue(m));
       socket.on('roomUpdated', (m) => this.onRoomUpdated(m || {}));
       window.addEventListener('online', () => this.refreshStatus());
       window.addEventListener('offline', () => this.refreshStatus());
@@ -367,6 +369,14 @@
       this.call_('state', { state, resumed, added, edited });
       this.emitPeople();
       this.call_('speaker', this.speaker, null);
+      this.onQueue(state);
+    }
+
+    /** The queue for the floor changed: keep it, with the offer's deadline on this page's clock. */
+    onQueue(m) {
+      const offer = m.offer ? Object.assign({}, m.offer, { deadline: performance.now() + (m.offer.remainingMs || 0) }) : null;
+      this.floorQueue = { queue: m.queue || [], offer };
+      this.call_('queue', this.floorQueue);
     }
 
     onCaption(c) {

@@ -78,6 +78,7 @@
     people(people, count) {
       window.CCC.renderPeople($('people-list'), people);
       $('people-audience').textContent = String(count);
+      renderQueue();
     },
     speaker(current) {
       speaker = current;
@@ -85,7 +86,11 @@
       renderFloor();
     },
     denied(message) {
-      denied = { id: message.speakerId, name: message.speakerName };
+      denied = message.speakerId ? { id: message.speakerId, name: message.speakerName } : null;
+      renderFloor();
+    },
+    queue() {
+      renderQueue();
       renderFloor();
     },
     status(status, rtt, note) {
@@ -114,22 +119,40 @@
     return Boolean(speaker && speaker.id === myId());
   }
 
+  /** Return the queue as this console knows it: the entries, the open offer, and this presenter's place. */
+  function queueView() {
+    const floorQueue = conn ? conn.floorQueue : { queue: [], offer: null };
+    const place = floorQueue.queue.findIndex((q) => q.id === myId()) + 1; // 0: not queued
+    const offer = floorQueue.offer;
+    return { queue: floorQueue.queue, offer, place, offeredMe: Boolean(offer && offer.id === myId()) };
+  }
+
   function renderFloor() {
     const mine = holding();
     const other = speaker && !mine ? speaker : null;
     const blocker = other || denied;
     const online = conn && conn.joined;
+    const { offer, place, offeredMe } = queueView();
+    const offeredOther = offer && !offeredMe && !other ? offer : null;
     const floor = $('floor');
-    floor.dataset.floor = mine ? 'mine' : blocker ? 'taken' : 'free';
+    floor.dataset.floor = mine ? 'mine' : offeredMe ? 'offered' : blocker || offeredOther ? 'taken' : 'free';
+    const waiting = place ? ' You are number ' + place + ' in the queue.' : '';
     let text;
     if (!online) text = 'Not connected: waiting for the hub…';
     else if (mine) text = 'You have the floor. The room sees what you type.';
-    else if (blocker) text = blocker.name + ' has the floor. Wait until they finish.';
+    else if (offeredMe) text = 'The floor is offered to you: take it now, or pass.';
+    else if (blocker) text = blocker.name + ' has the floor. Wait until they finish.' + waiting;
+    else if (offeredOther) text = 'The floor is offered to ' + offeredOther.name + ', next in the queue.' + waiting;
     else text = 'The floor is free.';
     if ($('floor-state').textContent !== text) $('floor-state').textContent = text;
+    showCountdown(online && offeredMe ? offer : null);
+    const hand = $('hand-btn');
+    hand.hidden = !online || mine || !(offeredMe || place || blocker || offeredOther);
+    hand.textContent = offeredMe ? 'Pass' : place ? 'Lower your hand' : 'Raise your hand';
+    hand.setAttribute('aria-pressed', place ? 'true' : 'false');
     floorBtn.textContent = mine ? 'Release the floor' : 'Take the floor';
     floorBtn.setAttribute('aria-pressed', mine ? 'true' : 'false');
-    floorBtn.disabled = !online || asking || Boolean(other);
+    floorBtn.disabled = !online || asking || Boolean(other) || Boolean(offeredOther);
     input.disabled = !online || !mine;
     input.placeholder = mine ? 'Type what is said; Enter sends the line' : other
       ? other.name + ' has the floor' : 'Take the floor to type captions';
@@ -164,6 +187,68 @@
     await conn.call('stopSpeak', {});
     speaker = null;
     renderFloor();
+  }
+
+  let countdownTimer = null;
+
+  /** Count an offer to this presenter down, once a second (the status line itself stays quiet). */
+  function showCountdown(offer) {
+    window.clearInterval(countdownTimer);
+    countdownTimer = null;
+    const tick = () => {
+      const left = offer ? Math.max(0, Math.ceil((offer.deadline - performance.now()) / 1000)) : 0;
+      $('offer-countdown').textContent = offer ? left + ' s left to take the floor' : '';
+    };
+    tick();
+    if (offer) countdownTimer = window.setInterval(tick, 250);
+  }
+
+  // ---- The queue for the floor: raise or lower a hand, pass an offer; the admin and PIN presenters reorder --
+
+  $('hand-btn').addEventListener('click', async () => {
+    if (!conn || !conn.joined) return;
+    const { place, offeredMe } = queueView();
+    const ack = await conn.call(place || offeredMe ? 'lowerHand' : 'raiseHand', {});
+    if (ack.ok && ack.queue) conn.onQueue(ack);
+    else if (!ack.ok) showError($('caption-error'), 'The queue: ' + ack.error.message);
+  });
+
+  function canManageQueue() {
+    const me = conn && conn.participants.get(myId());
+    return config.isAdmin || Boolean(config.hasPin && me && me.verified);
+  }
+
+  async function manage(event, data) {
+    const ack = await conn.call(event, data);
+    if (!ack.ok) showError($('caption-error'), 'The queue: ' + ack.error.message);
+  }
+
+  function renderQueue() {
+    const { queue, offer } = queueView();
+    const manager = canManageQueue();
+    const items = [];
+    if (offer) {
+      const li = el('li', { className: 'queue-item queue-offer', 'data-participant': offer.id });
+      li.append(el('span', { className: 'person-name' }, offer.name + (offer.id === myId() ? ' (you)' : '')),
+        ' ', el('span', { className: 'role' }, 'offered the floor now'));
+      items.push(li);
+    }
+    queue.forEach((q, i) => {
+      const li = el('li', { className: 'queue-item', 'data-participant': q.id });
+      li.append(el('span', { className: 'person-name' }, q.name + (q.id === myId() ? ' (you)' : '')));
+      if (manager) {
+        const up = el('button', { type: 'button', className: 'btn btn-small queue-up', disabled: i === 0 }, 'Move up');
+        up.append(el('span', { className: 'visually-hidden' }, ': ' + q.name));
+        up.addEventListener('click', () => manage('queueMove', { participantId: q.id, position: i - 1 }));
+        const remove = el('button', { type: 'button', className: 'btn btn-small queue-remove' }, 'Remove');
+        remove.append(el('span', { className: 'visually-hidden' }, ': ' + q.name));
+        remove.addEventListener('click', () => manage('queueRemove', { participantId: q.id }));
+        li.append(' ', up, ' ', remove);
+      }
+      items.push(li);
+    });
+    $('queue-list').replaceChildren(...items);
+    $('queue-empty').hidden = items.length > 0;
   }
 
   floorBtn.addEventListener('click', async () => {

@@ -59,6 +59,33 @@
     $('speaker-state').textContent = speaker ? 'speaking' : '';
   }
 
+  // ---- The queue for the floor: who is next, in words (not colour alone), and an open offer's countdown ----
+
+  let queueTimer = null;
+
+  function showQueue(floorQueue) {
+    const { queue, offer } = floorQueue;
+    const box = $('queue-next');
+    window.clearInterval(queueTimer);
+    queueTimer = null;
+    let text = '';
+    if (offer) {
+      text = 'Next: ' + offer.name + ' may take the floor now';
+      if (queue.length) text += '; then ' + queue.map((q) => q.name).join(', ');
+    } else if (queue.length) {
+      text = 'Next: ' + queue[0].name + (queue.length > 1 ? '; then ' + queue.slice(1).map((q) => q.name).join(', ') : '');
+    }
+    box.hidden = !text;
+    box.dataset.offer = offer ? 'open' : 'none';
+    if ($('queue-text').textContent !== text) $('queue-text').textContent = text;
+    const countdown = () => {
+      const left = offer ? Math.max(0, Math.ceil((offer.deadline - performance.now()) / 1000)) : 0;
+      $('queue-countdown').textContent = offer ? '(' + left + ' s)' : '';
+    };
+    countdown();
+    if (offer) queueTimer = window.setInterval(countdown, 250);
+  }
+
   const conn = new window.CCC.RoomConnection({
     code: config.code,
     role: 'projector',
@@ -69,6 +96,7 @@
       partial: render,
       edit: render,
       speaker: showSpeaker,
+      queue: showQueue,
       status(status, rtt, note) {
         window.CCC.showStatus($('conn'), status, rtt, note);
       },

@@ -185,9 +185,9 @@ class Rig:
         source._thread.join()
 
     def idle(self, timeout: float = 30) -> None:
-        """Wait until the recognition queue is empty and the station idle."""
+        """Wait until the recognition queue is empty and the station idle (or waiting in the queue for the floor)."""
         deadline = time.monotonic() + timeout
-        while self.station._queue.qsize() or self.station.state != "idle":
+        while self.station._queue.qsize() or self.station.state not in ("idle", "queued", "offered"):
             assert time.monotonic() < deadline, "station stayed busy"
             time.sleep(0.05)
 
