@@ -57,9 +57,15 @@ demo-room: migrate
 run: system-runtime demo-room  ## the hub, plus a station when a microphone is present
 	$(PY) -m ccc.launch
 
+# The suite runs on every core (pytest-xdist; each test starts its own hubs on free ports, so they cannot
+# meet), then the tests marked `alone`, which time or weigh the hub, run by themselves on a quiet machine.
+TEST_WORKERS ?= auto
 test: system-deps venv
 	$(VENV)/bin/ruff check .
-	$(PY) -m pytest
+	status=0; \
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist worksteal -m "not alone" || status=$$?; \
+	$(PY) -m pytest -m alone || status=$$?; \
+	exit $$status
 
 demo: system-runtime demo-room
 	$(PY) -m ccc.demo

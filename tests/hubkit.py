@@ -56,7 +56,7 @@ class Hub:
         self.log_path = workdir / "hub.log"
         self.proc: subprocess.Popen | None = None
 
-    def start(self, timeout: float = 20) -> "Hub":
+    def start(self, timeout: float = 60) -> "Hub":
         """Start the hub and wait until /healthz answers."""
         log = open(self.log_path, "a")
         self.proc = subprocess.Popen([PYTHON, "app.py"], cwd=ROOT, env=self.env, stdout=log, stderr=log)

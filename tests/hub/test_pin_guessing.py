@@ -5,6 +5,7 @@ import statistics
 import threading
 import time
 
+import pytest
 from rawsocket import RawSocket
 
 
@@ -56,6 +57,7 @@ def test_guessing_from_many_addresses_locks_the_room(hub):
     assert guess(RawSocket(hub.url, source="127.0.0.201"), other, "1111") == "ok"
 
 
+@pytest.mark.alone  # it times other clients' pings: other tests' load would be measured too
 def test_pin_checks_do_not_stall_other_clients(hub, client):
     codes = [hub.create_room(f"Busy {i}", pin="7391") for i in range(3)]
     watcher = client(hub.url)
