@@ -74,7 +74,7 @@ def test_last_lines_only_as_text_with_a_live_region(room, new_page, axe):
     axe(page)
 
 
-def test_transparent_box_at_the_bottom_centre(room, new_page, decode_rgba):
+def test_transparent_box_at_the_bottom_centre(room, new_page, decode_rgba, artifacts):
     """Defaults: a 75 % black box at the bottom centre; every pixel away from it is fully transparent."""
     hub, code, _ = room
     page = open_overlay(new_page, hub, code, "lines=3&size=24")
@@ -82,14 +82,16 @@ def test_transparent_box_at_the_bottom_centre(room, new_page, decode_rgba):
     assert page.locator("#lines").evaluate("n => getComputedStyle(n).fontSize") == "24px"
     assert VIEW["height"] - (box["y"] + box["height"]) < 0.05 * VIEW["height"], box  # near the bottom
     assert abs((box["x"] + box["width"] / 2) - VIEW["width"] / 2) < 2, box  # centred
-    width, height, rgba = decode_rgba(page.screenshot(omit_background=True))
+    png = page.screenshot(omit_background=True)
+    (artifacts / "overlay-transparent.png").write_bytes(png)
+    width, height, rgba = decode_rgba(png)
     assert all(px[3] == 0 for px in pixels_outside(width, height, rgba, box)), "the page is not transparent"
     corner = rgba[((int(box["y"]) + 2) * width + int(box["x"]) + 2) * 4:][:4]  # inside the box, clear of text
     assert corner[:3] == b"\0\0\0" and abs(corner[3] - 191) <= 3, corner  # black at 75 %
     assert page.evaluate("document.documentElement.scrollWidth <= innerWidth")
 
 
-def test_chroma_key_top_left_in_colour(room, new_page, decode_rgba):
+def test_chroma_key_top_left_in_colour(room, new_page, decode_rgba, shoot):
     """chroma fills the whole page; position=top&align=left puts yellow 30 px text at the top left, no box."""
     hub, code, _ = room
     page = open_overlay(new_page, hub, code, "chroma=00ff00&position=top&align=left&size=30&color=ff0&bg=none")
@@ -99,6 +101,7 @@ def test_chroma_key_top_left_in_colour(room, new_page, decode_rgba):
     assert lines.evaluate("n => [getComputedStyle(n).fontSize, getComputedStyle(n).color]") == [
         "30px", "rgb(255, 255, 0)"]
     width, height, rgba = decode_rgba(page.screenshot(omit_background=True))
+    shoot(page, "overlay-chroma")
     outside = list(pixels_outside(width, height, rgba, box))
     assert outside and all(px == b"\0\xff\0\xff" for px in outside), "the page is not solid chroma green"
 

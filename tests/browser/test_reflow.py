@@ -158,7 +158,7 @@ def adopt_css(page: Page, css: str) -> None:
 
 
 @pytest.mark.parametrize("name", PAGES)
-def test_page_reflows(name, site, new_page, axe):
+def test_page_reflows(name, site, new_page, axe, shoot):
     """In every mode the page needs no sideways scrolling, every control is whole, on screen and apart."""
     hub, code = site
     # Device scale 2 throughout: the zoom200 layout is then exactly Chromium's 200 % zoom of 1280x800.
@@ -169,6 +169,8 @@ def test_page_reflows(name, site, new_page, axe):
         adopt_css(page, css)
         result = page.evaluate(MEASURE, CONTROLS)
         assert result["count"] > 0
+        if mode == "w320":
+            shoot(page, f"reflow-{name}-320")
         if result["problems"]:
             failures.append(f"{name} ({mode}):\n  " + "\n  ".join(result["problems"]))
         try:
