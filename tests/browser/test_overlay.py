@@ -42,8 +42,8 @@ def open_overlay(new_page, hub: Hub, code: str, query: str) -> Page:
 
 
 
-def pixels_outside(width: int, height: int, rgba: bytes, box: dict, margin: int = 3):
-    """Yield the RGBA of every pixel at least `margin` px outside the box (screenshots are 1:1 here)."""
+def pixels_outside(width: int, height: int, rgba: bytes, box: dict, margin: int):
+    """Yield the RGBA of every pixel more than `margin` px outside the box (screenshots are 1:1 here)."""
     left, top = box["x"] - margin, box["y"] - margin
     right, bottom = box["x"] + box["width"] + margin, box["y"] + box["height"] + margin
     for y in range(height):
@@ -82,10 +82,12 @@ def test_transparent_box_at_the_bottom_centre(room, new_page, decode_rgba, artif
     assert page.locator("#lines").evaluate("n => getComputedStyle(n).fontSize") == "24px"
     assert VIEW["height"] - (box["y"] + box["height"]) < 0.05 * VIEW["height"], box  # near the bottom
     assert abs((box["x"] + box["width"] / 2) - VIEW["width"] / 2) < 2, box  # centred
+    assert box["height"] <= 3 * 1.25 * 24 + 0.5, box  # never taller than the three lines asked for
     png = page.screenshot(omit_background=True)
     (artifacts / "overlay-transparent.png").write_bytes(png)
     width, height, rgba = decode_rgba(png)
-    assert all(px[3] == 0 for px in pixels_outside(width, height, rgba, box)), "the page is not transparent"
+    outside = list(pixels_outside(width, height, rgba, box, margin=6))  # the box's 0.2em shadow edge: 4.8 px
+    assert outside and all(px[3] == 0 for px in outside), "the page is not transparent"
     corner = rgba[((int(box["y"]) + 2) * width + int(box["x"]) + 2) * 4:][:4]  # inside the box, clear of text
     assert corner[:3] == b"\0\0\0" and abs(corner[3] - 191) <= 3, corner  # black at 75 %
     assert page.evaluate("document.documentElement.scrollWidth <= innerWidth")
@@ -98,11 +100,12 @@ def test_chroma_key_top_left_in_colour(room, new_page, decode_rgba, shoot):
     lines = page.locator("#lines")
     box = lines.bounding_box()
     assert box["y"] < 0.05 * VIEW["height"] and box["x"] < 0.05 * VIEW["width"], box
+    assert box["height"] <= 2 * 1.25 * 30 + 0.5, box  # the default two lines
     assert lines.evaluate("n => [getComputedStyle(n).fontSize, getComputedStyle(n).color]") == [
         "30px", "rgb(255, 255, 0)"]
     width, height, rgba = decode_rgba(page.screenshot(omit_background=True))
     shoot(page, "overlay-chroma")
-    outside = list(pixels_outside(width, height, rgba, box))
+    outside = list(pixels_outside(width, height, rgba, box, margin=3))
     assert outside and all(px == b"\0\xff\0\xff" for px in outside), "the page is not solid chroma green"
 
 
