@@ -17,8 +17,9 @@ things, each applied in real Chromium:
 
 Extra rules are adopted as constructed stylesheets (CSSOM), so the pages' real CSP stays on.
 
-In every case: no sideways scrolling, every visible control non-empty, inside the viewport horizontally and
-not overlapping another control, and axe-core still clean.
+In every case: no sideways scrolling, every visible control non-empty, inside the viewport horizontally, within
+reach vertically (not cut off by a box that hides its overflow, nor below the window of a page that cannot
+scroll), not overlapping another control, and axe-core still clean.
 """
 from __future__ import annotations
 
@@ -76,10 +77,26 @@ MEASURE = """(selector) => {
         for (const n of wide.slice(0, 6)) problems.push(`  too wide: ${n.tagName.toLowerCase()}.${n.className} ` +
             `"${(n.textContent || '').trim().slice(0, 30)}" right=${Math.round(n.getBoundingClientRect().right)}`);
     }
+    const clipping = (s) => ['hidden', 'clip'].includes(s.overflowX) || ['hidden', 'clip'].includes(s.overflowY);
+    const fixedPage = [doc, document.body].some(n => ['hidden', 'clip'].includes(getComputedStyle(n).overflowY));
     for (const c of found) {
         if (c.width < 1 || c.height < 1) problems.push(`${c.label} is empty (${c.width}x${c.height})`);
         else if (c.left < -0.5 || c.right > vw + 0.5)
             problems.push(`${c.label} sticks out: ${Math.round(c.left)}..${Math.round(c.right)} of ${vw}`);
+        const r = c.node.getBoundingClientRect();
+        let scroller = null;  // a box the reader scrolls (a dialog, the transcript) instead of the page
+        for (let a = c.node.parentElement; a && a !== document.body; a = a.parentElement) {
+            const style = getComputedStyle(a);
+            if (['auto', 'scroll'].includes(style.overflowY)) { scroller = a; break; }
+            if (!clipping(style)) continue;
+            const box = a.getBoundingClientRect();
+            if (r.left < box.left - 0.5 || r.right > box.right + 0.5 || r.top < box.top - 0.5 || r.bottom > box.bottom + 0.5)
+                problems.push(`${c.label} is cut off by ${a.tagName.toLowerCase()}.${a.className}`);
+            break;
+        }
+        if (!scroller && (c.top < -0.5 || c.bottom > doc.scrollHeight + 0.5
+                          || (fixedPage && (r.top < -0.5 || r.bottom > innerHeight + 0.5))))
+            problems.push(`${c.label} cannot be scrolled to: ${Math.round(c.top)}..${Math.round(c.bottom)}`);
     }
     for (let i = 0; i < found.length; i++) {
         for (let j = i + 1; j < found.length; j++) {
