@@ -9,7 +9,7 @@ from flask import Blueprint, Response, abort, current_app, redirect, render_temp
 
 from ccc.protocol import normalize_code
 
-from . import adminauth, rooms
+from . import adminauth, overlay, rooms
 from .models import Room
 from .network import public_url
 
@@ -92,6 +92,16 @@ def audience(code: str):
 def projector(code: str):
     """Show the projector page: large captions, the speaker and the join QR code."""
     return _room_page("projector.html", "pages.projector", code)
+
+
+@bp.get("/r/<code>/overlay")
+def overlay_page(code: str):
+    """Show the caption overlay: the last lines only, on a transparent or chroma-key page (OBS, vMix)."""
+    room = _open_room(code, "pages.overlay_page")
+    if not isinstance(room, Room):  # a redirect to the canonical code keeps the overlay's parameters
+        kept = {k: v[:16] for k, v in request.args.items() if k in overlay.PARAMETERS}
+        return redirect(url_for("pages.overlay_page", code=normalize_code(code), **kept))
+    return render_template("overlay.html", room=room, options=overlay.as_data(overlay.parse(request.args)))
 
 
 @bp.get("/r/<code>/present")

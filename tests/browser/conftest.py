@@ -83,8 +83,32 @@ def assert_accessible(page: Page) -> None:
         f"{v['impact']} {v['id']}: {v['help']}\n    " + "\n    ".join(v["nodes"]) for v in serious)
 
 
+def decode_png_rgba(data: bytes) -> tuple[int, int, bytes]:
+    """Decode an 8-bit, non-interlaced PNG (as Chromium writes them) to RGBA pixels, 4 bytes each."""
+    width, height, channels, rows = _unfilter_png(data)
+    out = bytearray(width * height * 4)
+    for y, line in enumerate(rows):
+        for x in range(width):
+            px = line[x * channels:(x + 1) * channels]
+            rgb = px[:3] if channels >= 3 else px[:1] * 3
+            alpha = px[3] if channels == 4 else px[1] if channels == 2 else 255
+            out[(y * width + x) * 4:(y * width + x + 1) * 4] = bytes(rgb) + bytes([alpha])
+    return width, height, bytes(out)
+
+
 def decode_png_gray(data: bytes) -> tuple[int, int, bytes]:
     """Decode an 8-bit, non-interlaced RGB(A) or grey PNG (as Chromium writes them) to grey pixels."""
+    width, height, channels, rows = _unfilter_png(data)
+    gray = bytearray(width * height)
+    for y, line in enumerate(rows):
+        for x in range(width):
+            px = line[x * channels:x * channels + min(channels, 3)]
+            gray[y * width + x] = px[0] if len(px) == 1 else (px[0] * 299 + px[1] * 587 + px[2] * 114) // 1000
+    return width, height, bytes(gray)
+
+
+def _unfilter_png(data: bytes) -> tuple[int, int, int, list[bytearray]]:
+    """Return width, height, channels and the unfiltered rows of an 8-bit, non-interlaced PNG."""
     assert data[:8] == b"\x89PNG\r\n\x1a\n"
     pos, chunks, header = 8, [], None
     while pos < len(data):
@@ -120,12 +144,7 @@ def decode_png_gray(data: bytes) -> tuple[int, int, bytes]:
                 line[i] = (line[i] + (left if pa <= pb and pa <= pc else up if pb <= pc else corner)) & 0xFF
         rows.append(line)
         previous = line
-    gray = bytearray(width * height)
-    for y, line in enumerate(rows):
-        for x in range(width):
-            px = line[x * channels:x * channels + min(channels, 3)]
-            gray[y * width + x] = px[0] if len(px) == 1 else (px[0] * 299 + px[1] * 587 + px[2] * 114) // 1000
-    return width, height, bytes(gray)
+    return width, height, channels, rows
 
 
 class Speaker:
@@ -191,3 +210,9 @@ def shoot(artifacts: Path) -> Callable[[Page, str], Path]:
 def decode_png() -> Callable[[bytes], tuple[int, int, bytes]]:
     """Return the PNG-to-grey-pixels decoder (no Pillow needed)."""
     return decode_png_gray
+
+
+@pytest.fixture
+def decode_rgba() -> Callable[[bytes], tuple[int, int, bytes]]:
+    """Return the PNG-to-RGBA decoder (4 bytes a pixel, alpha kept: for screenshots with omit_background)."""
+    return decode_png_rgba

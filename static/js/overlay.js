@@ -1,0 +1,113 @@
+/* Caption overlay: the last few lines, live partials and finals, on a transparent or chroma-key page.
+ *
+ * Joins as a reader (role "audience", no name), so it never takes the projector's place. The options on <body>
+ * were validated by the hub (ccc/hub/overlay.py); they are checked again here before reaching the CSSOM.
+ */
+(function () {
+  'use strict';
+
+  const { el, $ } = window.CCC;
+  const root = document.documentElement;
+  const d = document.body.dataset;
+  const HEX = /^#[0-9a-f]{6}$/;
+
+  function int(value, low, high, fallback) {
+    const n = Number(value);
+    return Number.isFinite(n) ? Math.min(Math.max(Math.round(n), low), high) : fallback;
+  }
+
+  const options = {
+    lines: int(d.lines, 1, 10, 2),
+    size: int(d.size, 12, 200, 48),
+    color: HEX.test(d.color) ? d.color : '#ffffff',
+    bg: HEX.test(d.bg) ? d.bg : 'none',
+    bgopacity: int(d.bgopacity, 0, 100, 75),
+    chroma: HEX.test(d.chroma) ? d.chroma : 'none',
+    names: d.names !== 'false',
+  };
+
+  function rgba(hex, percent) {
+    const [r, g, b] = [1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16));
+    return 'rgb(' + r + ' ' + g + ' ' + b + ' / ' + (percent / 100) + ')';
+  }
+
+  root.style.setProperty('--ov-size', options.size + 'px');
+  root.style.setProperty('--ov-lines', String(options.lines));
+  root.style.setProperty('--ov-color', options.color);
+  root.dataset.bg = options.bg === 'none' || options.bgopacity === 0 ? 'none' : 'box';
+  if (options.bg !== 'none') root.style.setProperty('--ov-bg', rgba(options.bg, options.bgopacity));
+  root.dataset.chroma = options.chroma === 'none' ? 'none' : 'on';
+  if (options.chroma !== 'none') root.style.setProperty('--ov-chroma', options.chroma);
+
+  // ---- Captions: the last N lines, reconciled once per animation frame ---------------------------------
+
+  const lines = $('lines');
+  const announcer = $('announcer');
+  const nodes = new Map(); // utteranceId -> line element: a partial's final takes its place
+
+  function lineFor(c) {
+    let node = nodes.get(c.utteranceId);
+    if (!node) {
+      node = el('p', { className: 'line', 'data-utterance': c.utteranceId });
+      node.append(el('span', { className: 'who' }), el('span', { className: 'text' }));
+      nodes.set(c.utteranceId, node);
+    }
+    node.dataset.state = c.isFinal ? 'final' : 'partial';
+    const text = node.querySelector('.text');
+    if (text.textContent !== c.text) text.textContent = c.text;
+    return node;
+  }
+
+  const render = window.CCC.perFrame(() => {
+    const store = conn.store;
+    const wanted = store.order.slice(-options.lines).concat(Array.from(store.partials.values())).slice(-options.lines);
+    const keep = new Set(wanted.map((c) => c.utteranceId));
+    for (const [id, node] of nodes) {
+      if (!keep.has(id)) {
+        node.remove();
+        nodes.delete(id);
+      }
+    }
+    let previousSpeaker = null;
+    wanted.forEach((c, i) => {
+      const node = lineFor(c);
+      const who = node.querySelector('.who');
+      const label = options.names && c.speakerId !== previousSpeaker ? (c.speakerName || 'Speaker') + ': ' : '';
+      if (who.textContent !== label) who.textContent = label;
+      who.hidden = !label;
+      previousSpeaker = c.speakerId;
+      const slot = lines.children[i] || null;
+      if (node !== slot) lines.insertBefore(node, slot);
+    });
+    lines.hidden = wanted.length === 0; // nothing at all on screen (no empty box) until someone speaks
+  });
+
+  function announce(c) {
+    const said = (c.speakerId !== announcer.dataset.lastSpeaker ? (c.speakerName || 'Speaker') + ': ' : '') + c.text;
+    announcer.dataset.lastSpeaker = c.speakerId;
+    announcer.append(el('p', null, said));
+    while (announcer.childElementCount > 5) announcer.firstElementChild.remove();
+  }
+
+  const conn = new window.CCC.RoomConnection({
+    code: d.code,
+    role: 'audience',
+    name: '',
+    handlers: {
+      state: render,
+      caption(c) {
+        announce(c);
+        render();
+      },
+      partial: render,
+      edit: render,
+      status(status) {
+        root.dataset.status = status;
+      },
+    },
+  });
+
+  render();
+  window.CCC.overlay = conn;
+  conn.start();
+}());
