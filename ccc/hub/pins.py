@@ -101,7 +101,7 @@ def _keys(kind: str, room_id: int | None) -> list[tuple[str, int, float]]:
 def _locked(keys: list[tuple[str, int, float]], what: str) -> None:
     wait = max(lockout.seconds_left(key) for key, *_ in keys)
     if wait > 0:
-        raise ProtocolError(ErrorCode.RATE_LIMITED, f"too many wrong {what}; try again in {wait:.0f} s")
+        raise ProtocolError(ErrorCode.RATE_LIMITED, f"too many wrong {what}; try again in {int(wait) + 1} s")
 
 
 def _checked(keys: list[tuple[str, int, float]], hashes: list[str], secret: str) -> bool:
