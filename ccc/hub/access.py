@@ -56,7 +56,8 @@ def can_read(room: Room) -> bool:
 
 def locked_page(code: str) -> Response:
     """Return the prompt for a room's password: the same 404 answer whether or not the room exists."""
-    response = Response(render_template("locked.html", code=normalize_code(code)[:16]), status=404)
+    shown = normalize_code(code)[:16] or "-"  # the prompt's form posts to /r/<shown>/unlock
+    response = Response(render_template("locked.html", code=shown), status=404)
     response.headers["Cache-Control"] = "no-store"
     return response
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
+import zxingcpp
 from playwright.sync_api import expect
 
 from ccc.hub import create_app
@@ -13,7 +14,8 @@ PHONE = {"width": 390, "height": 844}
 PASSWORD = "fern-52&x"  # '&' must survive the fragment's encoding
 
 
-def test_private_room_link_opens_without_typing_and_a_wrong_one_prompts(hub, new_page, speaker, axe, shoot):
+def test_private_room_link_opens_without_typing_and_a_wrong_one_prompts(hub, new_page, speaker, axe, shoot,
+                                                                        decode_png):
     app = create_app(TestConfig, SQLALCHEMY_DATABASE_URI=f"sqlite:///{hub.db_path}", PUBLIC_URL=hub.url)
     result = app.test_cli_runner().invoke(args=["rooms", "create", "Staff meeting", "--password", PASSWORD])
     assert result.exit_code == 0, result.output
@@ -36,6 +38,10 @@ def test_private_room_link_opens_without_typing_and_a_wrong_one_prompts(hub, new
     expect(projector.locator("html")).to_have_attribute("data-qr-password", "true")
     expect(projector.locator("#join-url")).to_contain_text(f"/r/{code}#p={quote(PASSWORD, safe='')}")
     assert projector.locator("#join-qr").get_attribute("src").startswith("data:image/svg+xml")
+    projector.wait_for_function("() => document.getElementById('join-qr').complete")
+    width, height, pixels = decode_png(projector.locator("#join-qr").screenshot())
+    found = zxingcpp.read_barcodes(memoryview(pixels).cast("B", shape=[height, width]))
+    assert [b.text for b in found] == [link]  # a phone that scans it opens the room without typing
     expect(projector.locator("#lines")).to_contain_text("Live to the phone too.")
 
     # A wrong password in the link: a prompt with the error as an alert, nothing of the room.

@@ -81,3 +81,12 @@ def test_private_and_archived_transcripts_need_proof_unless_published(hub, clien
     assert "published: anyone may read" in cli("rooms", "publish", lecture)
     assert readable(anyone, hub, lecture, "Archived words.")[:2] == ["transcript", "transcript.txt"]
     assert "published" in cli("rooms", "list", "--all")
+
+    # /admin changes the password (earlier grants and the old password stop working) and clears it.
+    granted = reader(hub, private, PASSWORD)
+    assert "Change password" in admin.web.get(f"{hub.url}/admin", timeout=10).text
+    assert admin.post(f"/admin/rooms/{private}/password", {"password": "new-pass-77"}).ok
+    assert readable(granted, hub, private, "Secret words.") == []
+    assert readable(reader(hub, private, "new-pass-77"), hub, private, "Secret words.") == everything
+    assert admin.post(f"/admin/rooms/{private}/password", {"password": ""}).ok
+    assert readable(anyone, hub, private, "Secret words.") == everything
