@@ -58,6 +58,7 @@ MAX_NAME = 60
 MAX_ID = 64
 MAX_CODE = 16
 MAX_PIN = 32
+MAX_PASSWORD = 64  # a private room's read password
 MAX_TOKEN = 64  # a resumeToken the hub issued (32 characters today)
 MAX_WORDS = 1000
 # A room's vocabulary (names and terms for the recognizer, and replacements applied to finals).
@@ -178,6 +179,7 @@ class Join(Payload):
     participantId: str | None = Field(default=None, min_length=1, max_length=MAX_ID)
     resumeToken: str | None = Field(default=None, min_length=1, max_length=MAX_TOKEN)
     pin: str | None = Field(default=None, max_length=MAX_PIN)
+    password: str | None = Field(default=None, max_length=MAX_PASSWORD)  # a private room's read password
     since: int | None = Field(default=None, ge=0, le=MAX_SEQ)
     sinceRev: int | None = Field(default=None, ge=0, le=MAX_SEQ)
 

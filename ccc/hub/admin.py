@@ -152,6 +152,35 @@ def set_pin(code: str):
     return redirect(url_for("admin.index"))
 
 
+@bp.post("/rooms/<code>/password")
+def set_password(code: str):
+    """Make a room private with a read password, or public again with an empty one."""
+    password = request.form.get("password", "").strip()
+    try:
+        room = rooms.set_password(code, password or None)
+    except rooms.RoomError as exc:
+        flash(f"Could not change the room password: {exc}.", "error")
+        return _back()
+    if password:  # the password itself stays out of the flash (it would sit in the cookie)
+        flash(f"Room {room.code} is private. Open its projector as /r/{room.code}/projector#p= followed by the "
+              "password: its QR code and link then carry it. Readers who joined before must give it again.", "ok")
+    else:
+        flash(f"Room {room.code} is public: anyone with its code may read it.", "ok")
+    return _back()
+
+
+@bp.post("/rooms/<code>/publish")
+def publish(code: str):
+    """Publish an archived room's transcript to everyone, or take it back."""
+    try:
+        room = rooms.set_published(code, request.form.get("published") == "1")
+    except rooms.RoomError as exc:
+        flash(f"Could not change publishing: {exc}.", "error")
+        return _back()
+    flash(f"Room {room.code} transcript is {'published: anyone may read it' if room.published else 'not published: the admin, its PIN or its password may read it'}.", "ok")
+    return _back()
+
+
 @bp.post("/rooms/<code>/release")
 def release(code: str):
     """Take the floor from whoever holds it; the room's pages hear speakerStopped at once."""

@@ -1,12 +1,16 @@
 """Command-line tools: `flask --app app rooms ...`."""
+import secrets
+from urllib.parse import quote
+
 import click
-from flask import Flask
+from flask import Flask, current_app
 from flask.cli import AppGroup
 
 from . import rooms as room_rules
 from . import services
 from . import vocabulary as vocab_rules
 from .events import announce_vocabulary
+from .network import public_url
 
 rooms_cli = AppGroup("rooms", help="Create, list and archive rooms.")
 DEMO_CODE = "CAPTN"  # the demo room: easy to type, no look-alike letters
@@ -17,14 +21,25 @@ DEMO_CODE = "CAPTN"  # the demo room: easy to type, no look-alike letters
 @click.option("--code", help="The room code (letters and digits without look-alikes); generated when left out.")
 @click.option("--pin", help="A PIN presenters must give to join.")
 @click.option("--no-save", is_flag=True, help="Relay captions without saving a transcript.")
-def create(title: str, code: str | None, pin: str | None, no_save: bool) -> None:
+@click.option("--password", help="Make the room private: reading it needs this password (links carry it).")
+def create(title: str, code: str | None, pin: str | None, no_save: bool, password: str | None) -> None:
     """Create a room and print its code as the last line."""
     try:
-        room = room_rules.create_room(title, code=code, pin=pin, saving=not no_save)
+        room = room_rules.create_room(title, code=code, pin=pin, saving=not no_save, password=password)
     except room_rules.RoomError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"Created room {room.title!r}{' with a presenter PIN' if pin else ''}.")
+    if password:
+        _echo_private_links(room.code, password)
     click.echo(room.code)
+
+
+def _echo_private_links(code: str, password: str) -> None:
+    """Print a private room's links with the password in the fragment, which browsers never send to the hub."""
+    base = f"{public_url(current_app)}/r/{code}"
+    fragment = f"#p={quote(password, safe='')}"
+    click.echo(f"Audience:  {base}{fragment}")
+    click.echo(f"Projector: {base}/projector{fragment}")
 
 
 @rooms_cli.command("list")
@@ -35,8 +50,8 @@ def list_(include_archived: bool) -> None:
     if not found:
         click.echo("No rooms yet: flask --app app rooms create TITLE")
     for room in found:
-        flags = [f for f, on in (("PIN", room.has_pin), ("archived", room.archived_at), ("not saved",
-                 not room.save_transcripts)) if on]
+        flags = [f for f, on in (("PIN", room.has_pin), ("private", room.is_private), ("archived", room.archived_at),
+                 ("published", room.archived_at and room.published), ("not saved", not room.save_transcripts)) if on]
         holder = f"  speaking: {room.floor_holder_name}" if room.floor_holder_id else ""
         click.echo(f"{room.code:8} {room.title}  [{room.last_seq} captions{', ' if flags else ''}"
                    f"{', '.join(flags)}]{holder}")
@@ -65,6 +80,39 @@ def pin_(code: str, pin: str | None) -> None:
     demoted = " Presenters must join again with it; the floor was released." if holder else (
         " Presenters must join again with it." if pin else "")
     click.echo(f"Room {room.code} {'needs a presenter PIN' if pin else 'has no presenter PIN'}.{demoted}")
+
+
+@rooms_cli.command("password")
+@click.argument("code")
+@click.argument("password", required=False)
+@click.option("--clear", is_flag=True, help="Make the room public again.")
+def password_(code: str, password: str | None, clear: bool) -> None:
+    """Make a room private with this password (none given: a random one), or public with --clear."""
+    if clear and password:
+        raise click.ClickException("give a PASSWORD or --clear, not both")
+    new = None if clear else password or secrets.token_urlsafe(9)
+    try:
+        room = room_rules.set_password(code, new)
+    except room_rules.RoomError as exc:
+        raise click.ClickException(str(exc)) from None
+    if new is None:
+        click.echo(f"Room {room.code} is public: anyone with its code may read it.")
+        return
+    click.echo(f"Room {room.code} is private: reading it needs the password; earlier readers must give it again.")
+    _echo_private_links(room.code, new)
+
+
+@rooms_cli.command("publish")
+@click.argument("code")
+@click.option("--unpublish", is_flag=True, help="Take the transcript back: admin, PIN or password again.")
+def publish(code: str, unpublish: bool) -> None:
+    """Let anyone read an archived room's transcript (until then: the admin, its PIN or its password)."""
+    try:
+        room = room_rules.set_published(code, not unpublish)
+    except room_rules.RoomError as exc:
+        raise click.ClickException(str(exc)) from None
+    state = "published: anyone may read" if room.published else "not published: the admin, PIN or password may read"
+    click.echo(f"Room {room.code} transcript {state}{'' if room.archived_at else ' once it is archived'}.")
 
 
 @rooms_cli.command("release")

@@ -18,7 +18,7 @@ from sqlalchemy.exc import OperationalError
 from ccc import protocol
 from ccc.protocol import ErrorCode, ProtocolError, error_ack, ok_ack
 
-from . import adminauth, captions, floor_queue, rooms, services, throttle
+from . import access, adminauth, captions, floor_queue, services, throttle
 from .extensions import db, socketio
 from .models import Participant, Room
 
@@ -158,10 +158,11 @@ def on_error(exc):
 def on_join(data: protocol.Join, conn: Connection):
     """A client joins a room; the room hears participantJoined or a new audienceCount, the joiner roomState."""
     sid = request.sid
-    room = rooms.get_room(data.room)
-    previous = conn.room_id is not None and (conn.room_id != room.id or data.participantId != conn.participant_id)
     conn.admin_token = session.get("admin")
-    joined = services.join(room, data, sid, is_admin=adminauth.valid(conn.admin_token))  # a refused join (bad PIN, someone else's id) leaves the seat held
+    is_admin = adminauth.valid(conn.admin_token)
+    room, pin_proved = access.room_to_join(data, is_admin)  # a private room needs its password
+    previous = conn.room_id is not None and (conn.room_id != room.id or data.participantId != conn.participant_id)
+    joined = services.join(room, data, sid, is_admin=is_admin, pin_proved=pin_proved)  # a refused join (bad PIN, someone else's id) leaves the seat held
     if previous:
         _leave_current(conn, sid)  # one connection is one participant in one room
     participant = joined.participant

@@ -34,6 +34,10 @@ class Room(db.Model):
     code: Mapped[str] = mapped_column(String(MAX_CODE), unique=True)
     title: Mapped[str] = mapped_column(String(120))
     pin_hash: Mapped[Optional[str]] = mapped_column(String(255))
+    # A private room's read password (scrypt, like the PIN): audience, projector and transcripts need it.
+    read_hash: Mapped[Optional[str]] = mapped_column(String(255))
+    # An archived room's transcript is readable by anyone only once the admin publishes it.
+    published: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
     created_at: Mapped[float] = mapped_column(Float, default=now)
     archived_at: Mapped[Optional[float]] = mapped_column(Float)
     save_transcripts: Mapped[bool] = mapped_column(Boolean, default=True, server_default="1")
@@ -70,6 +74,19 @@ class Room(db.Model):
     def set_pin(self, pin: str | None) -> None:
         """Set the presenter PIN (stored hashed), or remove it with None or ''."""
         self.pin_hash = generate_password_hash(pin) if pin else None
+
+    @property
+    def is_private(self) -> bool:
+        """Tell whether reading this room needs its password."""
+        return self.read_hash is not None
+
+    def set_password(self, password: str | None) -> None:
+        """Set the read password (stored hashed), or remove it with None or ''."""
+        self.read_hash = generate_password_hash(password) if password else None
+
+    def secrets_fingerprint(self) -> str:
+        """Return a short digest of the password and PIN hashes: read grants die when either changes."""
+        return hash_token(f"{self.read_hash or ''}|{self.pin_hash or ''}")[:16]
 
     def check_pin(self, pin: str | None) -> bool:
         """Tell whether ``pin`` is this room's presenter PIN."""

@@ -1,4 +1,4 @@
-"""Room PINs: checked off the event loop, locked out per address and per room, refused when too short.
+"""Room PINs and read passwords: checked off the event loop, locked out per address and per room, refused when too short.
 
 A four-digit PIN has 10,000 values, so guessing must be slow: after a few wrong PINs from one address, or
 more from all addresses together for one room, further tries are refused for 1, 2, 4 ... 300 s unchecked.
@@ -10,9 +10,9 @@ from __future__ import annotations
 from typing import Callable, TypeVar
 
 from flask import current_app, has_request_context, request
-from werkzeug.security import check_password_hash
+from werkzeug.security import check_password_hash, generate_password_hash
 
-from ccc.protocol import MAX_PIN, ErrorCode, ProtocolError
+from ccc.protocol import MAX_PASSWORD, MAX_PIN, ErrorCode, ProtocolError
 
 from . import lockout
 from .models import Room
@@ -43,6 +43,22 @@ def check_new_pin(pin: str | None) -> str | None:
     return pin
 
 
+MIN_PASSWORD = 6
+
+
+def check_new_password(password: str | None) -> str | None:
+    """Return a read password fit to set (None or '' removes it), or raise WeakPin saying why not."""
+    if not password:
+        return None
+    if len(password) < MIN_PASSWORD:
+        raise WeakPin(f"a room password has at least {MIN_PASSWORD} characters")
+    if len(password) > MAX_PASSWORD:
+        raise WeakPin(f"a room password has at most {MAX_PASSWORD} characters")
+    if any(ch.isspace() or not ch.isprintable() for ch in password):
+        raise WeakPin("a room password has no spaces or control characters (it travels in links)")
+    return password
+
+
 def strength(pin: str) -> str:
     """Describe how long guessing this PIN takes against the lockout, for the admin page."""
     alphabet = 10 if pin.isdigit() else 36 if pin.isalnum() else 70
@@ -70,20 +86,62 @@ def off_loop(fn: Callable[..., T], *args) -> T:
     return fn(*args)  # threading: each connection already has its own thread
 
 
-def check_presenter_pin(room: Room, pin: str | None) -> bool:
-    """Return True for the room's PIN; raise bad_pin for a wrong one and rate_limited while locked out."""
-    address = (request.remote_addr if has_request_context() else None) or "unknown"
-    keys = [(f"pin:addr:{address}", FREE_PER_ADDRESS, 1.0), (f"pin:room:{room.id}", FREE_PER_ROOM, ROOM_LOCKOUT_S)]
+def _address() -> str:
+    return (request.remote_addr if has_request_context() else None) or "unknown"
+
+
+def _keys(kind: str, room_id: int | None) -> list[tuple[str, int, float]]:
+    """Return the lockout keys of one kind of secret: per address and (for a room that exists) per room."""
+    keys = [(f"{kind}:addr:{_address()}", FREE_PER_ADDRESS, 1.0)]
+    if room_id is not None:
+        keys.append((f"{kind}:room:{room_id}", FREE_PER_ROOM, ROOM_LOCKOUT_S))
+    return keys
+
+
+def _locked(keys: list[tuple[str, int, float]], what: str) -> None:
     wait = max(lockout.seconds_left(key) for key, *_ in keys)
     if wait > 0:
-        raise ProtocolError(ErrorCode.RATE_LIMITED, f"too many wrong PINs; try again in {wait:.0f} s")
-    if not pin:  # no guess was made: nothing to count
-        raise ProtocolError(ErrorCode.BAD_PIN, "this room needs a presenter PIN")
+        raise ProtocolError(ErrorCode.RATE_LIMITED, f"too many wrong {what}; try again in {int(wait) + 1} s")
+
+
+def _checked(keys: list[tuple[str, int, float]], hashes: list[str], secret: str) -> bool:
+    """Count a try, then check ``secret`` against each hash off the event loop; take the count back if right."""
     # Counted as wrong before the slow check, so parallel guesses cannot all pass the gate while it runs.
     for key, free, first_s in keys:
         lockout.note_failure(key, free, first_s)
-    if not off_loop(check_password_hash, room.pin_hash, pin):
-        raise ProtocolError(ErrorCode.BAD_PIN, "wrong or missing presenter PIN for this room")
+    if not any(off_loop(check_password_hash, h, secret) for h in hashes):
+        return False
     lockout.forget(keys[0][0])
-    lockout.undo_failure(*keys[1][:2])
+    for key, free, _first_s in keys[1:]:
+        lockout.undo_failure(key, free)
     return True
+
+
+def check_presenter_pin(room: Room, pin: str | None) -> bool:
+    """Return True for the room's PIN; raise bad_pin for a wrong one and rate_limited while locked out."""
+    keys = _keys("pin", room.id)
+    _locked(keys, "PINs")
+    if not pin:  # no guess was made: nothing to count
+        raise ProtocolError(ErrorCode.BAD_PIN, "this room needs a presenter PIN")
+    if not _checked(keys, [room.pin_hash], pin):
+        raise ProtocolError(ErrorCode.BAD_PIN, "wrong or missing presenter PIN for this room")
+    return True
+
+
+# Checked when a password is given for a room that does not exist, so the answer takes as long.
+_NO_ROOM_HASH = generate_password_hash("no room has this password")
+
+
+def check_read_secret(room: Room | None, secret: str | None, pin_too: bool = False) -> bool:
+    """Tell whether ``secret`` is the room's read password (or, with ``pin_too``, its PIN).
+
+    A room that does not exist is checked like one with another password: the same answer after the same
+    time, so codes cannot be told apart by the answer. Raises rate_limited while the address or room is
+    locked out; a missing secret is not counted.
+    """
+    keys = _keys("read", room.id if room is not None else None)
+    _locked(keys, "passwords")
+    if not secret:
+        return False
+    hashes = [h for h in ((room.read_hash, room.pin_hash if pin_too else None) if room else ()) if h]
+    return _checked(keys, hashes or [_NO_ROOM_HASH], secret) and bool(room and hashes)

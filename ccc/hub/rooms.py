@@ -10,7 +10,7 @@ from ccc.protocol import CODE_ALPHABET, MAX_CODE, ErrorCode, ProtocolError, norm
 from . import services
 from .extensions import db
 from .models import Room, now
-from .pins import WeakPin, check_new_pin
+from .pins import WeakPin, check_new_password, check_new_pin
 
 CODE_LENGTH = 5
 
@@ -46,7 +46,15 @@ def _fit_pin(pin: str | None) -> str | None:
         raise RoomError(str(exc)) from None
 
 
-def create_room(title: str, code: str | None = None, pin: str | None = None, saving: bool = True) -> Room:
+def _fit_password(password: str | None) -> str | None:
+    try:
+        return check_new_password(password)
+    except WeakPin as exc:
+        raise RoomError(str(exc)) from None
+
+
+def create_room(title: str, code: str | None = None, pin: str | None = None, saving: bool = True,
+                password: str | None = None) -> Room:
     """Create a room and return it; the code is generated when not given."""
     title = " ".join(title.split())
     if not title or len(title) > 120:
@@ -56,6 +64,7 @@ def create_room(title: str, code: str | None = None, pin: str | None = None, sav
         raise RoomError(f"room {code} already exists")
     room = Room(code=code, title=title, save_transcripts=saving)
     room.set_pin(_fit_pin(pin))
+    room.set_password(_fit_password(password))
     db.session.add(room)
     db.session.commit()
     return room
@@ -73,13 +82,16 @@ def get_room(code: str) -> Room:
     """Return the open room with this code or raise room_not_found."""
     room = find_room(code)
     if room is None:
-        raise ProtocolError(ErrorCode.ROOM_NOT_FOUND, f"no open room with code {normalize_code(code)!r}")
+        raise ProtocolError(ErrorCode.ROOM_NOT_FOUND, f"no open room with code {normalize_code(code)[:16]!r}, "
+                                                       "or it is private and needs its password")
     return room
 
 
-def list_rooms(include_archived: bool = False) -> list[Room]:
-    """Return the rooms, newest first."""
+def list_rooms(include_archived: bool = False, public_only: bool = False) -> list[Room]:
+    """Return the rooms, newest first (without private ones for the public list)."""
     query = select(Room).order_by(Room.created_at.desc(), Room.id.desc())
+    if public_only:
+        query = query.where(Room.read_hash.is_(None))
     if not include_archived:
         query = query.where(Room.archived_at.is_(None))
     return list(db.session.scalars(query))
@@ -107,3 +119,23 @@ def set_pin(code: str, pin: str | None) -> tuple[Room, str | None]:
     room.set_pin(_fit_pin(pin))
     db.session.commit()
     return room, services.demote_presenters(room) if pin else None
+
+
+def set_password(code: str, password: str | None) -> Room:
+    """Set or remove (with None or '') an open room's read password; earlier read grants stop working."""
+    room = find_room(code)
+    if room is None:
+        raise RoomError(f"no open room with code {normalize_code(code)!r}")
+    room.set_password(_fit_password(password))
+    db.session.commit()
+    return room
+
+
+def set_published(code: str, published: bool) -> Room:
+    """Publish an archived room's transcript to everyone, or take it back (admin, PIN or password again)."""
+    room = find_room(code, include_archived=True)
+    if room is None:
+        raise RoomError(f"no room with code {normalize_code(code)!r}")
+    room.published = published
+    db.session.commit()
+    return room

@@ -51,9 +51,9 @@ class Floor:
 RESERVED_NAMES = {"admin", "administrator"}  # compared case-insensitively; only the signed-in admin uses them
 
 
-def join(room: Room, data: protocol.Join, sid: str, is_admin: bool = False) -> Joined:
+def join(room: Room, data: protocol.Join, sid: str, is_admin: bool = False, pin_proved: bool = False) -> Joined:
     """Add or re-attach a participant to a room; a presenter needs the room's PIN when it has one."""
-    pin_ok = data.role == "presenter" and room.has_pin and pins.check_presenter_pin(room, data.pin)
+    pin_ok = data.role == "presenter" and room.has_pin and (pin_proved or pins.check_presenter_pin(room, data.pin))
     name = data.name or ("Presenter" if data.role == "presenter" else "")
     _check_name(room, data, name, verified=pin_ok, is_admin=is_admin)
     participant, token = _claim(room, data)

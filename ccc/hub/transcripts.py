@@ -5,11 +5,10 @@ from datetime import datetime
 
 from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
 
-from ccc.protocol import normalize_code
 from ccc.transcripts import CONTENT_TYPES, FORMATS, export, filename
 from ccc.transcripts.queries import SessionNotFound, build_transcript, caption_counts, room_sessions
 
-from . import adminauth, rooms
+from . import access, adminauth, rooms
 from .models import Room
 
 bp = Blueprint("transcripts", __name__)
@@ -18,10 +17,14 @@ FORMAT_LABELS = {"txt": "Text", "md": "Markdown", "srt": "SRT", "vtt": "WebVTT",
 
 
 def _room(code: str) -> Room:
-    """Return the room with this code, archived ones included (their transcripts stay), or abort with 404."""
+    """Return the room with this code, archived ones included, if this request may read it.
+
+    Otherwise abort with the password prompt, the same 404 for no room, a private room and an archived
+    one that is not published (the admin, its PIN or its password may read those).
+    """
     room = rooms.find_room(code, include_archived=True)
-    if room is None:
-        abort(404, description=f"There is no room with the code {normalize_code(code)!r}.")
+    if room is None or not access.can_read(room):
+        abort(access.locked_page(code))
     return room
 
 

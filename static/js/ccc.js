@@ -86,6 +86,26 @@
     else store.removeItem(identityKey(role, code));
   }
 
+  /* A private room's read password: from the link's fragment (#p=..., never sent to the hub in a URL), or
+   * kept for this tab once it was proved, so the projector can put it in its QR code after a reload. */
+  function roomPassword(code, linkOnly) {
+    const match = /(?:^#|&)p=([^&]*)/.exec(window.location.hash || '');
+    if (match) {
+      try {
+        return decodeURIComponent(match[1]);
+      } catch (err) {
+        return '';
+      }
+    }
+    const store = linkOnly ? null : storage('session');
+    return (store && store.getItem('ccc.password.' + code)) || '';
+  }
+
+  function keepRoomPassword(code, password) {
+    const store = storage('session');
+    if (store && password) store.setItem('ccc.password.' + code, password);
+  }
+
   function newId() {
     if (window.crypto && crypto.randomUUID) return crypto.randomUUID().replace(/-/g, '');
     const bytes = new Uint8Array(16);
@@ -283,6 +303,8 @@
         payload.resumeToken = this.identity.token;
       }
       if (o.pin) payload.pin = o.pin;
+      const password = roomPassword(o.code);
+      if (password) payload.password = password;
       if (this.everJoined) {
         // Mid catch-up, resume from what arrived in order, not from a live final that arrived since.
         payload.since = this.cursor ? this.cursor.seq : this.store.lastSeq;
@@ -573,6 +595,6 @@
   window.CCC = {
     PAGE, loadSettings, saveSettings, applySettings, newId, el, $, perFrame, reducedMotion,
     roomConfig, CaptionStore, RoomConnection, showStatus, renderPeople, verifiedMark, formatTime, bindDialog, showSaving,
-    showRoomClosed,
+    showRoomClosed, roomPassword, keepRoomPassword,
   };
 }());

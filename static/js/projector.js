@@ -163,7 +163,27 @@
     wake();
   }
 
+  // ---- A private room's QR code and link carry its password in the fragment ---------------------------
+
+  /** Ask the hub (which keeps only the password's hash) for the QR code with the password this page knows. */
+  async function privateQr() {
+    const password = window.CCC.roomPassword(config.code);
+    if ($('join-card').dataset.private !== 'true' || !password) return;
+    const body = new FormData();
+    body.set('password', password);
+    const response = await fetch('/r/' + encodeURIComponent(config.code) + '/qr.svg', {
+      method: 'POST', body, credentials: 'same-origin',
+    }).catch(() => null);
+    if (!response || !response.ok) return; // the plain code stays: phones then get the password prompt
+    const svg = await response.text();
+    $('join-qr').src = 'data:image/svg+xml;charset=utf-8,' + encodeURIComponent(svg);
+    $('join-url').textContent = config.joinUrl.split('://').pop() + '#p=' + encodeURIComponent(password);
+    $('join-private').hidden = false;
+    document.documentElement.dataset.qrPassword = 'true';
+  }
+
   initSettings();
+  privateQr();
   window.CCC.projector = conn;
   conn.start();
 }());

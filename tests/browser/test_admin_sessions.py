@@ -133,6 +133,11 @@ def test_presence_refreshes_and_archiving_closes_open_pages(hub, new_page, clien
     expect(audience.locator("#conn")).to_have_attribute("data-status", "offline")
     axe(audience)
     shoot(audience, "audience-room-closed-phone")
+    # An archived transcript is the admin's (or PIN or password holders') until the admin publishes it.
+    assert requests.get(f"{hub.url}/r/{code}/transcript.txt", timeout=5).status_code == 404
+    assert admin.request.get(f"{hub.url}/r/{code}/transcript.txt").status == 200
+    admin.locator(f'.archived-room[data-code="{code}"]').get_by_role("button", name="Publish the transcript").click()
+    expect(admin.locator(".flash")).to_contain_text(f"Room {code} transcript is published")
     assert requests.get(f"{hub.url}/r/{code}/transcript.txt", timeout=5).status_code == 200
     assert requests.get(f"{hub.url}/admin/rooms/{code}/presence", timeout=5).status_code == 401
 

@@ -1,0 +1,220 @@
+"""Private rooms over a real hub: reading needs the password everywhere, refusals look like a missing room,
+guessing is locked out without stalling anyone, and the password never reaches the hub's log."""
+from __future__ import annotations
+
+import re
+import statistics
+import threading
+import time
+
+import pytest
+import requests
+from rawsocket import RawSocket
+
+from ccc.hub import create_app
+from ccc.hub.pages import _qr
+from config import TestConfig
+from hubkit import Client
+
+PIN = "4821"
+PASSWORD = "tulip-7Kq"
+PAGES = ["", "/projector", "/present", "/transcript", "/transcript.txt", "/transcript.json", "/qr.svg"]
+
+
+@pytest.fixture
+def cli(hub):
+    """Return a runner of `flask --app app ...` commands on the hub's database, in this process (fast)."""
+    app = create_app(TestConfig, SQLALCHEMY_DATABASE_URI=f"sqlite:///{hub.db_path}", PUBLIC_URL=hub.url)
+
+    def run(*args: str) -> str:
+        result = app.test_cli_runner().invoke(args=list(args))
+        assert result.exit_code == 0, result.output
+        return result.output
+
+    run.app = app
+    return run
+
+
+def make_private(hub, cli, title: str = "Seminar", pin: str | None = PIN, password: str = PASSWORD) -> str:
+    """Create a private room with the CLI; check it prints the links with the password in the fragment."""
+    out = cli("rooms", "create", title, *(["--pin", pin] if pin else []), "--password", password)
+    code = out.strip().splitlines()[-1]
+    assert f"{hub.url}/r/{code}#p={password}" in out and f"/r/{code}/projector#p={password}" in out
+    return code
+
+
+def refusal(ack: dict) -> str:
+    assert ack["ok"] is False, ack
+    return ack["error"]["code"]
+
+
+def same_answer(response: requests.Response, code: str) -> tuple[int, str]:
+    """Return a response's status and body with the room code and CSRF token blanked, to compare answers."""
+    body = re.sub(r'name="csrf_token" value="[^"]+"', "", response.text).replace(code, "CODE")
+    return response.status_code, body
+
+
+def unlock(web: requests.Session, hub, code: str, password: str) -> requests.Response:
+    """Post a password as the prompt page does (with its CSRF token)."""
+    page = web.get(f"{hub.url}/r/{code}", timeout=10).text
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    return web.post(f"{hub.url}/r/{code}/unlock", data={"password": password, "csrf_token": token}, timeout=10)
+
+
+def test_reading_a_private_room_needs_its_password_everywhere(hub, client, cli):
+    code = make_private(hub, cli)
+    teacher = client(hub.url)
+    assert teacher.join(code, "presenter", "Teacher", pin=PIN)["ok"]  # the PIN lets a presenter read too
+    assert teacher.call("requestSpeak", {})["granted"]
+    assert teacher.call("caption", {"utteranceId": "s1", "text": "Private words.", "isFinal": True})["ok"]
+
+    # Socket.IO: no password, a wrong one, or a wrong PIN get exactly what a code without a room gets.
+    stranger = RawSocket(hub.url, source="127.0.0.5")  # its wrong guesses lock out its address alone
+    missing = stranger.call("join", {"room": "ZZZZZ", "role": "audience", "password": "guess1"})
+    for attempt in ({"role": "audience"}, {"role": "projector"}, {"role": "audience", "password": "guess2"},
+                    {"role": "projector", "password": "guess3"}, {"role": "presenter", "pin": "0000"},
+                    {"role": "presenter"}):
+        ack = stranger.call("join", {"room": code, **attempt})
+        assert refusal(ack) == "room_not_found", (attempt, ack)
+        assert ack["error"]["message"].replace(code, "ZZZZZ") == missing["error"]["message"]
+
+    # HTTP: every page, download and the QR code answer as for no room at all.
+    for path in PAGES:
+        refused = requests.get(f"{hub.url}/r/{code}{path}", timeout=10)
+        assert same_answer(refused, code) == same_answer(requests.get(f"{hub.url}/r/ZZZZZ{path}", timeout=10),
+                                                         "ZZZZZ"), path
+        assert refused.status_code == 404 and "Private words" not in refused.text and "Seminar" not in refused.text
+    landing = requests.get(f"{hub.url}/", timeout=10).text
+    assert code not in landing and "Seminar" not in landing
+    assert requests.get(f"{hub.url}/go", params={"code": code}, timeout=10).status_code == 404
+
+    # The right password in the join payload: audience and projector read.
+    for role in ("audience", "projector"):
+        reader = client(hub.url)
+        ack = reader.join(code, role, password=PASSWORD)
+        assert ack["ok"], ack
+        assert [c["text"] for c in ack["state"]["captions"]] == ["Private words."]
+    assert teacher.call("caption", {"utteranceId": "s2", "text": "Second.", "isFinal": True})["ok"]
+    reader.wait_for("caption")
+
+    # A browser proves it once (POST, from the #p= fragment or the prompt) and gets a read grant cookie.
+    web = requests.Session()
+    wrong = unlock(web, hub, code, "not-it-1")
+    assert wrong.status_code == 403 and wrong.json()["error"]["code"] == "room_not_found"
+    assert unlock(web, hub, code, PASSWORD).json() == {"ok": True}
+    for path in PAGES:
+        assert web.get(f"{hub.url}/r/{code}{path}", timeout=10).status_code == 200, path
+    assert "Second." in web.get(f"{hub.url}/r/{code}/transcript.txt", timeout=10).text
+    cookie = "; ".join(f"{k}={v}" for k, v in web.cookies.items())
+    granted = Client(hub.url).connect(headers={"Cookie": cookie})  # the page's socket carries the cookie
+    try:
+        assert granted.join(code, "audience")["ok"]
+    finally:
+        granted.close()
+
+    # The projector posts the password to get the QR code with it in the fragment; a wrong one gets 404.
+    qr = requests.post(f"{hub.url}/r/{code}/qr.svg", data={"password": PASSWORD}, timeout=10)
+    with cli.app.test_request_context():
+        expected = _qr(f"{hub.url}/r/{code}#p={PASSWORD}", code).get_data(as_text=True)
+    assert qr.status_code == 200 and qr.text == expected
+    assert requests.post(f"{hub.url}/r/{code}/qr.svg", data={"password": "nope-123"}, timeout=10).status_code == 404
+
+    # A new password ends earlier grants; clearing it opens the room to all.
+    assert "#p=" in cli("rooms", "password", code, "other-pw-9")
+    assert web.get(f"{hub.url}/r/{code}", timeout=10).status_code == 404
+    assert refusal(client(hub.url).join(code, "audience", password=PASSWORD)) == "room_not_found"
+    cli("rooms", "password", code, "--clear")
+    assert requests.get(f"{hub.url}/r/{code}", timeout=10).status_code == 200
+    assert client(hub.url).join(code, "audience")["ok"]
+
+    time.sleep(0.3)  # let the hub flush its log
+    log = hub.log()
+    assert "refused 'join'" in log  # refusals are logged, with their reason
+    for secret in (PASSWORD, "other-pw-9", "not-it-1", "guess2"):
+        assert secret not in log, secret
+
+
+def guess(sock: RawSocket, code: str, password: str) -> str:
+    """Join as audience with this password; return "ok" or the error code."""
+    ack = sock.call("join", {"room": code, "role": "audience", "password": password})
+    return "ok" if ack["ok"] else ack["error"]["code"]
+
+
+def in_parallel(jobs) -> None:
+    threads = [threading.Thread(target=job) for job in jobs]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+
+
+def test_password_guessing_is_locked_out_per_address_and_per_room(hub, cli):
+    code = make_private(hub, cli, pin=None)
+    # One address, four connections in parallel: only a few guesses are checked at all.
+    guessers = [RawSocket(hub.url) for _ in range(4)]
+    results: list[str] = []
+    in_parallel([lambda s=s, i=i: results.extend(guess(s, code, f"guess-{i}-{n}") for n in range(10))
+                 for i, s in enumerate(guessers)])
+    assert len(results) == 40 and set(results) <= {"room_not_found", "rate_limited"}
+    assert results.count("room_not_found") <= 6, results  # without the lockout: all 40
+    assert guess(guessers[0], code, PASSWORD) == "rate_limited"  # while locked, not even the right one
+    assert guess(RawSocket(hub.url, source="127.0.0.2"), code, PASSWORD) == "ok"
+    # Guessing codes counts too, so trying passwords on many codes is no way around it.
+    prober = RawSocket(hub.url, source="127.0.0.3")
+    assert [guess(prober, f"ZZZZ{c}", "whatever") for c in "ABCDEF"].count("rate_limited") >= 2
+
+    # Many addresses, one guess each: the room locks for everyone; other rooms do not.
+    many = [RawSocket(hub.url, source=f"127.0.0.{10 + i}") for i in range(20)]
+    results = []
+    in_parallel([lambda s=s, i=i: results.append(guess(s, code, f"many-{i}")) for i, s in enumerate(many)])
+    assert results.count("room_not_found") <= 12, results
+    assert guess(RawSocket(hub.url, source="127.0.0.200"), code, PASSWORD) == "rate_limited"
+    other = make_private(hub, cli, "Other", pin=None, password="other-pw-1")
+    assert guess(RawSocket(hub.url, source="127.0.0.201"), other, "other-pw-1") == "ok"
+    # The HTTP prompt shares the lockout: a locked address is told to wait, nothing is checked.
+    web = requests.Session()
+    assert web.post(f"{hub.url}/r/{code}/unlock", data={"password": PASSWORD}, timeout=10).status_code in (400, 429)
+
+    # Checking passwords never stalls the others (the same hub: another room, other addresses).
+    assert_checks_do_not_stall(hub, make_private(hub, cli, "Busy", pin=None))
+
+
+def assert_checks_do_not_stall(hub, code: str) -> None:
+    """Join a room with its password from six addresses at once while a reader measures its pings."""
+    watcher = RawSocket(hub.url, source="127.0.3.1")
+    assert guess(watcher, code, PASSWORD) == "ok"
+
+    def rtts(count: int, until=lambda: True) -> list[float]:
+        times: list[float] = []
+        deadline = time.monotonic() + 60
+        while len(times) < count or not (until() or time.monotonic() > deadline):
+            started = time.perf_counter()
+            assert watcher.call("ping", {})["ok"]
+            times.append((time.perf_counter() - started) * 1000)
+            time.sleep(0.05)
+        return times
+
+    before = statistics.median(rtts(15))
+    joiners = [RawSocket(hub.url, source=f"127.0.2.{i}") for i in range(6)]
+    stop = threading.Event()
+    joins = [0]
+
+    def keep_joining(sock: RawSocket) -> None:
+        while not stop.is_set():
+            assert guess(sock, code, PASSWORD) == "ok"
+            joins[0] += 1
+
+    threads = [threading.Thread(target=keep_joining, args=(s,)) for s in joiners]
+    for t in threads:
+        t.start()
+    time.sleep(0.3)
+    started_joins = joins[0]
+    during = statistics.median(rtts(20, until=lambda: joins[0] - started_joins >= 8))
+    checks = joins[0] - started_joins
+    stop.set()
+    for t in threads:
+        t.join()
+    print(f"ping median {before:.1f} ms before, {during:.1f} ms during {checks} password checks")
+    assert checks >= 8
+    # On the event loop each check (scrypt, ~120 ms of CPU) would hold every ping behind it.
+    assert during < 40 + 3 * before, (before, during)
