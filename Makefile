@@ -15,12 +15,13 @@ APT_PACKAGES := chromium espeak-ng libportaudio2 xvfb xdotool pocketsphinx-testd
 # Debian packages the hub and station need at run time.
 APT_RUNTIME := libportaudio2 espeak-ng
 
-.PHONY: run test demo bench lint venv system-deps system-runtime migrate demo-room clean help
+.PHONY: run test demo doctor install uninstall bench lint venv system-deps system-runtime migrate demo-room clean help
 
 help:
 	@echo "make run    install, migrate and start the hub (SQLite under instance/)"
 	@echo "make test   install what the tests need and run the whole suite"
 	@echo "make demo   the hub plus a station reading a lecture recording, no microphone needed"
+	@echo "make doctor check this PC: microphone, pedal, models, hub, address for phones, disk, clock"
 	@echo "make bench  run the benchmarks under bench/ (fan-out, station, accuracy, export); figures in docs/"
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
@@ -61,6 +62,9 @@ test: system-deps venv
 
 demo: system-runtime demo-room
 	$(PY) -m ccc.demo
+
+doctor: venv  ## exit status 0 only when all is well
+	$(PY) -m ccc.doctor
 
 bench: venv
 	$(PY) bench/fanout.py
