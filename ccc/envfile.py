@@ -18,7 +18,7 @@ def read(file: Path) -> dict[str, str]:
     values: dict[str, str] = {}
     if not file.is_file():
         return values
-    for line in file.read_text().splitlines():
+    for line in file.read_text().splitlines():  # PermissionError is the caller's: it knows what to advise
         line = line.strip()
         if not line or line.startswith("#") or "=" not in line:
             continue

@@ -64,7 +64,11 @@ def checkup(url: str) -> None:
     from ccc import doctor  # noqa: PLC0415
 
     def check() -> None:
-        found = doctor.run(dict(os.environ), hub=url, quick=True)
+        try:
+            found = doctor.run(dict(os.environ), hub=url, quick=True)
+        except Exception as exc:  # noqa: BLE001 - a checklist that fails must never take make run down
+            print(f"The quick check of this PC failed ({exc}); run make doctor.", flush=True)
+            return
         lines = io.StringIO()
         doctor.report(found, lines)
         print(f"This PC (make doctor checks more):\n{lines.getvalue()}", end="", flush=True)

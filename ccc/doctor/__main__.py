@@ -17,7 +17,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--settings", type=Path, help=f"settings file (default {envfile.DEFAULT_PATH}, or CCC_SETTINGS)")
     parser.add_argument("--quick", action="store_true", help="record nothing and wait less (make run uses this)")
     options = parser.parse_args(argv)
-    found = run(envfile.settings(options.settings), hub=options.hub, quick=options.quick)
+    try:
+        settings = envfile.settings(options.settings)
+    except PermissionError as exc:
+        print(f"– Settings: cannot read {exc.filename} (it holds the admin password); checking without it\n"
+              f"    fix: sudo {' '.join(sys.argv) if sys.argv[0].endswith('ccc-doctor') else 'make doctor'}")
+        settings = dict(os.environ)
+    found = run(settings, hub=options.hub, quick=options.quick)
     report(found, sys.stdout, colour=sys.stdout.isatty() and not os.environ.get("NO_COLOR"))
     return 1 if any(check.ok is False for check in found) else 0
 

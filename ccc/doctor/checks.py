@@ -9,6 +9,7 @@ import grp
 import ipaddress
 import os
 import pwd
+import shlex
 import shutil
 import socket
 import stat
@@ -60,7 +61,7 @@ def microphone(settings: dict, record: bool = True, seconds: float = 1.0, timeou
         import sounddevice as sd  # noqa: PLC0415 - PortAudio may be missing; that is a finding, not a crash
     except OSError as exc:
         return Check(name, False, f"PortAudio is missing ({exc})", "sudo apt-get install libportaudio2")
-    spec = settings.get("CCC_STATION_INPUT") or None
+    spec = settings.get("CCC_STATION_INPUT") or station_option(settings, "--input")
     device = int(spec) if spec and spec.isdigit() else spec
     try:
         info = sd.query_devices(device, "input")
@@ -100,6 +101,17 @@ def microphone(settings: dict, record: bool = True, seconds: float = 1.0, timeou
         return Check(name, False, f"{detail}: it hears nothing (muted?)",
                      "unmute the input and raise its level: alsamixer -V capture (F6 picks the sound card)")
     return Check(name, True, f"{detail}, no clipping")
+
+
+def station_option(settings: dict, flag: str) -> str | None:
+    """Return the value of one option in CCC_STATION_OPTIONS (the installed station's extra options)."""
+    words = shlex.split(settings.get("CCC_STATION_OPTIONS") or "")
+    for i, word in enumerate(words):
+        if word == flag and i + 1 < len(words):
+            return words[i + 1]
+        if word.startswith(flag + "="):
+            return word.split("=", 1)[1]
+    return None
 
 
 def station_user(settings: dict) -> str:
@@ -176,7 +188,7 @@ def recognizer_models(settings: dict) -> Check:
 
     name = "Models"
     lang = settings.get("CCC_STATION_LANG") or "en"
-    model = settings.get("CCC_STATION_MODEL") or ""
+    model = settings.get("CCC_STATION_MODEL") or station_option(settings, "--model") or ""
     vosk = ", ".join(m["lang"] or m["name"] for m in models.installed()) or "none"
     try:
         if model and not whisper.is_whisper_model(model):
