@@ -151,8 +151,8 @@ def install(options: argparse.Namespace) -> int:
     for unit in ("ccc-hub.service", "ccc-station.service"):
         out.write(f"etc/systemd/system/{unit}", render(unit, values))
     out.write("etc/sysusers.d/ccc.conf", render("sysusers.conf", values))
-    pedal = settings.get("CCC_PEDAL_DEVICE") or settings.get("CCC_PEDAL_ID")
-    if pedal:
+    pedal = settings.get("CCC_PEDAL_DEVICE")  # the station opens this path; the rule may match it by USB id
+    if pedal or settings.get("CCC_PEDAL_ID"):
         out.write(UDEV_RULE, udev_rule(settings))
     out.write("etc/xdg/autostart/ccc-projector.desktop", render("ccc-projector.desktop", values))
     for command in ("ccc-projector", "ccc-doctor"):

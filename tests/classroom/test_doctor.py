@@ -1,31 +1,37 @@
 """`python -m ccc.doctor` on this PC: a real recording through PortAudio and ALSA, a real hub, real settings.
 
-This machine has no sound card, so ALSA is given a default capture device of its own in ~/.asoundrc: the
-`file` plugin reading a tone that sox made, at a level the test knows. PortAudio records it as it would a USB
-microphone; the doctor must report the level of that tone.
+This machine has no sound card, so ALSA is given capture devices of its own in ~/.asoundrc: the `file`
+plugin reading tones that sox made, at levels the test knows. PortAudio records them as it would a USB
+microphone; the doctor must report each tone's level.
 """
 import os
 import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
 from ccc.doctor import checks
 from ccc.lan import lan_address
 from hubkit import ROOT, free_port
 
+TONES = {"ccc_loud": -12.0, "ccc_quiet": -30.0, "ccc_clipping": 6.0}  # sox clips past full scale, as a hot preamp
 
-def alsa_home(home: Path, gain_db: float) -> Path:
-    """Make ``home``'s ~/.asoundrc play a 1 kHz sine at ``gain_db`` dBFS peak as the default capture device."""
+
+def alsa_home(home: Path) -> Path:
+    """Make ``home``'s ~/.asoundrc offer one capture device per tone of TONES, the loud one as the default.
+
+    Each plays a 1 kHz sine that sox made at a known peak level (dBFS) through ALSA's `file` plugin.
+    """
     home.mkdir(exist_ok=True)
-    tone = home / "tone.raw"
-    subprocess.run(["sox", "-q", "-n", "-r", "16000", "-b", "16", "-c", "1", "-e", "signed-integer", "-t", "raw",
-                    str(tone), "synth", "5", "sine", "1000", "gain", str(gain_db)], check=True, timeout=30)
-    (home / ".asoundrc").write_text(f"""
-pcm.ccctone {{ type file; slave.pcm "null"; file "/dev/null"; infile "{tone}"; format "raw" }}
-pcm.!default {{ type plug; slave {{ pcm "ccctone"; format S16_LE; rate 16000; channels 1 }} }}
-""")
+    config = []
+    for name, gain_db in TONES.items():
+        tone = home / f"{name}.raw"
+        subprocess.run(["sox", "-q", "-n", "-r", "16000", "-b", "16", "-c", "1", "-e", "signed-integer", "-t", "raw",
+                        str(tone), "synth", "5", "sine", "1000", "gain", str(gain_db)], check=True, timeout=30)
+        config.append(f'pcm.{name}_file {{ type file; slave.pcm "null"; file "/dev/null"; infile "{tone}"; '
+                      f'format "raw" }}\n'
+                      f'pcm.{name} {{ type plug; slave {{ pcm "{name}_file"; format S16_LE; rate 16000; channels 1 }} }}')
+    config.append('pcm.!default "ccc_loud"')
+    (home / ".asoundrc").write_text("\n".join(config) + "\n")
     return home
 
 
@@ -48,30 +54,25 @@ def line(out: str, name: str) -> str:
     raise AssertionError(f"no {name} line in:\n{out}")
 
 
-@pytest.mark.parametrize("gain_db", [-12.0, -30.0])
-def test_the_recorded_level_is_the_level_of_the_signal(tmp_path, gain_db):
-    home = alsa_home(tmp_path / "home", gain_db)
-    code = "from ccc.doctor import checks; c = checks.microphone({}); print(c.ok, '|', c.detail)"
+def test_the_recorded_level_is_the_level_of_the_signal_and_clipping_is_caught(tmp_path):
+    home = alsa_home(tmp_path / "home")
+    code = ("from ccc.doctor import checks\n"
+            "for name in ('ccc_loud', 'ccc_quiet', 'ccc_clipping'):\n"
+            "    c = checks.microphone({'CCC_STATION_INPUT': name}); print(c.ok, '|', c.detail, '|', c.fix)")
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env={**os.environ, "HOME": str(home)},
                          capture_output=True, text=True, timeout=60)
-    ok, detail = out.stdout.strip().split(" | ")
-    assert ok == "True", out
-    rms = gain_db - 3.01  # a sine's RMS is its peak over the square root of 2
-    assert f"level {rms:.1f} dBFS (peak {gain_db:.1f} dBFS), no clipping" in detail, detail
-
-
-def test_a_clipping_microphone_is_told_to_turn_down(tmp_path):
-    home = alsa_home(tmp_path / "home", 6.0)  # sox clips what goes past full scale, as a hot preamp would
-    code = "from ccc.doctor import checks; c = checks.microphone({}); print(c.ok, '|', c.detail, '|', c.fix)"
-    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env={**os.environ, "HOME": str(home)},
-                         capture_output=True, text=True, timeout=60)
-    ok, detail, fix = out.stdout.strip().split(" | ")
-    assert ok == "False" and "clipping" in detail and "alsamixer" in fix, out
+    found = [line.split(" | ") for line in out.stdout.splitlines()]
+    assert len(found) == 3, out
+    for (ok, detail, _), gain_db in zip(found[:2], (TONES["ccc_loud"], TONES["ccc_quiet"])):
+        rms = gain_db - 3.01  # a sine's RMS is its peak over the square root of 2
+        assert ok == "True" and f"level {rms:.1f} dBFS (peak {gain_db:.1f} dBFS), no clipping" in detail, detail
+    ok, detail, fix = found[2]
+    assert ok == "False" and "clipping" in detail and "alsamixer" in fix, found[2]
 
 
 def test_a_healthy_classroom_pc_passes(tmp_path, make_hub):
     hub = make_hub(CCC_HOST="0.0.0.0")  # phones reach it on the LAN address
-    home = alsa_home(tmp_path / "home", -12.0)
+    home = alsa_home(tmp_path / "home")
     pedal = tmp_path / "event7"
     pedal.write_bytes(b"")
     pedal.chmod(0o640)

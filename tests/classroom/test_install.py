@@ -115,3 +115,19 @@ def test_uninstall_removes_exactly_what_install_wrote(tmp_path):
     assert tree(root) == before
     assert sorted(p.relative_to(root).as_posix() for p in root.rglob("*")) == [
         "etc", "etc/hostname", "etc/systemd", "etc/systemd/system", "etc/systemd/system/other.service"]
+
+
+def test_the_station_user_is_in_the_audio_and_pedal_groups_only(stage, tmp_path):
+    # systemd-sysusers creates the user for real, in a scratch root that has Debian's audio and input groups.
+    system = tmp_path / "system"
+    (system / "etc").mkdir(parents=True)
+    (system / "etc/group").write_text("root:x:0:\naudio:x:29:\ninput:x:105:\n")
+    (system / "etc/passwd").write_text("root:x:0:0:root:/root:/bin/bash\n")
+    made = subprocess.run(["systemd-sysusers", f"--root={system}", str(stage / "etc/sysusers.d/ccc.conf")],
+                          capture_output=True, text=True, timeout=30)
+    assert made.returncode == 0, made.stderr
+    user = [line for line in (system / "etc/passwd").read_text().splitlines() if line.startswith("ccc:")]
+    assert user and user[0].endswith(":/var/lib/ccc:/usr/sbin/nologin"), user
+    members = {line.split(":")[0]: line.split(":")[3].split(",") for line in (system / "etc/group").read_text().splitlines()}
+    assert "ccc" in members["audio"] and "ccc" in members["ccc-pedal"]
+    assert "ccc" not in members["input"]  # the station reads the pedal alone, not every keyboard
