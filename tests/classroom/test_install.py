@@ -6,6 +6,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+import requests
 
 from ccc import envfile
 from ccc.install import udev_rule
@@ -131,3 +132,21 @@ def test_the_station_user_is_in_the_audio_and_pedal_groups_only(stage, tmp_path)
     members = {line.split(":")[0]: line.split(":")[3].split(",") for line in (system / "etc/group").read_text().splitlines()}
     assert "ccc" in members["audio"] and "ccc" in members["ccc-pedal"]
     assert "ccc" not in members["input"]  # the station reads the pedal alone, not every keyboard
+
+
+def test_the_projector_command_waits_for_the_hub_then_opens_its_page_in_kiosk_mode(tmp_path, hub):
+    code = hub.create_room("Projector", code="KSK7Q")
+    root = tmp_path / "stage"
+    subprocess.run(["python3", "-m", "ccc.install", "install", "--destdir", str(root), "--prefix", "/usr",
+                    "--room", code, "--port", str(hub.port)], cwd=ROOT, check=True, capture_output=True, timeout=60)
+    fake = tmp_path / "bin"  # a chromium that writes down how it was started, instead of taking the screen
+    fake.mkdir()
+    (fake / "chromium").write_text(f'#!/bin/sh\nprintf "%s\\n" "$@" > {tmp_path / "argv"}\n')
+    (fake / "chromium").chmod(0o755)
+    env = {"PATH": f"{fake}:/usr/bin:/bin", "HOME": str(tmp_path)}
+    subprocess.run([str(root / "usr/bin/ccc-projector")], env=env, check=True, timeout=30)
+    argv = (tmp_path / "argv").read_text().splitlines()
+    url = f"http://127.0.0.1:{hub.port}/r/{code}/projector"
+    assert "--kiosk" in argv and f"--app={url}" in argv, argv
+    page = requests.get(url, timeout=10)
+    assert page.ok and code in page.text
