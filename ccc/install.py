@@ -183,7 +183,10 @@ def write_manifest(root: Path, made: list[str]) -> None:
 def activate(settings_path: Path, user: str, station: bool) -> None:
     """Create the user, let it read its settings, reload udev and systemd, and start the services."""
     run(["systemd-sysusers", "/etc/sysusers.d/ccc.conf"])
-    shutil.chown(settings_path, "root", user)
+    try:
+        shutil.chown(settings_path, "root", user)  # the services read it; other users may not (admin password)
+    except LookupError:
+        print(f"  warning: no user {user}, so the services cannot read {settings_path}", file=sys.stderr)
     run(["udevadm", "control", "--reload"])
     run(["udevadm", "trigger", "--subsystem-match=input", "--action=change"])
     run(["systemctl", "daemon-reload"])

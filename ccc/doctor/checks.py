@@ -174,7 +174,10 @@ def push_to_talk(settings: dict) -> Check:
         return Check(name, False, f"the station's user {user!r} does not exist", "sudo make install")
     except OSError as exc:
         return Check(name, False, f"{device}: {exc.strerror}", choose)
-    group = grp.getgrgid(path.stat().st_gid).gr_name
+    try:
+        group = grp.getgrgid(path.stat().st_gid).gr_name
+    except KeyError:
+        group = str(path.stat().st_gid)
     if not readable:
         return Check(name, False, f"{device} ({key}): the station's user {user} may not read it (group {group})",
                      "sudo make install (its udev rule lets the station read only this pedal), then "
