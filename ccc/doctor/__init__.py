@@ -9,7 +9,7 @@ import os
 from typing import TextIO
 from urllib.parse import urlsplit
 
-from ccc.doctor import checks
+from ccc.doctor import checks, network
 from ccc.doctor.checks import Check
 
 MARKS = {True: "✓", False: "✗", None: "–"}
@@ -26,8 +26,8 @@ def run(settings: dict, hub: str | None = None, quick: bool = False) -> list[Che
         os.environ["CCC_MODELS_DIR"] = settings["CCC_MODELS_DIR"]
     found = [checks.microphone(settings, record=not quick), checks.push_to_talk(settings),
              checks.recognizer_models(settings)]
-    health = checks.hub_health(hub or checks.hub_url(settings), timeout=wait)
-    found += [health, checks.public_address(settings, hub_up=bool(health.ok), timeout=wait),
+    health = network.hub_health(hub or network.hub_url(settings), timeout=wait)
+    found += [health, network.public_address(settings, hub_up=bool(health.ok), timeout=wait),
               checks.database_disk(settings), checks.clock(timeout=wait)]
     return found
 

@@ -9,7 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from ccc.doctor import checks
+from ccc.doctor import checks, network
 from ccc.lan import lan_address
 from hubkit import ROOT, free_port
 
@@ -132,6 +132,6 @@ def test_the_station_user_must_be_able_to_read_the_pedal(tmp_path):
 
 
 def test_a_hub_bound_to_loopback_only_is_unreachable_for_phones():
-    found = checks.public_address({"CCC_HOST": "127.0.0.1", "CCC_PORT": "5000",
+    found = network.public_address({"CCC_HOST": "127.0.0.1", "CCC_PORT": "5000",
                                    "CCC_PUBLIC_URL": f"http://{lan_address()}:5000"}, hub_up=False)
     assert found.ok is False and "listens on 127.0.0.1 only" in found.detail and "CCC_HOST=0.0.0.0" in found.fix
