@@ -5,22 +5,34 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 FLASK := $(VENV)/bin/flask --app app
+# make install / uninstall: DESTDIR is a staging root for packaging (nothing outside it is touched then).
+PREFIX ?= /usr/local
+DESTDIR ?=
+# First-install settings, or ones to change on a reinstall (the rest of /etc/ccc/ccc.env is kept):
+#   sudo make install ROOM=PHY7K PEDAL=/dev/input/by-id/usb-...-event-kbd PEDAL_KEY=KEY_B [PEDAL_ID=05f3:00ff]
+INSTALL_OPTIONS = $(if $(ROOM),--room "$(ROOM)") $(if $(PEDAL),--pedal "$(PEDAL)") \
+	$(if $(PEDAL_KEY),--pedal-key "$(PEDAL_KEY)") $(if $(PEDAL_ID),--pedal-id "$(PEDAL_ID)") \
+	$(if $(PRESENTER),--name "$(PRESENTER)")
 # Debian packages the tests need: a browser, a speech synthesizer, PortAudio, a virtual screen and key presser,
 # LibriVox test recordings, Asterisk's telephone prompts (G.722) with their texts, fonts so screenshots show
 # Korean captions, PostgreSQL, Redis and nginx for the database and multi-process tests (and `make cluster`),
-# and tmux to drive the station in a real terminal; iproute2 for the network-cut fault test.
+# and tmux to drive the station in a real terminal; iproute2 for the network-cut fault test; systemd
+# (systemd-analyze verify) and desktop-file-utils (desktop-file-validate) check what make install writes.
 APT_PACKAGES := chromium espeak-ng libportaudio2 xvfb xdotool pocketsphinx-testdata \
 	asterisk-core-sounds-en-g722 asterisk-core-sounds-en sox fonts-dejavu-core fonts-noto-cjk \
-	postgresql redis-server nginx tmux iproute2
+	postgresql redis-server nginx tmux iproute2 systemd desktop-file-utils
 # Debian packages the hub and station need at run time.
 APT_RUNTIME := libportaudio2 espeak-ng
 
-.PHONY: run test demo bench lint venv system-deps system-runtime migrate demo-room clean help cluster cluster-stop
+.PHONY: run test demo doctor install uninstall bench lint venv system-deps system-runtime migrate demo-room clean \
+	help cluster cluster-stop
 
 help:
 	@echo "make run    install, migrate and start the hub (SQLite under instance/)"
 	@echo "make test   install what the tests need and run the whole suite"
 	@echo "make demo   the hub plus a station reading a lecture recording, no microphone needed"
+	@echo "make doctor check this PC: microphone, pedal, models, hub, address for phones, disk, clock"
+	@echo "make install  (sudo) hub and station as services, projector in kiosk mode at login; see README.md"
 	@echo "make bench  run the benchmarks under bench/ (fan-out, station, accuracy, export); figures in docs/"
 	@echo "make cluster       nginx on CCC_CLUSTER_PORT (8080) in front of 2 hubs, PostgreSQL and Redis (state in .cluster/)"
 	@echo "make cluster-stop  stop all of it"
@@ -69,6 +81,16 @@ test: system-deps venv
 
 demo: system-runtime demo-room
 	$(PY) -m ccc.demo
+
+doctor: venv  ## exit status 0 only when all is well
+	$(PY) -m ccc.doctor
+
+# The services run this checkout's .venv in place (make run builds it); install needs only the standard library.
+install:
+	$(PYTHON) -m ccc.install install --destdir "$(DESTDIR)" --prefix "$(PREFIX)" $(INSTALL_OPTIONS)
+
+uninstall:
+	$(PYTHON) -m ccc.install uninstall --destdir "$(DESTDIR)" --prefix "$(PREFIX)"
 
 bench: venv
 	$(PY) bench/fanout.py

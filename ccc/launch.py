@@ -5,10 +5,12 @@ first open room as "Presenter"; without a microphone it is not started and this 
 """
 from __future__ import annotations
 
+import io
 import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -57,6 +59,23 @@ def station_command(url: str, code: str) -> list[str]:
     return [sys.executable, "-m", "ccc.station", "--hub", url, "--room", code, "--name", "Presenter", *ptt]
 
 
+def checkup(url: str) -> None:
+    """Print the doctor's quick checklist from a background thread, so the hub and station start meanwhile."""
+    from ccc import doctor  # noqa: PLC0415
+
+    def check() -> None:
+        try:
+            found = doctor.run(dict(os.environ), hub=url, quick=True)
+        except Exception as exc:  # noqa: BLE001 - a checklist that fails must never take make run down
+            print(f"The quick check of this PC failed ({exc}); run make doctor.", flush=True)
+            return
+        lines = io.StringIO()
+        doctor.report(found, lines)
+        print(f"This PC (make doctor checks more):\n{lines.getvalue()}", end="", flush=True)
+
+    threading.Thread(target=check, name="doctor", daemon=True).start()
+
+
 def main() -> int:
     """Run the hub (and a station when a microphone is present) until Ctrl-C."""
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # stop the hub and station too, not just this
@@ -68,6 +87,7 @@ def main() -> int:
     try:
         if not wait_for_hub(url, hub):
             return hub.wait() or 1
+        checkup(url)
         code = first_room(env)
         found, detail = microphone()
         command = station_command(url, code)

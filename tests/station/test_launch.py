@@ -1,4 +1,4 @@
-"""`make run` starts the hub and says why no station started when the PC has no microphone."""
+"""`make run` starts the hub, says why no station started when the PC has no microphone, and checks the PC."""
 import os
 import subprocess
 import sys
@@ -20,12 +20,16 @@ def test_make_run_starts_the_hub_and_explains_the_missing_microphone(tmp_path):
                                     stderr=subprocess.STDOUT)
     try:
         deadline = time.monotonic() + 60
-        while "No presenter station started" not in log_path.read_text() and time.monotonic() < deadline:
+        done = ("No presenter station started", "problem")  # the station's verdict, and the doctor's checklist
+        while not all(w in log_path.read_text() for w in done) and time.monotonic() < deadline:
             assert launcher.poll() is None, log_path.read_text()
             time.sleep(0.2)
         out = log_path.read_text()
         assert "No presenter station started: no microphone was found" in out, out
         assert f"--hub http://127.0.0.1:{port} --room CAPTN" in out and "make demo" in out
+        # The doctor's quick checklist: the hub it found, and why phones cannot reach a hub on loopback.
+        assert f"✓ Hub: http://127.0.0.1:{port} answers" in out, out
+        assert "✗ Microphone: no input device" in out and "✗ Address for phones: " in out, out
         assert requests.get(f"http://127.0.0.1:{port}/r/CAPTN", timeout=5).ok
     finally:
         launcher.terminate()
