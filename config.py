@@ -31,6 +31,8 @@ class Config:
     FLOOR_GRACE_S = _env_float("CCC_FLOOR_GRACE_S", 5.0)
     # When the floor is released, the first presenter in the queue may take it within this many seconds.
     FLOOR_OFFER_S = _env_float("CCC_FLOOR_OFFER_S", 8.0)
+    # A presenter denied approval may ask again (from the same address or under the same name) this much later.
+    DENY_COOLDOWN_S = _env_float("CCC_DENY_COOLDOWN_S", 60.0)
     # A participant disconnected this long is deleted; its client then joins afresh (a new id and token).
     PARTICIPANT_TTL_S = _env_float("CCC_PARTICIPANT_TTL_S", 900.0)
     # A final that races key-up is still accepted this long after the floor is released.

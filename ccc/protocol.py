@@ -39,6 +39,8 @@ RAISE_HAND = "raiseHand"
 LOWER_HAND = "lowerHand"
 QUEUE_REMOVE = "queueRemove"
 QUEUE_MOVE = "queueMove"
+APPROVE = "approve"
+DENY = "deny"
 
 # Hub to clients.
 ROOM_STATE = "roomState"
@@ -52,6 +54,10 @@ CAPTION_EDITED = "captionEdited"
 ROOM_UPDATED = "roomUpdated"
 VOCABULARY_UPDATED = "vocabularyUpdated"
 FLOOR_QUEUE = "floorQueue"
+APPROVAL_REQUESTED = "approvalRequested"  # to the admin and PIN presenters: a presenter waits for approval
+APPROVAL_RESOLVED = "approvalResolved"  # to the same: someone approved or denied it
+PARTICIPANT_UPDATED = "participantUpdated"  # to the room: a participant's entry changed (approved)
+APPROVAL_DENIED = "approvalDenied"  # to a denied presenter, just before the hub disconnects it
 
 MAX_TEXT = 2000
 MAX_NAME = 60
@@ -310,6 +316,12 @@ class QueueMove(Payload):
 
     participantId: str = Field(min_length=1, max_length=MAX_ID)
     position: int = Field(ge=0, lt=MAX_QUEUE)
+
+
+class Decide(Payload):
+    """Approve or deny a presenter who waits for approval (the admin or a PIN presenter)."""
+
+    participantId: str = Field(min_length=1, max_length=MAX_ID)
 
 
 class Empty(Payload):

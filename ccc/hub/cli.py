@@ -126,6 +126,21 @@ def release(code: str) -> None:
     click.echo(f"Released the floor of {room.code}." if holder else f"Nobody holds the floor in {room.code}.")
 
 
+@rooms_cli.command("verify")
+@click.argument("code")
+@click.option("--off", is_flag=True, help="Let presenters without the PIN present again without approval.")
+def verify(code: str, off: bool) -> None:
+    """Make presenters who join without the PIN wait until the admin or a PIN presenter approves them."""
+    from .verification import set_verify  # noqa: PLC0415 - registers its handlers; only this command needs it
+
+    room = room_rules.find_room(code)
+    if room is None:
+        raise click.ClickException(f"no open room {code!r}")
+    set_verify(room, not off)
+    click.echo(f"Room {room.code}: presenters without the PIN " + (
+        "present without approval." if off else "wait until the admin or a PIN presenter approves them."))
+
+
 @rooms_cli.command("vocabulary")
 @click.argument("code")
 @click.option("--term", "terms", multiple=True, help="A name or term the recognizer should know (repeatable).")

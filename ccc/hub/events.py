@@ -161,6 +161,7 @@ def on_join(data: protocol.Join, conn: Connection):
     conn.admin_token = session.get("admin")
     is_admin = adminauth.valid(conn.admin_token)
     room, pin_proved = access.room_to_join(data, is_admin)  # a private room needs its password
+    verification.check_join(room, data, conn.address)  # a presenter denied approval waits out a cooldown
     previous = conn.room_id is not None and (conn.room_id != room.id or data.participantId != conn.participant_id)
     joined = services.join(room, data, sid, is_admin=is_admin, pin_proved=pin_proved)  # a refused join (bad PIN, someone else's id) leaves the seat held
     if previous:
@@ -189,6 +190,7 @@ def on_join(data: protocol.Join, conn: Connection):
         _count_changed(room)
     socketio.emit(protocol.ROOM_STATE, state, to=sid)
     issued = {"resumeToken": joined.resume_token} if joined.resume_token else {}  # to this client only
+    issued.update(verification.after_join(room, participant, sid, is_admin))
     return ok_ack(participantId=participant.participant_id, state=state, **issued)
 
 
@@ -372,4 +374,5 @@ def _flush_counts(app) -> None:
             db.session.remove()
 
 
-from . import queue_events  # noqa: E402 - registers the queue's handlers, which build on the ones above
+# Register the queue's handlers and approve/deny, which build on the ones above.
+from . import queue_events, verification  # noqa: E402

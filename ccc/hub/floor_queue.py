@@ -90,7 +90,7 @@ def withdraw(room_id: int, participant_id: str) -> bool:
 
 def require_manager(room: Room, participant: Participant, is_admin: bool) -> None:
     """Refuse anyone but the admin and, in a room with a PIN, presenters who proved it."""
-    if is_admin or (room.has_pin and participant.verified):
+    if is_admin or (room.has_pin and participant.verified and participant.pin_ok):
         return
     raise ProtocolError(ErrorCode.FORBIDDEN, "only the admin and presenters who joined with the room's PIN "
                                              "may change the queue")
@@ -125,7 +125,7 @@ def prune_departed(room_id: int) -> bool:
     present = select(Participant.id).where(
         Participant.room_id == QueueEntry.room_id, Participant.participant_id == QueueEntry.participant_id,
         (Participant.sid.is_not(None)) | (Participant.disconnected_at > cutoff),
-        Participant.role == "presenter", Participant.pin_ok.is_(True) | ~pin_room,
+        Participant.role == "presenter", Participant.pin_ok.is_(True) | Participant.approved.is_(True) | ~pin_room,
     ).exists()
     gone = db.session.execute(
         delete(QueueEntry).where(QueueEntry.room_id == room_id, ~present).execution_options(synchronize_session=False)

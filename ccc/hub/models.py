@@ -38,6 +38,8 @@ class Room(db.Model):
     read_hash: Mapped[Optional[str]] = mapped_column(String(255))
     # An archived room's transcript is readable by anyone only once the admin publishes it.
     published: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    # Presenters who did not prove the PIN wait until the admin or a PIN presenter approves them.
+    verify_presenters: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
     created_at: Mapped[float] = mapped_column(Float, default=now)
     archived_at: Mapped[Optional[float]] = mapped_column(Float)
     save_transcripts: Mapped[bool] = mapped_column(Boolean, default=True, server_default="1")
@@ -115,6 +117,8 @@ class Participant(db.Model):
     # The Socket.IO session id of the live connection; None while disconnected.
     sid: Mapped[Optional[str]] = mapped_column(String(64), index=True)
     pin_ok: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Approved by the admin or a PIN presenter (a room with verification on); kept across resumes.
+    approved: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
     # SHA-256 of the resumeToken given to this participant's client alone; the public id is no credential.
     token_hash: Mapped[Optional[str]] = mapped_column(String(64))
     connected_at: Mapped[float] = mapped_column(Float, default=now)
@@ -144,12 +148,27 @@ class Participant(db.Model):
 
     @property
     def verified(self) -> bool:
-        """Tell whether the hub vouches for this name: a presenter who proved the room's current PIN."""
-        return self.role == "presenter" and bool(self.pin_ok)
+        """Tell whether the hub vouches for this name: a presenter who proved the room's PIN or was approved."""
+        return self.role == "presenter" and bool(self.pin_ok or self.approved)
+
+    @property
+    def waiting(self) -> bool:
+        """Tell whether this presenter waits for approval (in a room with verification on)."""
+        return self.role == "presenter" and not self.verified and bool(self.room.verify_presenters)
 
     def public(self) -> dict[str, Any]:
         """Return the participant as the wire protocol shows it."""
-        return {"id": self.participant_id, "name": self.name, "role": self.role, "verified": self.verified}
+        return person_wire(self.participant_id, self.name, self.role, bool(self.pin_ok), bool(self.approved),
+                           bool(self.room.verify_presenters))
+
+
+def person_wire(pid: str, name: str, role: str, pin_ok: bool, approved: bool, verify_room: bool) -> dict[str, Any]:
+    """Return a participant list entry: verified (and how: ``pin`` or ``approval``), or waiting for approval."""
+    presenter = role == "presenter"
+    verified = presenter and (pin_ok or approved)
+    return {"id": pid, "name": name, "role": role, "verified": verified,
+            "verifiedBy": ("pin" if pin_ok else "approval") if verified else None,
+            "waiting": presenter and not verified and verify_room}
 
 
 def hash_token(token: str) -> str:

@@ -17,7 +17,8 @@ from ccc.protocol import ErrorCode, ProtocolError
 
 from . import pins
 from .extensions import db
-from .models import Participant, Room, now
+from .models import Participant, Room, now, person_wire
+from .names import name_key
 
 
 @dataclass(frozen=True)
@@ -48,37 +49,48 @@ class Floor:
 
 # Presence ------------------------------------------------------------------------------------------------
 
-RESERVED_NAMES = {"admin", "administrator"}  # compared case-insensitively; only the signed-in admin uses them
+RESERVED_NAMES = {"admin", "administrator"}  # compared as name_key reads them; only the signed-in admin uses them
 
 
 def join(room: Room, data: protocol.Join, sid: str, is_admin: bool = False, pin_proved: bool = False) -> Joined:
     """Add or re-attach a participant to a room; a presenter needs the room's PIN when it has one."""
-    pin_ok = data.role == "presenter" and room.has_pin and (pin_proved or pins.check_presenter_pin(room, data.pin))
+    # With verification on, a presenter who gives no PIN may still join: it waits for approval.
+    asks = room.verify_presenters and not data.pin and not pin_proved
+    pin_ok = data.role == "presenter" and room.has_pin and not asks and (
+        pin_proved or pins.check_presenter_pin(room, data.pin))
     name = data.name or ("Presenter" if data.role == "presenter" else "")
     _check_name(room, data, name, verified=pin_ok, is_admin=is_admin)
     participant, token = _claim(room, data)
     replaced = participant.sid if participant.sid and participant.sid != sid else None
     participant.name, participant.role, participant.sid = name, data.role, sid
     participant.pin_ok, participant.connected_at, participant.disconnected_at = pin_ok, now(), None
+    if is_admin and data.role == "presenter":  # the operator vouches for itself
+        participant.approved = True
     db.session.commit()
     return Joined(participant, replaced, token)
 
 
 def _check_name(room: Room, data: protocol.Join, name: str, verified: bool, is_admin: bool) -> None:
-    """Refuse the operator's names to others, and a verified presenter's name to anyone not verified."""
-    if name.casefold() in RESERVED_NAMES and not is_admin:
+    """Refuse the operator's names to others, and anything reading as a verified presenter's name to the rest.
+
+    "Reading as" is names.name_key: case, spacing, punctuation, accents and look-alike letters do not count.
+    """
+    if name_key(name) in RESERVED_NAMES and not is_admin:
         raise ProtocolError(ErrorCode.FORBIDDEN, f"the name {name!r} is kept for the hub's operator; choose another")
     if verified or not name:
         return
-    taken = db.session.scalar(
-        select(Participant.id).where(
+    key = name_key(name)
+    rows = db.session.execute(
+        select(Participant.name).where(
             Participant.room_id == room.id, Participant.sid.is_not(None), Participant.role == "presenter",
-            Participant.pin_ok.is_(True), func.lower(Participant.name) == name.lower(),
+            or_(Participant.pin_ok.is_(True), Participant.approved.is_(True)),
             Participant.participant_id != (data.participantId or ""),
-        ).limit(1)
+        )
     )
+    taken = next((other for (other,) in rows if key and name_key(other) == key), None)
     if taken is not None:
-        raise ProtocolError(ErrorCode.FORBIDDEN, f"a verified presenter here is called {name!r}; choose another name")
+        raise ProtocolError(ErrorCode.FORBIDDEN, f"a verified presenter here is called {taken!r}; "
+                                                 "choose another name")
 
 
 def _claim(room: Room, data: protocol.Join) -> tuple[Participant, str | None]:
@@ -158,14 +170,16 @@ def mark_all_disconnected() -> list[Room]:
 def listed_participants(room_id: int) -> list[dict[str, Any]]:
     """Return the connected participants the list shows (presenters, projectors, named audience)."""
     # Filtered in SQL: loading every connected phone per join made a join storm cost O(N^2).
+    verify_room = bool(db.session.scalar(select(Room.verify_presenters).where(Room.id == room_id)))
     rows = db.session.execute(
-        select(Participant.participant_id, Participant.name, Participant.role, Participant.pin_ok)
+        select(Participant.participant_id, Participant.name, Participant.role, Participant.pin_ok,
+               Participant.approved)
         .where(Participant.room_id == room_id, Participant.sid.is_not(None),
                or_(Participant.role != "audience", Participant.name != ""))
         .order_by(Participant.id)
     )
-    return [{"id": pid, "name": name, "role": role, "verified": role == "presenter" and bool(pin_ok)}
-            for pid, name, role, pin_ok in rows]
+    return [person_wire(pid, name, role, bool(pin_ok), bool(approved), verify_room)
+            for pid, name, role, pin_ok, approved in rows]
 
 
 def audience_count(room_id: int) -> int:
@@ -184,7 +198,10 @@ def require_presenter(room: Room, participant: Participant) -> None:
     """Refuse anyone but a presenter, and in a PIN room a presenter who has not proved the current PIN."""
     if participant.role != "presenter":
         raise ProtocolError(ErrorCode.FORBIDDEN, "only presenters can take the floor")
-    if room.has_pin and not participant.pin_ok:
+    if room.verify_presenters and not participant.verified:
+        raise ProtocolError(ErrorCode.FORBIDDEN, "waiting for approval: the admin or a presenter with the "
+                                                 "room's PIN must approve you first")
+    if room.has_pin and not participant.verified:
         raise ProtocolError(ErrorCode.FORBIDDEN, "this room's presenter PIN has changed: join again with the PIN")
 
 
@@ -194,7 +211,7 @@ def demote_presenters(room: Room) -> str | None:
     Return the former floor holder's id (to announce speakerStopped), or None. A presenter gets its rights
     back by joining again with the new PIN.
     """
-    db.session.execute(update(Participant).where(Participant.room_id == room.id).values(pin_ok=False))
+    db.session.execute(update(Participant).where(Participant.room_id == room.id).values(pin_ok=False, approved=False))
     db.session.commit()
     return force_release(room)
 
