@@ -1,8 +1,8 @@
-/* Admin page: ask before archiving a room, and keep each room's "Present" list live (polled every 5 s). */
+/* Admin page: ask before archiving a room, and keep each room's "Present" list and requests to present live (polled every 2 s). */
 (function () {
   'use strict';
 
-  const POLL_MS = 5000;
+  const POLL_MS = 2000; // requests to present should show up within a moment
   const el = window.CCC.el;
 
   for (const form of document.querySelectorAll('form[data-confirm]')) {
@@ -20,7 +20,7 @@
     const items = presence.participants.map((p) => {
       const li = el('li');
       li.append(el('span', { className: 'person-name' }, p.name || 'Unnamed'), ' ');
-      if (p.verified) li.append(window.CCC.verifiedMark(), ' ');
+      if (p.role === 'presenter') li.append(window.CCC.verifiedLabel(p), ' ');
       li.append(el('span', { className: 'role' }, p.role));
       return li;
     });
@@ -30,6 +30,7 @@
     setText(card.querySelector('.audience-count'), String(presence.audienceCount));
     setText(card.querySelector('.caption-count'), String(presence.lastSeq));
     showQueue(card.querySelector('.queue-list'), presence);
+    showApprovals(card.querySelector('.approval-list'), presence.participants.filter((p) => p.waiting));
     const release = card.querySelector('.release-btn');
     if (release) release.disabled = !presence.speaker;
     setText(card.querySelector('.presence-note'), '');
@@ -68,6 +69,20 @@
     });
     if (!items.length) items.push(el('li', { className: 'hint' }, 'Nobody is waiting.'));
     list.replaceChildren(...items);
+  }
+
+  /** Show the presenters who ask to present, each with Approve and Deny. */
+  function showApprovals(list, waiting) {
+    const signature = list && JSON.stringify(waiting.map((p) => [p.id, p.name]));
+    if (!list || list.dataset.shown === signature) return; // do not swap a button out from under a click
+    list.dataset.shown = signature;
+    list.replaceChildren(...waiting.map((p) => {
+      const li = el('li');
+      li.append(el('span', { className: 'person-name' }, p.name), ' asks to present: ',
+        queueForm(list.dataset.approveUrl, { participant: p.id }, 'Approve', p.name, false), ' ',
+        queueForm(list.dataset.denyUrl, { participant: p.id }, 'Deny', p.name, false));
+      return li;
+    }));
   }
 
   async function refresh(card) {

@@ -263,6 +263,9 @@
       socket.on('captionEdited', (e) => this.onEdit(e));
       socket.on('participantJoined', (p) => { this.participants.set(p.id, p); this.emitPeople(); });
       socket.on('participantLeft', (p) => { this.participants.delete(p.id); this.emitPeople(); });
+      socket.on('participantUpdated', (p) => { this.participants.set(p.id, p); this.emitPeople(); });
+      socket.on('approvalRequested', (p) => this.call_('approvalRequested', p));
+      socket.on('approvalDenied', (m) => this.onApprovalDenied(m || {}));
       socket.on('audienceCount', (m) => { this.audienceCount = m.count; this.emitPeople(); });
       socket.on('speakerChanged', (m) => this.setSpeaker({ id: m.speakerId, name: m.speakerName }));
       socket.on('speakerStopped', (m) => this.onSpeakerStopped(m));
@@ -451,6 +454,16 @@
       this.call_('speaker', speaker, changed ? { changed: true } : null);
     }
 
+    /** The admin or a PIN presenter denied this presenter: the hub disconnects it; do not come back on our own. */
+    onApprovalDenied(m) {
+      this.stopped = true;
+      this.joined = false;
+      this.identity = null; // the hub removed this participant: asking again is a new request
+      saveIdentity(this.options.role, this.options.code, null);
+      this.setStatus('offline', 'request denied');
+      this.call_('joinError', { code: 'denied', message: m.message || 'your request to present was denied' });
+    }
+
     emitPeople() {
       this.call_('people', Array.from(this.participants.values()), this.audienceCount);
     }
@@ -530,7 +543,7 @@
     const items = sorted.map((p) => {
       const li = el('li', { className: 'person', 'data-role': p.role });
       li.append(el('span', { className: 'person-name' }, p.name || (p.role === 'projector' ? 'Projector' : 'Unnamed')));
-      if (p.verified) li.append(verifiedMark());
+      if (p.role === 'presenter') li.append(verifiedLabel(p));
       li.append(el('span', { className: 'role' }, p.role));
       return li;
     });
@@ -544,6 +557,16 @@
       className: 'verified', role: 'img', 'aria-label': 'verified presenter',
       title: 'Verified: joined with the room PIN',
     }, '✓');
+  }
+
+  /** Return a presenter's standing as words (not colour alone): verified by PIN or approval, waiting, or not. */
+  function verifiedLabel(p) {
+    if (p.verified) {
+      return el('span', {
+        className: 'verified', title: p.verifiedBy === 'approval' ? 'Approved' : 'Joined with the room PIN',
+      }, '✓ verified');
+    }
+    return el('span', { className: 'not-verified' }, p.waiting ? 'waiting for approval' : 'not verified');
   }
 
   /** Show whether the room is being saved, on pages that have a #saving-chip badge. */
@@ -594,7 +617,7 @@
 
   window.CCC = {
     PAGE, loadSettings, saveSettings, applySettings, newId, el, $, perFrame, reducedMotion,
-    roomConfig, CaptionStore, RoomConnection, showStatus, renderPeople, verifiedMark, formatTime, bindDialog, showSaving,
+    roomConfig, CaptionStore, RoomConnection, showStatus, renderPeople, verifiedMark, verifiedLabel, formatTime, bindDialog, showSaving,
     showRoomClosed, roomPassword, keepRoomPassword,
   };
 }());

@@ -79,6 +79,11 @@
       window.CCC.renderPeople($('people-list'), people);
       $('people-audience').textContent = String(count);
       renderQueue();
+      renderApprovals(people);
+      renderFloor();
+    },
+    approvalRequested() {
+      if (conn) renderApprovals(Array.from(conn.participants.values()));
     },
     speaker(current) {
       speaker = current;
@@ -104,6 +109,7 @@
       const messages = {
         bad_pin: 'That PIN is not right for this room. Check it with the organizer.',
         room_not_found: 'This room is closed or does not exist.',
+        denied: 'Your request to present was denied. You may ask again in a minute.',
       };
       showError($('join-error'), messages[error.code] || ('Could not join: ' + (error.message || error.code)));
       if (error.code === 'bad_pin') {
@@ -134,11 +140,15 @@
     const online = conn && conn.joined;
     const { offer, place, offeredMe } = queueView();
     const offeredOther = offer && !offeredMe && !other ? offer : null;
+    const me = conn && conn.participants.get(myId());
+    const unapproved = Boolean(online && me && me.waiting);
+    $('waiting-note').hidden = !unapproved;
     const floor = $('floor');
     floor.dataset.floor = mine ? 'mine' : offeredMe ? 'offered' : blocker || offeredOther ? 'taken' : 'free';
     const waiting = place ? ' You are number ' + place + ' in the queue.' : '';
     let text;
     if (!online) text = 'Not connected: waiting for the hub…';
+    else if (unapproved) text = 'Waiting for approval to present.';
     else if (mine) text = 'You have the floor. The room sees what you type.';
     else if (offeredMe) text = 'The floor is offered to you: take it now, or pass.';
     else if (blocker) text = blocker.name + ' has the floor. Wait until they finish.' + waiting;
@@ -147,12 +157,12 @@
     if ($('floor-state').textContent !== text) $('floor-state').textContent = text;
     showCountdown(online && offeredMe ? offer : null);
     const hand = $('hand-btn');
-    hand.hidden = !online || mine || !(offeredMe || place || blocker || offeredOther);
+    hand.hidden = !online || unapproved || mine || !(offeredMe || place || blocker || offeredOther);
     hand.textContent = offeredMe ? 'Pass' : place ? 'Lower your hand' : 'Raise your hand';
     hand.setAttribute('aria-pressed', place ? 'true' : 'false');
     floorBtn.textContent = mine ? 'Release the floor' : 'Take the floor';
     floorBtn.setAttribute('aria-pressed', mine ? 'true' : 'false');
-    floorBtn.disabled = !online || asking || Boolean(other) || Boolean(offeredOther);
+    floorBtn.disabled = !online || unapproved || asking || Boolean(other) || Boolean(offeredOther);
     input.disabled = !online || !mine;
     input.placeholder = mine ? 'Type what is said; Enter sends the line' : other
       ? other.name + ' has the floor' : 'Take the floor to type captions';
@@ -212,6 +222,38 @@
     if (ack.ok && ack.queue) conn.onQueue(ack);
     else if (!ack.ok) showError($('caption-error'), 'The queue: ' + ack.error.message);
   });
+
+  // ---- Approving presenters who ask to present (the admin and presenters who gave the PIN) ----------------
+
+  function canApprove() {
+    const me = conn && conn.participants.get(myId());
+    return config.isAdmin || Boolean(config.hasPin && me && me.verifiedBy === 'pin');
+  }
+
+  async function decide(event, p) {
+    const ack = await conn.call(event, { participantId: p.id });
+    showError($('approval-error'), ack.ok ? '' : 'Could not ' + event + ' ' + p.name + ': ' + ack.error.message);
+  }
+
+  function renderApprovals(people) {
+    const waiting = canApprove() ? people.filter((p) => p.waiting) : [];
+    const list = $('approval-list');
+    const signature = JSON.stringify(waiting.map((p) => [p.id, p.name]));
+    if (list.dataset.shown === signature) return; // do not swap a button out from under a click
+    list.dataset.shown = signature;
+    list.replaceChildren(...waiting.map((p) => {
+      const li = el('li', { className: 'approval-item', 'data-participant': p.id });
+      const approve = el('button', { type: 'button', className: 'btn btn-small approve-btn' }, 'Approve');
+      approve.append(el('span', { className: 'visually-hidden' }, ': ' + p.name));
+      approve.addEventListener('click', () => decide('approve', p));
+      const deny = el('button', { type: 'button', className: 'btn btn-small btn-danger deny-btn' }, 'Deny');
+      deny.append(el('span', { className: 'visually-hidden' }, ': ' + p.name));
+      deny.addEventListener('click', () => decide('deny', p));
+      li.append(el('span', { className: 'person-name' }, p.name), ' asks to present: ', approve, ' ', deny);
+      return li;
+    }));
+    $('approvals-card').hidden = waiting.length === 0;
+  }
 
   function canManageQueue() {
     const me = conn && conn.participants.get(myId());
