@@ -53,6 +53,8 @@ class HubLink:
         self.vocabulary = Vocabulary()
         self.joined = False
         self.fatal: str | None = None
+        # In a room with verification on, joined without the PIN: the admin or a PIN presenter must approve.
+        self.awaiting_approval = False
         self.speaking = False  # Set by the station: it holds the key and was granted (or is offline).
         self.backoff_s = 0.25
         self._max_backoff_s = 5.0
@@ -149,6 +151,8 @@ class HubLink:
             client.on(event, lambda data, event=event: self.on_change())
         client.on(protocol.VOCABULARY_UPDATED, self._take_vocabulary)
         client.on(protocol.FLOOR_QUEUE, lambda data: self.on_queue(data or {}))
+        client.on(protocol.PARTICIPANT_UPDATED, self._participant_updated)
+        client.on(protocol.APPROVAL_DENIED, self._approval_denied)
         try:
             client.connect(self.url, transports=["websocket"], wait_timeout=CALL_TIMEOUT_S)
             self._sio = client
@@ -180,6 +184,7 @@ class HubLink:
             self.participant_id, self.resume_token = ack["participantId"], ack["resumeToken"]
             self.spool.keep_identity(self.url, self.name, self.participant_id, self.resume_token)
         self.joined = True
+        self.awaiting_approval = bool(ack.get("waiting"))
         self.backoff_s = 0.25
         self.on_change()
         self._after_join(ack.get("state") or {})
@@ -199,6 +204,17 @@ class HubLink:
         self._flush()
         if not self.speaking and speaker.get("id") == self.participant_id:
             self._stop_speak()  # A restarted hub may still think we hold the floor we let go while away.
+
+    def _participant_updated(self, data: Any) -> None:
+        if isinstance(data, dict) and data.get("id") == self.participant_id and data.get("verified"):
+            self.awaiting_approval = False
+            self.on_change()
+
+    def _approval_denied(self, data: Any) -> None:
+        self.awaiting_approval = False
+        self._forget_identity()  # the hub removed this participant
+        self.fatal = f"your request to present in room {self.room} was denied; ask again later"
+        self.on_change()
 
     def _forget_identity(self) -> None:
         self.participant_id = self.resume_token = None
@@ -254,6 +270,8 @@ class HubLink:
             ack = self._call(protocol.REQUEST_SPEAK, {})
         except Offline:
             return {"offline": True}
+        if self.awaiting_approval and (ack.get("error") or {}).get("code") == "forbidden":
+            return ack  # not approved yet: the status line says so; the key works once approved
         if (ack.get("error") or {}).get("code") == "forbidden":  # the room's PIN changed: run again with it
             self.fatal = f"the hub refused the floor in room {self.room}: {ack['error'].get('message')}"
             self.on_change()

@@ -294,6 +294,8 @@ class Station:
         if self.link and not self.link.joined:
             doing = " (recognizing, finals kept)" if self.state == "speaking" else ""
             return f"offline{doing}, {waiting} final{'s' if waiting != 1 else ''} waiting"
+        if self.link and self.link.awaiting_approval:
+            return f"waiting for approval: the admin or a presenter with the room's PIN must approve you{tail}"
         if self.state == "denied":
             return f"denied: {self._blocker()}{tail}"
         if self.state == "queued":

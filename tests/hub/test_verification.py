@@ -145,10 +145,60 @@ def test_rooms_without_verification_behave_as_before(vhub, web, client):
     assert refused["error"]["code"] == "bad_pin"  # without verification the PIN is still required
     ben, ack = joined(client, vhub, pinned, "presenter", "Ben", pin=PIN)
     assert "waiting" not in ack and ben.call("raiseHand", {})["ok"]
-    # Turned on by the command line; off again at /admin: the room's pages hear the change.
-    vhub.flask("rooms", "verify", code)
+    # Turned on, then off again at /admin: the room's pages hear the change.
+    web.post(f"/admin/rooms/{code}/verify", {"verify": "1"})
     cy, ack = joined(client, vhub, code, "presenter", "Cy")
     assert ack["waiting"] is True and cy.call("requestSpeak", {})["error"]["code"] == "forbidden"
     web.post(f"/admin/rooms/{code}/verify", {"verify": "0"})
     assert ada.wait_for(lambda c: [u for u in c.of("participantUpdated") if u["name"] == "Cy" and not u["waiting"]])
     assert cy.call("raiseHand", {})["ok"]
+
+
+def test_a_station_says_it_waits_until_approved_and_stops_when_denied(vhub, web, client, tmp_path):
+    from ccc.station.hub_link import HubLink
+    from ccc.station.spool import Spool
+
+    code = create_room(web, "Station room", pin=PIN)
+    teacher, _ = joined(client, vhub, code, "presenter", "Teacher", pin=PIN)
+    links = []
+    for name in ("Station", "Other station"):
+        link = HubLink(vhub.url, code, name, Spool(tmp_path / f"{name}.sqlite3", code))
+        link.start()
+        links.append(link)
+    try:
+        for link in links:
+            link.submit(lambda: None).result(timeout=15)  # joined before it runs any task
+            assert link.joined and link.awaiting_approval and link.fatal is None
+        station, other = links
+        refused = station.request_speak()
+        assert refused["error"]["code"] == "forbidden" and station.fatal is None  # it keeps waiting
+        assert teacher.call("approve", {"participantId": station.participant_id})["ok"]
+        deadline = time.monotonic() + 5
+        while station.awaiting_approval and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not station.awaiting_approval
+        assert station.request_speak()["granted"] is True
+        assert teacher.call("deny", {"participantId": other.participant_id})["ok"]
+        deadline = time.monotonic() + 5
+        while other.fatal is None and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert "denied" in (other.fatal or "")
+    finally:
+        for link in links:
+            link.close()
+
+
+def test_the_command_line_turns_verification_on_and_off(app):
+    from ccc.hub import rooms
+    from ccc.hub.extensions import db
+
+    room = rooms.create_room("Command line")
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["rooms", "verify", room.code])
+    assert result.exit_code == 0 and "wait until the admin" in result.output, result.output
+    db.session.refresh(room)
+    assert room.verify_presenters is True
+    result = runner.invoke(args=["rooms", "verify", room.code, "--off"])
+    db.session.refresh(room)
+    assert result.exit_code == 0 and room.verify_presenters is False
+    assert runner.invoke(args=["rooms", "verify", "NOSUCH"]).exit_code != 0
