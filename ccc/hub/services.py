@@ -64,7 +64,7 @@ def join(room: Room, data: protocol.Join, sid: str, is_admin: bool = False, pin_
     replaced = participant.sid if participant.sid and participant.sid != sid else None
     participant.name, participant.role, participant.sid = name, data.role, sid
     participant.pin_ok, participant.connected_at, participant.disconnected_at = pin_ok, now(), None
-    if is_admin and data.role == "presenter":  # the operator vouches for itself
+    if is_admin and data.role == "presenter" and room.verify_presenters:  # the operator vouches for itself
         participant.approved = True
     db.session.commit()
     return Joined(participant, replaced, token)

@@ -34,8 +34,8 @@ def managers_key(code: str) -> str:
 
 def check_join(room: Room, data: protocol.Join, address: str) -> None:
     """Refuse a presenter who asks again too soon after a denial (same address or same name)."""
-    if data.role != "presenter" or not room.verify_presenters or data.pin:
-        return
+    if data.role != "presenter" or not room.verify_presenters or (room.has_pin and data.pin):
+        return  # a PIN is checked (and its guessing locked out) as always
     moment = now()
     with _cooldowns_lock:
         for key in [k for k, until in _cooldowns.items() if until <= moment]:

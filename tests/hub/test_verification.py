@@ -124,8 +124,10 @@ def test_deny_disconnects_and_asking_again_waits_out_a_cooldown(vhub, web, clien
     assert watcher.wait_for("participantLeft")["id"] == pat.participant_id
 
     again = client(vhub.url)
-    refused = again.join(code, "presenter", "Pat")
-    assert refused["error"]["code"] == "rate_limited", refused
+    for extra in ({}, {"pin": "1234"}):  # a PIN in a room without one buys nothing
+        refused = again.join(code, "presenter", "Pat", **extra)
+        assert refused["error"]["code"] == "rate_limited", refused
+    assert again.join(code, "presenter", "P.A.T.")["error"]["code"] == "rate_limited"  # nor another spelling
     time.sleep(COOLDOWN_S)
     assert again.join(code, "presenter", "Pat")["waiting"] is True
     # A verified presenter cannot be denied (only removed by other means).
