@@ -15,7 +15,7 @@ from ccc.transcripts import sessions as session_rules
 from ccc.transcripts.queries import SessionNotFound, caption_counts, room_sessions
 from ccc.transcripts.retention import default_days
 
-from . import adminauth, floor_queue, lockout, pins, rooms, services, verification
+from . import adminauth, floor_queue, lockout, pins, rooms, services
 from . import vocabulary as vocab_rules
 from .events import announce_floor_released, announce_room_updated, announce_vocabulary
 from .extensions import db
@@ -353,42 +353,6 @@ def delete_session(code: str, number: int):
     return _back()
 
 
-@bp.post("/rooms/<code>/verify")
-def set_verify(code: str):
-    """Turn verification of presenters on or off for a room."""
-    room = _open_room(code)
-    if room is not None:
-        on = request.form.get("verify") == "1"
-        verification.set_verify(room, on)
-        flash(f"Room {room.code}: presenters without the PIN "
-              + ("wait for approval." if on else "present without approval."), "ok")
-    return _back()
-
-
-@bp.post("/rooms/<code>/approve")
-def approve(code: str):
-    """Approve a presenter who waits: it may take the floor and is shown as verified."""
-    return _decide(code, verification.approve, "may present now")
-
-
-@bp.post("/rooms/<code>/deny")
-def deny(code: str):
-    """Deny a presenter who waits: it is removed from the room."""
-    return _decide(code, verification.deny, "was denied and removed from the room")
-
-
-def _decide(code: str, decide, done: str):
-    room = _open_room(code)
-    if room is not None:
-        try:
-            target = decide(room, request.form.get("participant", ""))
-        except ProtocolError as exc:
-            flash(f"Could not do that: {exc.message}.", "error")
-        else:
-            flash(f"{target.name} {done}.", "ok")
-    return _back()
-
-
 @bp.get("/rooms/<code>/presence")
 def presence(code: str):
     """Return who is present in an open room, the audience count and the floor holder, as JSON."""
@@ -401,3 +365,6 @@ def presence(code: str):
                         "lastSeq": room.last_seq, **floor_queue.wire(room.id)})
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+from . import admin_approvals  # noqa: E402,F401 - adds the approval routes to this blueprint
