@@ -1,12 +1,13 @@
 """Command-line tools: `flask --app app rooms ...`."""
 import click
-from flask import Flask
+from flask import Flask, current_app
 from flask.cli import AppGroup
 
 from . import rooms as room_rules
 from . import services
 from . import vocabulary as vocab_rules
 from .events import announce_vocabulary
+from .network import public_url
 
 rooms_cli = AppGroup("rooms", help="Create, list and archive rooms.")
 DEMO_CODE = "CAPTN"  # the demo room: easy to type, no look-alike letters
@@ -17,14 +18,31 @@ DEMO_CODE = "CAPTN"  # the demo room: easy to type, no look-alike letters
 @click.option("--code", help="The room code (letters and digits without look-alikes); generated when left out.")
 @click.option("--pin", help="A PIN presenters must give to join.")
 @click.option("--no-save", is_flag=True, help="Relay captions without saving a transcript.")
-def create(title: str, code: str | None, pin: str | None, no_save: bool) -> None:
+@click.option("--e2e", is_flag=True, help="End-to-end encrypted: print a new room key and links that carry it; "
+                                          "the hub never sees the key (docs/security.md).")
+def create(title: str, code: str | None, pin: str | None, no_save: bool, e2e: bool) -> None:
     """Create a room and print its code as the last line."""
     try:
-        room = room_rules.create_room(title, code=code, pin=pin, saving=not no_save)
+        room = room_rules.create_room(title, code=code, pin=pin, saving=not no_save, e2e=e2e)
     except room_rules.RoomError as exc:
         raise click.ClickException(str(exc)) from None
-    click.echo(f"Created room {room.title!r}{' with a presenter PIN' if pin else ''}.")
+    click.echo(f"Created room {room.title!r}{' with a presenter PIN' if pin else ''}"
+               f"{', end-to-end encrypted' if e2e else ''}.")
+    if e2e:
+        _print_e2e_links(room.code)
     click.echo(room.code)
+
+
+def _print_e2e_links(code: str) -> None:
+    """Make the room key here, in this process, and print it with the links that carry it in their fragment."""
+    from ccc.e2e import new_key  # noqa: PLC0415 - only e2e rooms need cryptography
+
+    key = new_key()  # never stored, never sent to the hub: lose it and the captions cannot be read
+    base = f"{public_url(current_app)}/r/{code}"
+    click.echo(f"Room key (keep it; the hub does not have it): {key}")
+    click.echo(f"Audience:  {base}#k={key}")
+    click.echo(f"Projector: {base}/projector#k={key}")
+    click.echo(f"Station:   python -m ccc.station --join-url '{base}#k={key}' --name NAME")
 
 
 @rooms_cli.command("list")
@@ -36,7 +54,7 @@ def list_(include_archived: bool) -> None:
         click.echo("No rooms yet: flask --app app rooms create TITLE")
     for room in found:
         flags = [f for f, on in (("PIN", room.has_pin), ("archived", room.archived_at), ("not saved",
-                 not room.save_transcripts)) if on]
+                 not room.save_transcripts), ("e2e", room.e2e)) if on]
         holder = f"  speaking: {room.floor_holder_name}" if room.floor_holder_id else ""
         click.echo(f"{room.code:8} {room.title}  [{room.last_seq} captions{', ' if flags else ''}"
                    f"{', '.join(flags)}]{holder}")
