@@ -32,6 +32,22 @@ def hub(tmp_path_factory, template_db):
     started.stop()
 
 
+@pytest.fixture(scope="module")
+def new_room(hub):
+    """Return a factory of e2e rooms made in this process on the hub's database (a `flask` run costs seconds)."""
+    from ccc.hub import create_app
+    from ccc.hub.rooms import create_room
+    from config import TestConfig
+
+    app = create_app(TestConfig, SQLALCHEMY_DATABASE_URI=f"sqlite:///{hub.db_path}")
+
+    def make(title: str = "Sealed", sealed: bool = True) -> tuple[str, str, str]:
+        with app.app_context():
+            return create_room(title, e2e=sealed).code, e2e.new_key(), ""
+
+    return make
+
+
 def create_e2e(hub: Hub, title: str = "Sealed") -> tuple[str, str, str]:
     """Create an e2e room with the CLI; return (code, key, whole output)."""
     out = hub.flask("rooms", "create", title, "--e2e")
@@ -53,18 +69,18 @@ def sealed(key: str, code: str, uid: str, text: str, final: bool = True, **extra
 
 def test_cli_prints_a_fresh_key_and_links_that_carry_it_in_the_fragment_only(hub):
     code, key, out = create_e2e(hub)
-    other_code, other_key, _ = create_e2e(hub)
-    assert key != other_key and len(e2e.parse_key(key)) == 32
+    assert key != e2e.new_key() and len(e2e.parse_key(key)) == 32
     assert f"{hub.url}/r/{code}#k={key}" in out and f"{hub.url}/r/{code}/projector#k={key}" in out
     assert f"--join-url '{hub.url}/r/{code}#k={key}'" in out
-    assert f"{code}  " in hub.flask("rooms", "list") and "e2e" in hub.flask("rooms", "list")
+    listed = hub.flask("rooms", "list")
+    assert re.search(rf"^{code} .*e2e", listed, re.M), listed
     data = b"".join(p.read_bytes() for p in hub.db_path.parent.glob("hub.sqlite3*"))
     assert key.encode() not in data and key.encode() not in hub.log().encode()
     assert requests.get(f"{hub.url}/r/{code}", timeout=5).ok  # the page itself needs no key
 
 
-def test_plain_text_into_an_e2e_room_is_refused_and_ordinary_rooms_are_unchanged(hub, client):
-    code, key, _ = create_e2e(hub, "Refusing")
+def test_plain_text_into_an_e2e_room_is_refused_and_ordinary_rooms_are_unchanged(hub, client, new_room):
+    code, key, _ = new_room("Refusing")
     speaker = presenter(hub, client, code)
     for payload in ({"utteranceId": "p1", "text": "plain partial", "isFinal": False},
                     {"utteranceId": "p2", "text": "plain final", "isFinal": True},
@@ -77,13 +93,13 @@ def test_plain_text_into_an_e2e_room_is_refused_and_ordinary_rooms_are_unchanged
     assert ack["error"]["code"] == "bad_request" and "end-to-end" in ack["error"]["message"]
     assert speaker.call("caption", {"utteranceId": "big", "isFinal": True,
                                     "text": "e2e1." + "A" * 30_000})["error"]["code"] == "too_large"
-    plain_code = hub.create_room("Ordinary")
+    plain_code = new_room("Ordinary", sealed=False)[0]
     plain = presenter(hub, client, plain_code, "Plain")
     assert plain.call("caption", {"utteranceId": "o1", "text": "plain is fine here", "isFinal": True})["seq"] == 1
 
 
-def test_sealed_captions_are_relayed_numbered_stored_and_never_readable_by_the_hub(hub, client):
-    code, key, _ = create_e2e(hub, "Private seminar")
+def test_sealed_captions_are_relayed_numbered_stored_and_never_readable_by_the_hub(hub, client, new_room):
+    code, key, _ = new_room("Private seminar")
     raw = e2e.parse_key(key)
     phone = client(hub.url)
     assert phone.join(code)["state"]["room"]["e2e"] is True
@@ -143,8 +159,8 @@ def test_an_envelope_opens_only_in_its_room_and_utterance_with_its_key():
         "http://10.0.0.5:5000", "ABCDE", "A" * 43)
 
 
-def test_a_station_hub_link_with_the_room_key_spools_and_sends_only_ciphertext(hub, client, tmp_path):
-    code, key, _ = create_e2e(hub, "Station link")
+def test_a_station_hub_link_with_the_room_key_spools_and_sends_only_ciphertext(hub, client, tmp_path, new_room):
+    code, key, _ = new_room("Station link")
     phone = client(hub.url)
     phone.join(code)
     spool = Spool(tmp_path / "spool.sqlite3", code)
@@ -168,8 +184,9 @@ def test_a_station_hub_link_with_the_room_key_spools_and_sends_only_ciphertext(h
     assert b"e2e1." in spooled and b"quokka" not in spooled and b"marzipan" not in spooled
 
 
-def test_the_station_command_with_a_join_url_sends_finals_that_decrypt_to_its_words(hub, client, tmp_path):
-    code, key, _ = create_e2e(hub, "Station command")
+def test_the_station_command_with_a_join_url_sends_finals_that_decrypt_to_its_words(hub, client, tmp_path,
+                                                                                    new_room):
+    code, key, _ = new_room("Station command")
     phone = client(hub.url)
     phone.join(code)
     env = {"CCC_MODELS_DIR": str(tmp_path / "models"), "CCC_SPOOL": str(tmp_path / "spool.sqlite3"),
