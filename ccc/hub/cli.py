@@ -42,6 +42,7 @@ def _print_e2e_links(code: str) -> None:
     click.echo(f"Room key (keep it; the hub does not have it): {key}")
     click.echo(f"Audience:  {base}#k={key}")
     click.echo(f"Projector: {base}/projector#k={key}")
+    click.echo(f"Console:   {base}/present#k={key}")
     click.echo(f"Station:   python -m ccc.station --join-url '{base}#k={key}' --name NAME")
 
 

@@ -22,7 +22,7 @@
     }
     node.dataset.state = c.isFinal ? 'final' : 'partial';
     const text = node.querySelector('.text');
-    if (text.textContent !== c.text) text.textContent = c.text;
+    window.CCC.setCaptionText(text, c);
     return node;
   }
 
