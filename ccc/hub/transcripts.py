@@ -53,7 +53,8 @@ def page(code: str):
     if chosen is None or chosen not in {s["number"] for s in sessions}:
         chosen = sessions[-1]["number"] if sessions else None
     response = Response(render_template(
-        "transcript.html", room=room, sessions=sessions, chosen=chosen, formats=FORMAT_LABELS,
+        "transcript.html", room=room, sessions=sessions, chosen=chosen,
+        formats={"json": "JSON (sealed)"} if room.e2e else FORMAT_LABELS,  # the hub cannot write the others
         is_admin=adminauth.signed_in(), live=room.archived_at is None,
     ))
     response.headers["Cache-Control"] = "no-store"

@@ -140,6 +140,15 @@ def test_sealed_captions_are_relayed_numbered_stored_and_never_readable_by_the_h
             assert word.encode() not in data.lower(), f"{word!r} found in {where}"
     assert b"e2e1." in seen["database"]  # the ciphertext is there: the check above looked at the right file
 
+    export = [sys.executable, "-m", "ccc.transcripts", "export", "--hub", hub.url, "--room", code.lower(),
+              "--format", "srt"]
+    out = subprocess.run([*export, "--key", key], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0 and out.stderr == "", out.stderr
+    assert "periwinkle zeppelin" in out.stdout and "quokka marzipan" in out.stdout and "e2e1." not in out.stdout
+    wrong = subprocess.run([*export, "--key", e2e.new_key()], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert wrong.returncode == 1 and "2 captions did not open" in wrong.stderr
+    assert "[unreadable caption]" in wrong.stdout and "quokka" not in wrong.stdout
+
 
 def test_an_envelope_opens_only_in_its_room_and_utterance_with_its_key():
     key = e2e.parse_key(e2e.new_key())
