@@ -118,3 +118,43 @@ def test_a_tampered_or_replayed_caption_shows_as_unreadable_and_the_rest_still_o
     in_other = new_page(f"{hub.url}/r/{other}#k={key}")
     expect(in_other.locator("#captions .text[data-unreadable=unreadable]")).to_have_text("unreadable caption")
     expect(in_other.locator("#e2e-problem[role=alert]")).to_contain_text("does not open")
+
+
+def test_the_presenter_console_with_the_key_seals_what_it_types_and_corrects(hub, new_room, new_page, client):
+    code, key = new_room("Console")
+    watcher = client(hub.url)
+    watcher.join(code)
+    audience = new_page(f"{hub.url}/r/{code}#k={key}")
+    console = new_page(f"{hub.url}/r/{code}/present#k={key}")
+    console.fill("#name", "Casey Captioner")
+    console.click("#join-btn")
+    console.click("#floor-btn")
+    expect(console.locator("#caption-input")).to_be_enabled()
+    console.click("#caption-input")
+    console.keyboard.type("lighthouse keeper")
+    console.keyboard.press("Enter")
+    expect(audience.locator("#captions li .text")).to_have_text(["lighthouse keeper"])
+    final = watcher.wait_for(lambda c: [m for m in c.of("caption") if m["isFinal"]])[0]
+    assert final["text"].startswith("e2e1.") and "lighthouse" not in repr(watcher.events)
+    assert e2e.open_envelope(e2e.parse_key(key), code, final["utteranceId"], final["text"])["text"] == "lighthouse keeper"
+    console.locator("#recent-list li").first.get_by_role("button", name="Correct").click()
+    console.fill("#edit-text", "lighthouse keepers")
+    console.keyboard.press("Enter")
+    expect(audience.locator("#captions li .text")).to_have_text(["lighthouse keepers"])
+    edited = watcher.wait_for("captionEdited")
+    assert e2e.open_envelope(e2e.parse_key(key), code, final["utteranceId"], edited["text"])["text"] == \
+        "lighthouse keepers"
+
+
+def test_the_transcript_page_opens_sealed_captions_with_the_key_and_offers_only_the_sealed_json(
+        hub, new_room, speaker, new_page):
+    code, key = new_room("Transcript")
+    say_sealed(speaker(hub, code), key, code)
+    page = new_page(f"{hub.url}/r/{code}/transcript#k={key}")
+    expect(page.locator("#captions li .text")).to_have_text([text for _, text in SEALED_CAPTIONS])
+    expect(page.locator("#downloads a")).to_have_count(1)
+    expect(page.locator("#e2e-downloads")).to_contain_text("python -m ccc.transcripts export")
+    bare = new_page(f"{hub.url}/r/{code}/transcript")
+    expect(bare.locator("#e2e-problem[role=alert]")).to_contain_text("no key")
+    expect(bare.locator("#captions li .text[data-unreadable]")).to_have_count(3)
+    assert "e2e1." not in bare.content()

@@ -77,6 +77,8 @@ def test_cli_prints_a_fresh_key_and_links_that_carry_it_in_the_fragment_only(hub
     data = b"".join(p.read_bytes() for p in hub.db_path.parent.glob("hub.sqlite3*"))
     assert key.encode() not in data and key.encode() not in hub.log().encode()
     assert requests.get(f"{hub.url}/r/{code}", timeout=5).ok  # the page itself needs no key
+    with pytest.raises(RuntimeError, match="end-to-end encrypted"):
+        hub.flask("transcripts", "export", code, "--format", "srt")
 
 
 def test_plain_text_into_an_e2e_room_is_refused_and_ordinary_rooms_are_unchanged(hub, client, new_room):
