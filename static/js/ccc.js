@@ -560,6 +560,7 @@
       this.code = code;
       this.opened = 0;
       this.failed = 0;
+      this.keyText = keyText && /^[A-Za-z0-9_-]{43}$/.test(keyText) ? keyText : null;
       this.key = this.importKey(keyText);
     }
 

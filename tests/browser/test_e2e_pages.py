@@ -6,6 +6,7 @@ from __future__ import annotations
 import sqlite3
 
 import pytest
+import zxingcpp
 from playwright.sync_api import expect
 
 from ccc import e2e
@@ -90,6 +91,20 @@ def test_audience_and_projector_with_the_key_show_the_words_live_and_corrected(h
     assert audience.evaluate("location.hash") == f"#k={key}"  # the fragment stays in the page...
     reloaded = new_page(f"{hub.url}/r/{code}#k={key}")  # ...and the hub never saw it (see tests/hub/test_e2e.py)
     expect(reloaded.locator("#captions")).to_contain_text("quokka marmalade")
+
+
+def test_the_projector_draws_a_qr_code_that_carries_the_key_and_hides_the_keyless_one(hub, new_room, new_page,
+                                                                                      decode_png):
+    code, key = new_room("QR")
+    projector = new_page(f"{hub.url}/r/{code}/projector#k={key}")
+    qr = projector.locator("svg#join-qr")
+    expect(qr).to_be_visible()
+    width, height, pixels = decode_png(qr.screenshot())
+    found = zxingcpp.read_barcodes(memoryview(pixels).cast("B", shape=[height, width]))
+    assert [b.text for b in found] == [f"{hub.url}/r/{code}#k={key}"]
+    keyless = new_page(f"{hub.url}/r/{code}/projector")
+    expect(keyless.locator("#join-qr")).to_be_hidden()
+    expect(keyless.locator("#join-url")).to_have_text("Ask the organiser for this room's link.")
 
 
 def test_a_page_without_the_key_or_with_the_wrong_key_says_so(hub, new_room, speaker, new_page):
