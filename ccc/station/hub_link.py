@@ -216,6 +216,12 @@ class HubLink:
         self.on_vocabulary(self.vocabulary)
 
     def _after_join(self, state: dict) -> None:
+        if (state.get("room") or {}).get("e2e") and self.room_key is None:
+            self.fatal = (f"room {self.room} is end-to-end encrypted: run the station with its link, "
+                          f"--join-url 'http://HUB/r/{self.room}#k=KEY' (or --room-key KEY)")
+            self.on_change()
+            self._drop()
+            return
         if "vocabulary" in state:  # Hubs before room vocabularies send none: keep what we have.
             self._take_vocabulary(state["vocabulary"])
         if "queue" in state:  # hubs before the queue for the floor send none

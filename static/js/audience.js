@@ -238,6 +238,12 @@
     window.CCC.bindDialog($('open-people'), $('people-panel'));
   }
 
+  if (config.e2e) { // the hub cannot write this room's transcript: its page opens it here, with the key
+    const download = $('download');
+    const keyText = conn.sealer && conn.sealer.keyText;
+    download.href = '/r/' + encodeURIComponent(config.code) + '/transcript' + (keyText ? '#k=' + keyText : '');
+    download.removeAttribute('download');
+  }
   document.body.dataset.following = 'true';
   initSettings();
   window.CCC.audience = conn; // for tests and the curious

@@ -88,6 +88,7 @@ def test_audience_and_projector_with_the_key_show_the_words_live_and_corrected(h
         assert "e2e1." not in page.content()
         expect(page.locator("#e2e-problem")).to_have_count(0)
         expect(page.locator("[data-unreadable]")).to_have_count(0)
+    expect(audience.locator("#download")).to_have_attribute("href", f"/r/{code}/transcript#k={key}")
     assert audience.evaluate("location.hash") == f"#k={key}"  # the fragment stays in the page...
     reloaded = new_page(f"{hub.url}/r/{code}#k={key}")  # ...and the hub never saw it (see tests/hub/test_e2e.py)
     expect(reloaded.locator("#captions")).to_contain_text("quokka marmalade")

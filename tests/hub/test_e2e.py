@@ -216,6 +216,14 @@ def test_a_station_hub_link_with_the_room_key_spools_and_sends_only_ciphertext(h
     edited = phone.wait_for("captionEdited")
     assert e2e.open_envelope(e2e.parse_key(key), code, "s1", edited["text"])["text"] == "quokka periwinkle"
     link.close()
+    keyless = HubLink(hub.url, code, "No key", Spool(tmp_path / "other.sqlite3", code))
+    keyless.start()
+    deadline = time.monotonic() + 15
+    while keyless.fatal is None:
+        assert time.monotonic() < deadline, "a station without the key was not stopped"
+        time.sleep(0.05)
+    assert "end-to-end encrypted" in keyless.fatal and "--join-url" in keyless.fatal
+    keyless.close()
     spooled = b"".join(p.read_bytes() for p in tmp_path.glob("spool.sqlite3*"))
     assert b"e2e1." in spooled and b"quokka" not in spooled and b"marzipan" not in spooled
 
