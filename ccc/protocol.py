@@ -7,6 +7,7 @@ Every client-to-hub event is answered through the Socket.IO acknowledgement with
 from __future__ import annotations
 
 import math
+import re
 import time
 import unicodedata
 from enum import Enum
@@ -92,6 +93,14 @@ EPOCH_MS_FLOOR = 1e11
 MAX_STORED_MS = 1e14
 # A room code uses letters and digits that cannot be mistaken for one another (no 0/O, 1/I/L).
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+# End-to-end encrypted rooms (docs/security.md): caption text is an envelope the hub cannot open. Its size
+# bounds the plaintext (text and word timings as JSON) to about 17,900 bytes: 2,000 characters of any script
+# with their word timings fit; a station drops the timings of an utterance whose envelope would not.
+E2E_PREFIX = "e2e1."
+MAX_ENVELOPE = 24_000
+_ENVELOPE = re.compile(r"^e2e1\.[A-Za-z0-9_-]{38,}$")  # 12-byte nonce + 16-byte tag at the least
+E2E_REQUIRED = ("this room is end-to-end encrypted: caption text must be an e2e1 envelope sealed with the "
+                "room key (see docs/security.md), never plain text")
 
 
 class ErrorCode(str, Enum):
@@ -322,6 +331,43 @@ class Decide(Payload):
     """Approve or deny a presenter who waits for approval (the admin or a PIN presenter)."""
 
     participantId: str = Field(min_length=1, max_length=MAX_ID)
+
+
+def is_envelope(text: Any) -> bool:
+    """Tell whether ``text`` has the shape of an e2e1 envelope (the hub cannot tell more without the key)."""
+    return isinstance(text, str) and len(text) <= MAX_ENVELOPE and bool(_ENVELOPE.match(text))
+
+
+def _envelope(value: Any) -> Any:
+    if isinstance(value, str) and len(value) > MAX_ENVELOPE:
+        raise PydanticCustomError("too_long", f"an envelope has at most {MAX_ENVELOPE} characters")
+    if isinstance(value, str) and not is_envelope(value):
+        raise PydanticCustomError("e2e_required", E2E_REQUIRED)
+    return value
+
+
+Envelope = Annotated[str, BeforeValidator(_envelope)]
+
+
+class E2ECaption(Caption):
+    """A caption in an end-to-end encrypted room: its text (and word timings) sealed in an envelope."""
+
+    text: Envelope  # type: ignore[assignment]
+    words: None = None  # type: ignore[assignment]
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_plain_words(cls, data: Any) -> Any:
+        if isinstance(data, dict) and data.get("words") is not None:
+            raise PydanticCustomError("e2e_required", "this room is end-to-end encrypted: word timings go "
+                                                      "inside the envelope, never beside it")
+        return data
+
+
+class E2EEditCaption(EditCaption):
+    """A correction in an end-to-end encrypted room: the new text sealed in an envelope."""
+
+    text: Envelope  # type: ignore[assignment]
 
 
 class Empty(Payload):

@@ -22,14 +22,19 @@ DEMO_CODE = "CAPTN"  # the demo room: easy to type, no look-alike letters
 @click.option("--pin", help="A PIN presenters must give to join.")
 @click.option("--no-save", is_flag=True, help="Relay captions without saving a transcript.")
 @click.option("--password", help="Make the room private: reading it needs this password (links carry it).")
-def create(title: str, code: str | None, pin: str | None, no_save: bool, password: str | None) -> None:
+@click.option("--e2e", is_flag=True, help="End-to-end encrypted: print a new room key and links that carry it; "
+                                          "the hub never sees the key (docs/security.md).")
+def create(title: str, code: str | None, pin: str | None, no_save: bool, password: str | None, e2e: bool) -> None:
     """Create a room and print its code as the last line."""
     try:
-        room = room_rules.create_room(title, code=code, pin=pin, saving=not no_save, password=password)
+        room = room_rules.create_room(title, code=code, pin=pin, saving=not no_save, password=password, e2e=e2e)
     except room_rules.RoomError as exc:
         raise click.ClickException(str(exc)) from None
-    click.echo(f"Created room {room.title!r}{' with a presenter PIN' if pin else ''}.")
-    if password:
+    click.echo(f"Created room {room.title!r}{' with a presenter PIN' if pin else ''}"
+               f"{', end-to-end encrypted' if e2e else ''}.")
+    if e2e:
+        _print_e2e_links(room.code, password)
+    elif password:
         _echo_private_links(room.code, password)
     click.echo(room.code)
 
@@ -42,6 +47,20 @@ def _echo_private_links(code: str, password: str) -> None:
     click.echo(f"Projector: {base}/projector{fragment}")
 
 
+def _print_e2e_links(code: str, password: str | None = None) -> None:
+    """Make the room key here, in this process, and print it with the links that carry it in their fragment."""
+    from ccc.e2e import new_key  # noqa: PLC0415 - only e2e rooms need cryptography
+
+    key = new_key()  # never stored, never sent to the hub: lose it and the captions cannot be read
+    base = f"{public_url(current_app)}/r/{code}"
+    fragment = (f"#p={quote(password, safe='')}&k={key}" if password else f"#k={key}")
+    click.echo(f"Room key (keep it; the hub does not have it): {key}")
+    click.echo(f"Audience:  {base}{fragment}")
+    click.echo(f"Projector: {base}/projector{fragment}")
+    click.echo(f"Console:   {base}/present{fragment}")
+    click.echo(f"Station:   python -m ccc.station --join-url '{base}#k={key}' --name NAME")
+
+
 @rooms_cli.command("list")
 @click.option("--all", "include_archived", is_flag=True, help="Include archived rooms.")
 def list_(include_archived: bool) -> None:
@@ -51,7 +70,8 @@ def list_(include_archived: bool) -> None:
         click.echo("No rooms yet: flask --app app rooms create TITLE")
     for room in found:
         flags = [f for f, on in (("PIN", room.has_pin), ("private", room.is_private), ("archived", room.archived_at),
-                 ("published", room.archived_at and room.published), ("not saved", not room.save_transcripts)) if on]
+                 ("published", room.archived_at and room.published), ("not saved", not room.save_transcripts),
+                 ("e2e", room.e2e)) if on]
         holder = f"  speaking: {room.floor_holder_name}" if room.floor_holder_id else ""
         click.echo(f"{room.code:8} {room.title}  [{room.last_seq} captions{', ' if flags else ''}"
                    f"{', '.join(flags)}]{holder}")

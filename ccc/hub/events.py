@@ -40,6 +40,7 @@ class Connection:
     participant_id: str | None = None
     role: str | None = None
     admin_token: str | None = None  # checked at each use, so signing out ends admin rights at once
+    e2e: bool = False  # the joined room is end-to-end encrypted: caption text must be an envelope
 
 
 # Per-process connection registry: a connection lives in exactly one hub process.
@@ -98,8 +99,11 @@ def _refused(sid: str, event: str, exc: ProtocolError) -> dict:
     return exc.ack()
 
 
-def handler(event: str, model: type[protocol.Payload], joined: bool = True):
-    """Register a client event: throttle, validate, require a joined room, turn refusals into error acks."""
+def handler(event: str, model, joined: bool = True):
+    """Register a client event: throttle, validate, require a joined room, turn refusals into error acks.
+
+    ``model`` is a payload class, or a function of the connection returning one (see ``_caption_model``).
+    """
     def wrap(fn):
         @functools.wraps(fn)
         def run(*args):
@@ -108,7 +112,7 @@ def handler(event: str, model: type[protocol.Payload], joined: bool = True):
                 conn = _throttle(sid)
                 if len(args) > 1:
                     raise ProtocolError(ErrorCode.BAD_REQUEST, "send one JSON object per event")
-                data = protocol.parse(model, args[0] if args else None)
+                data = protocol.parse(model if isinstance(model, type) else model(conn), args[0] if args else None)
                 if joined and conn.room_id is None:
                     raise ProtocolError(ErrorCode.NOT_JOINED, "join a room first")
                 return fn(data, conn)
@@ -174,6 +178,7 @@ def on_join(data: protocol.Join, conn: Connection):
         disconnect(sid=joined.replaced_sid, namespace="/")
     conn.room_id, conn.code, conn.role = room.id, room.code, participant.role
     conn.participant_id = participant.participant_id
+    conn.e2e = bool(room.e2e)
     join_room(room_key(room.code))
     if participant.role == "presenter":
         join_room(presenters_key(room.code))
@@ -222,7 +227,17 @@ def on_stop_speak(_data, conn: Connection):
     return ok_ack()
 
 
-@handler(protocol.CAPTION, protocol.Caption)
+def _caption_model(conn: Connection) -> type[protocol.Payload]:
+    """Return what a caption must look like in the sender's room: an envelope in an e2e room."""
+    return protocol.E2ECaption if conn.e2e else protocol.Caption
+
+
+def _edit_model(conn: Connection) -> type[protocol.Payload]:
+    """Return what a correction must look like in the sender's room: an envelope in an e2e room."""
+    return protocol.E2EEditCaption if conn.e2e else protocol.EditCaption
+
+
+@handler(protocol.CAPTION, _caption_model)
 def on_caption(data: protocol.Caption, conn: Connection):
     """The floor holder sends a partial (relayed) or a final (stored, broadcast, then acked with its seq)."""
     if conn.role != "presenter":
@@ -244,7 +259,7 @@ def on_caption(data: protocol.Caption, conn: Connection):
     return ok_ack(seq=stored.seq, duplicate=not stored.created)
 
 
-@handler(protocol.EDIT_CAPTION, protocol.EditCaption)
+@handler(protocol.EDIT_CAPTION, _edit_model)
 def on_edit_caption(data: protocol.EditCaption, conn: Connection):
     """A caption's speaker, a PIN presenter or the admin corrects a final; the room hears captionEdited."""
     room, participant = _context(conn)

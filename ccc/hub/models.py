@@ -57,6 +57,8 @@ class Room(db.Model):
     offer_until: Mapped[Optional[float]] = mapped_column(Float)
     # Terms and replacements for the stations' recognizers, as protocol.Vocabulary.wire() returns them.
     vocabulary: Mapped[Optional[dict]] = mapped_column(JSON)
+    # End-to-end encrypted: caption text is an envelope sealed with a key the hub never sees (docs/security.md).
+    e2e: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
 
     participants: Mapped[list[Participant]] = relationship(
         back_populates="room", cascade="all, delete-orphan", passive_deletes=True
@@ -96,7 +98,10 @@ class Room(db.Model):
 
     def summary(self) -> dict[str, Any]:
         """Return the room as the wire protocol shows it."""
-        return {"code": self.code, "title": self.title, "saving": self.save_transcripts}
+        summary = {"code": self.code, "title": self.title, "saving": self.save_transcripts}
+        if self.e2e:  # only then, so ordinary rooms' payloads stay as they were
+            summary["e2e"] = True
+        return summary
 
     def vocabulary_wire(self) -> dict[str, Any]:
         """Return the room's vocabulary as presenters receive it (empty lists when none is set)."""

@@ -7,6 +7,7 @@ every other client's messages (a ping went from 2 ms to 240 ms while someone gue
 """
 from __future__ import annotations
 
+import functools
 from typing import Callable, TypeVar
 
 from flask import current_app, has_request_context, request
@@ -128,8 +129,11 @@ def check_presenter_pin(room: Room, pin: str | None) -> bool:
     return True
 
 
-# Checked when a password is given for a room that does not exist, so the answer takes as long.
-_NO_ROOM_HASH = generate_password_hash("no room has this password")
+@functools.cache
+def _no_room_hash() -> str:
+    """Return the hash checked when a password is given for a room that does not exist, so the answer takes
+    as long (made on first use: scrypt costs every hub start a quarter of a second)."""
+    return generate_password_hash("no room has this password")
 
 
 def check_read_secret(room: Room | None, secret: str | None, pin_too: bool = False) -> bool:
@@ -144,4 +148,4 @@ def check_read_secret(room: Room | None, secret: str | None, pin_too: bool = Fal
     if not secret:
         return False
     hashes = [h for h in ((room.read_hash, room.pin_hash if pin_too else None) if room else ()) if h]
-    return _checked(keys, hashes or [_NO_ROOM_HASH], secret) and bool(room and hashes)
+    return _checked(keys, hashes or [_no_room_hash()], secret) and bool(room and hashes)

@@ -54,15 +54,15 @@ def _fit_password(password: str | None) -> str | None:
 
 
 def create_room(title: str, code: str | None = None, pin: str | None = None, saving: bool = True,
-                password: str | None = None) -> Room:
-    """Create a room and return it; the code is generated when not given."""
+                password: str | None = None, e2e: bool = False) -> Room:
+    """Create a room and return it; the code is generated when not given; ``e2e`` rooms take only envelopes."""
     title = " ".join(title.split())
     if not title or len(title) > 120:
         raise RoomError("a room title has 1 to 120 characters")
     code = check_code(code) if code else new_code()
     if find_room(code, include_archived=True) is not None:
         raise RoomError(f"room {code} already exists")
-    room = Room(code=code, title=title, save_transcripts=saving)
+    room = Room(code=code, title=title, save_transcripts=saving, e2e=e2e)
     room.set_pin(_fit_pin(pin))
     room.set_password(_fit_password(password))
     db.session.add(room)

@@ -56,7 +56,8 @@ def page(code: str):
     if chosen is None or chosen not in {s["number"] for s in sessions}:
         chosen = sessions[-1]["number"] if sessions else None
     response = Response(render_template(
-        "transcript.html", room=room, sessions=sessions, chosen=chosen, formats=FORMAT_LABELS,
+        "transcript.html", room=room, sessions=sessions, chosen=chosen,
+        formats={"json": "JSON (sealed)"} if room.e2e else FORMAT_LABELS,  # the hub cannot write the others
         is_admin=adminauth.signed_in(), live=room.archived_at is None,
     ))
     response.headers["Cache-Control"] = "no-store"
@@ -69,6 +70,8 @@ def download(code: str, fmt: str):
     if fmt not in FORMATS:
         abort(404, description=f"Transcripts come as {', '.join(FORMATS)}.")
     room = _room(code)
+    if room.e2e and fmt != "json":
+        return _sealed(room)
     number = _session_arg()
     try:
         transcript = build_transcript(room, number)
@@ -76,5 +79,19 @@ def download(code: str, fmt: str):
         abort(404, description=str(exc))
     response = Response(export(fmt, transcript), headers={"Content-Type": CONTENT_TYPES[fmt]})
     response.headers["Content-Disposition"] = f'attachment; filename="{filename(transcript, fmt, number)}"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+E2E_EXPORT = ("Room {code} is end-to-end encrypted: the hub keeps only sealed captions and cannot write them as "
+              "{fmt}. Export it where the room key is: python -m ccc.transcripts export --hub URL --room {code} "
+              "--key KEY --format {fmt} (transcript.json gives the sealed captions).\n")
+
+
+def _sealed(room: Room) -> Response:
+    """Answer a download the hub cannot make: an e2e room's captions open only with the key it never had."""
+    fmt = request.view_args.get("fmt", "txt")
+    response = Response(E2E_EXPORT.format(code=room.code, fmt=fmt), status=409,
+                        headers={"Content-Type": "text/plain; charset=utf-8"})
     response.headers["Cache-Control"] = "no-store"
     return response

@@ -16,6 +16,7 @@ from . import rooms as room_rules
 from .cli import rooms_cli
 from .extensions import db
 from .models import Room
+from .transcripts import E2E_EXPORT
 
 transcripts_cli = AppGroup("transcripts", help="Export and purge saved transcripts.")
 sessions_cli = AppGroup("sessions", help="Start, end, list and delete a room's sessions.")
@@ -41,6 +42,8 @@ def _when(epoch_s: float | None) -> str:
 def export_(code: str, fmt: str, number: int | None, output: Path | None) -> None:
     """Export a room's transcript in one format, to a file or standard output."""
     room = _room(code)
+    if room.e2e and fmt != "json":
+        raise click.ClickException(E2E_EXPORT.format(code=room.code, fmt=fmt).strip())
     try:
         transcript = build_transcript(room, number)
     except SessionNotFound as exc:

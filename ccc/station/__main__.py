@@ -26,6 +26,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--room", help="room code")
     parser.add_argument("--name", help="presenter name shown to the room")
     parser.add_argument("--pin", help="the room's presenter PIN")
+    parser.add_argument("--room-key", help="the key of an end-to-end encrypted room (the part after #k=)")
+    parser.add_argument("--join-url", help="a room link, http://HUB/r/CODE#k=KEY: sets --hub, --room and --room-key")
     parser.add_argument("--engine", choices=list(recognizers.ENGINES),
                         help="default: Whisper (two passes) for English, Vosk for other languages")
     parser.add_argument("--model", help="Whisper: a CTranslate2 folder or a name (tiny.en, base.en, ...); "
@@ -77,6 +79,7 @@ def models_command(args: list[str]) -> int:
 
 def run(options: argparse.Namespace) -> int:
     """Run the station until the input ends or Ctrl-C."""
+    room_key = _room_key(options)
     for flag in ("hub", "room", "name"):
         if not getattr(options, flag):
             raise StationError(f"--{flag} is required")
@@ -93,7 +96,7 @@ def run(options: argparse.Namespace) -> int:
     spool = Spool(options.spool or default_path(), options.room.upper())
     spool.prune()
     link = HubLink(options.hub, options.room, options.name, spool, pin=options.pin,
-                   on_change=lambda: station.refresh(), on_vocabulary=recognizer.set_vocabulary)
+                   on_change=lambda: station.refresh(), on_vocabulary=recognizer.set_vocabulary, room_key=room_key)
     station = Station(recognizer, link, mode="hold" if ptt_spec == "file" else mode, beep=options.beep,
                       status=status, on_final=lambda payload: print(payload["text"], flush=True))
     link.start()
@@ -128,6 +131,24 @@ def run(options: argparse.Namespace) -> int:
     link.close()
     status.say("")
     return 0
+
+
+def _room_key(options: argparse.Namespace) -> bytes | None:
+    """Take hub, room and key from --join-url, and return the room key's bytes (None for an ordinary room)."""
+    if not options.join_url and not options.room_key:
+        return None
+    from ccc import e2e  # noqa: PLC0415 - only e2e rooms need cryptography
+
+    try:
+        if options.join_url:
+            hub, room, key = e2e.from_join_url(options.join_url)
+            options.hub, options.room = options.hub or hub, options.room or room
+            options.room_key = options.room_key or key or None
+        if not options.room_key:
+            return None  # a plain room's link
+        return e2e.parse_key(options.room_key)
+    except e2e.E2EError as exc:
+        raise StationError(str(exc)) from None
 
 
 def _wait_connected(link: HubLink, timeout: float) -> None:

@@ -37,9 +37,11 @@ class HubLink:
     def __init__(self, url: str, room: str, name: str, spool: Spool, pin: str | None = None,
                  participant_id: str | None = None, resume_token: str | None = None,
                  on_change: Callable[[], None] | None = None,
-                 on_vocabulary: Callable[[Vocabulary], None] | None = None):
+                 on_vocabulary: Callable[[Vocabulary], None] | None = None, room_key: bytes | None = None):
         self.url = url.rstrip("/")
         self.room = protocol.normalize_code(room)
+        # An e2e room's key (ccc.e2e.parse_key): every caption and correction leaves sealed, spool included.
+        self.room_key = room_key
         self.name = name
         self.pin = pin
         self.spool = spool
@@ -87,8 +89,17 @@ class HubLink:
         """Wait in the room's queue for the floor; return the ack, or {"offline": True}."""
         return self.submit(self._raise_hand).result()
 
+    def seal(self, payload: dict) -> dict:
+        """Return a caption payload as it goes on the wire: sealed with the room key in an e2e room."""
+        if self.room_key is None:
+            return payload
+        from ccc import e2e  # noqa: PLC0415 - only e2e rooms need cryptography
+
+        return e2e.seal_caption(self.room_key, self.room, payload)
+
     def send_partial(self, payload: dict) -> None:
         """Relay a partial caption if connected; partials are never spooled."""
+        payload = self.seal(payload)
         self.submit(lambda: self._partial(payload))
 
     def _partial(self, payload: dict) -> None:
@@ -100,10 +111,26 @@ class HubLink:
             self._emit(protocol.CAPTION, payload)
 
     def send_final(self, payload: dict) -> None:
-        """Spool a final and deliver everything pending, in order."""
-        self.spool.add(payload)
+        """Spool a final (sealed in an e2e room, so the spool file holds no plain text) and deliver, in order."""
+        self.spool.add(self.seal(payload))
         self.on_change()
         self.submit(self._flush)
+
+    def send_edit(self, utterance_id: str, text: str) -> dict:
+        """Correct one of this station's finals (sealed in an e2e room); return the ack or {"offline": True}."""
+        payload = {"utteranceId": utterance_id, "text": text}
+        if self.room_key is not None:
+            payload = self.seal({**payload, "isFinal": True})
+            payload.pop("isFinal")
+        return self.submit(lambda: self._edit(payload)).result()
+
+    def _edit(self, payload: dict) -> dict:
+        if not self.joined:
+            return {"offline": True}
+        try:
+            return self._call(protocol.EDIT_CAPTION, payload)
+        except Offline:
+            return {"offline": True}
 
     def stop_speak(self) -> None:
         """Give the floor back (after any final submitted before)."""
@@ -194,6 +221,12 @@ class HubLink:
         self.on_vocabulary(self.vocabulary)
 
     def _after_join(self, state: dict) -> None:
+        if (state.get("room") or {}).get("e2e") and self.room_key is None:
+            self.fatal = (f"room {self.room} is end-to-end encrypted: run the station with its link, "
+                          f"--join-url 'http://HUB/r/{self.room}#k=KEY' (or --room-key KEY)")
+            self.on_change()
+            self._drop()
+            return
         if "vocabulary" in state:  # Hubs before room vocabularies send none: keep what we have.
             self._take_vocabulary(state["vocabulary"])
         if "queue" in state:  # hubs before the queue for the floor send none

@@ -4,14 +4,14 @@ from __future__ import annotations
 import io
 from datetime import tzinfo
 
-import docx
-
 from .model import Transcript
 from .text import caption_clock, room_heading, session_heading, session_when, spoken
 
 
 def to_docx(transcript: Transcript, tz: tzinfo | None = None) -> bytes:
     """Return the transcript as a Word document: '**Speaker** (time): text' per caption, as in Markdown."""
+    import docx  # noqa: PLC0415 - python-docx and lxml cost every hub start 0.15 s; only this export needs them
+
     document = docx.Document()
     document.add_heading(room_heading(transcript), level=0)
     document.add_paragraph(f"Room code: {transcript.room_code}")

@@ -4,7 +4,7 @@ In a room with verification on, a presenter who joins without the PIN waits unti
 presenter approves it; the approval is kept on the participant, so it survives a resume.
 
 Revision ID: c0verify01
-Revises: c0private01
+Revises: c0e2e01
 Create Date: 2026-12-02 07:00:00.000000
 
 """
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'c0verify01'
-down_revision = 'c0private01'
+down_revision = 'c0e2e01'
 branch_labels = None
 depends_on = None
 

@@ -27,7 +27,7 @@
   function captionRow(c, showSpeaker) {
     const li = el('li', { className: 'cap', 'data-seq': c.seq, 'data-utterance': c.utteranceId });
     if (showSpeaker) li.append(el('span', { className: 'who' }, c.speakerName || 'Speaker'));
-    li.append(el('span', { className: 'text' }, c.text));
+    li.append(el('span', { className: 'text', 'data-unreadable': c.unreadable || null }, c.text));
     if (c.edited) li.append(el('span', { className: 'edited' }, ' (corrected)'));
     rowByUtterance.set(c.utteranceId, li);
     return li;
@@ -61,7 +61,7 @@
     for (const p of conn.store.partials.values()) {
       const row = el('p', { className: 'cap partial', 'data-utterance': p.utteranceId });
       if (p.speakerId !== lastSpeakerId) row.append(el('span', { className: 'who' }, p.speakerName || 'Speaker'));
-      row.append(el('span', { className: 'text' }, p.text));
+      row.append(el('span', { className: 'text', 'data-unreadable': p.unreadable || null }, p.text));
       rows.push(row);
     }
     partialZone.replaceChildren(...rows);
@@ -77,7 +77,7 @@
     }
     for (const c of pending.edits) {
       const row = rowByUtterance.get(c.utteranceId);
-      if (row) row.querySelector('.text').textContent = c.text;
+      if (row) window.CCC.setCaptionText(row.querySelector('.text'), c);
       if (row && !row.querySelector('.edited')) row.append(el('span', { className: 'edited' }, ' (corrected)'));
     }
     const newFinals = pending.finals.length;
@@ -238,6 +238,12 @@
     window.CCC.bindDialog($('open-people'), $('people-panel'));
   }
 
+  if (config.e2e) { // the hub cannot write this room's transcript: its page opens it here, with the key
+    const download = $('download');
+    const keyText = conn.sealer && conn.sealer.keyText;
+    download.href = '/r/' + encodeURIComponent(config.code) + '/transcript' + (keyText ? '#k=' + keyText : '');
+    download.removeAttribute('download');
+  }
   document.body.dataset.following = 'true';
   initSettings();
   window.CCC.audience = conn; // for tests and the curious

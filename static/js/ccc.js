@@ -154,7 +154,7 @@
     const d = document.body.dataset;
     return {
       code: d.code, title: d.title, saving: d.saving === 'true', joinUrl: d.joinUrl,
-      hasPin: d.hasPin === 'true', isAdmin: d.isAdmin === 'true',
+      hasPin: d.hasPin === 'true', isAdmin: d.isAdmin === 'true', e2e: d.e2e === 'true',
     };
   }
 
@@ -199,6 +199,7 @@
       const caption = this.finals.get(e.utteranceId);
       if (!caption || (e.rev || 0) <= (caption.rev || 0)) return null;
       caption.text = e.text;
+      caption.unreadable = e.unreadable || null; // an e2e correction that did not open
       caption.rev = e.rev;
       caption.edited = true;
       return caption;
@@ -241,6 +242,17 @@
       this.identity = loadIdentity(options.role, options.code);
       this.participantId = this.identity ? this.identity.id : null;
       this.stopped = false;
+      this.sealer = Sealer.forPage(options.code); // null unless the room is end-to-end encrypted
+      this.unsealing = Promise.resolve();
+    }
+
+    /** Run ``then`` after ``thing`` (a caption, an edit, a state) is opened, in arrival order; at once for a plain room. */
+    unseal(thing, then) {
+      if (!this.sealer) {
+        then();
+        return;
+      }
+      this.unsealing = this.unsealing.then(() => this.sealer.openAll(thing)).then(then, then);
     }
 
     start() {
@@ -259,8 +271,8 @@
       socket.on('connect', () => this.join());
       socket.on('disconnect', (reason) => this.lost(reason));
       socket.on('connect_error', () => this.lost('connect_error'));
-      socket.on('caption', (c) => this.onCaption(c));
-      socket.on('captionEdited', (e) => this.onEdit(e));
+      socket.on('caption', (c) => this.unseal(c, () => this.onCaption(c)));
+      socket.on('captionEdited', (e) => this.unseal(e, () => this.onEdit(e)));
       socket.on('participantJoined', (p) => { this.participants.set(p.id, p); this.emitPeople(); });
       socket.on('participantLeft', (p) => { this.participants.delete(p.id); this.emitPeople(); });
       socket.on('participantUpdated', (p) => { this.participants.set(p.id, p); this.emitPeople(); });
@@ -284,8 +296,26 @@
       if (fn) fn(...args);
     }
 
-    /** Send an event and resolve with its ack, or with a timeout error. */
+    /** Send an event and resolve with its ack, or with a timeout error; in an e2e room captions leave sealed. */
     call(event, data, timeoutMs) {
+      if (this.sealer && (event === 'caption' || event === 'editCaption') && data && typeof data.text === 'string') {
+        return this.callSealed(event, data, timeoutMs);
+      }
+      return this.send_(event, data, timeoutMs);
+    }
+
+    /** Seal a caption or correction with the room key (in order: a partial never overtakes its final), then send it. */
+    callSealed(event, data, timeoutMs) {
+      const sealed = this.unsealing.then(() => this.sealer.seal(data.utteranceId, data.text));
+      this.unsealing = sealed.catch(() => null);
+      return sealed.then((text) => this.send_(event, Object.assign({}, data, { text }), timeoutMs), () => ({
+        ok: false,
+        error: { code: 'no_key', message: 'This room is end-to-end encrypted and this page has no valid room key: '
+          + 'open the room\'s full link (it ends with #k=…).' },
+      }));
+    }
+
+    send_(event, data, timeoutMs) {
       return new Promise((resolve) => {
         if (!this.socket || !this.socket.connected) {
           resolve({ ok: false, error: { code: 'offline', message: 'Not connected to the hub.' } });
@@ -342,6 +372,7 @@
       this.joined = true;
       this.everJoined = true;
       this.lostAt = null;
+      if (this.sealer) await new Promise((done) => this.unseal(ack.state, done));
       this.applyState(ack.state, resumed);
       this.setStatus('connected');
       this.ping();
@@ -357,6 +388,7 @@
         this.cursor = cursor;
         page = await this.call('catchUp', { since: cursor.seq, sinceRev: cursor.rev }, 8000);
         if (!page.ok) return; // the next reconnect resumes from the cursor
+        if (this.sealer) await new Promise((done) => this.unseal(page, done));
         const added = [];
         for (const c of page.captions || []) if (this.store.addFinal(c)) added.push(this.store.finals.get(c.utteranceId));
         const edited = [];
@@ -518,6 +550,168 @@
     }
   }
 
+  // ---- End-to-end encrypted rooms (docs/security.md) -----------------------------------------------------
+
+  /* The room key lives in the link's fragment (#k=KEY), which browsers never send to the hub; this page keeps
+   * it in memory and in sessionStorage (this tab only). Captions arrive as "e2e1.<base64url(nonce||ciphertext)>"
+   * sealed with AES-256-GCM over the associated data "ccc-e2e-v1|CODE|utteranceId"; they are opened here,
+   * before any page shows them. One that does not open is shown as "unreadable caption", never as garbage. */
+  const E2E_PREFIX = 'e2e1.';
+  const E2E_TEXT = { nokey: 'encrypted caption', unreadable: 'unreadable caption' };
+
+  function fromB64url(text) {
+    const b64 = text.replace(/-/g, '+').replace(/_/g, '/') + '==='.slice((text.length + 3) % 4);
+    const bin = window.atob(b64);
+    return Uint8Array.from(bin, (ch) => ch.charCodeAt(0));
+  }
+
+  function toB64url(bytes) {
+    let bin = '';
+    for (const b of bytes) bin += String.fromCharCode(b);
+    return window.btoa(bin).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+  }
+
+  function hashParam(name) {
+    const hash = window.location.hash.replace(/^#/, '');
+    try {
+      return new URLSearchParams(hash).get(name);
+    } catch (err) {
+      return null;
+    }
+  }
+
+  class Sealer {
+    /** Return the sealer of this page's room, or null for a room that is not end-to-end encrypted. */
+    static forPage(code) {
+      const fromLink = hashParam('k');
+      if (!roomConfig().e2e && !fromLink) return null;
+      const store = storage('session');
+      const keyName = 'ccc.e2e.' + code;
+      if (fromLink && store) store.setItem(keyName, fromLink);
+      return new Sealer(code, fromLink || (store && store.getItem(keyName)) || null);
+    }
+
+    constructor(code, keyText) {
+      this.code = code;
+      this.opened = 0;
+      this.failed = 0;
+      this.keyText = keyText && /^[A-Za-z0-9_-]{43}$/.test(keyText) ? keyText : null;
+      this.key = this.importKey(keyText);
+    }
+
+    async importKey(keyText) {
+      if (!keyText) return this.problem('nokey');
+      if (!/^[A-Za-z0-9_-]{43}$/.test(keyText)) return this.problem('badkey');
+      if (!window.crypto || !window.crypto.subtle) return this.problem('nocrypto');
+      try {
+        return await crypto.subtle.importKey('raw', fromB64url(keyText), 'AES-GCM', false, ['encrypt', 'decrypt']);
+      } catch (err) {
+        return this.problem('badkey');
+      }
+    }
+
+    problem(kind) {
+      showE2EProblem(kind);
+      return null;
+    }
+
+    ad(utteranceId) {
+      return new TextEncoder().encode('ccc-e2e-v1|' + this.code + '|' + utteranceId);
+    }
+
+    /** Return the plaintext {text, words?} of one envelope, or null when it does not open. */
+    async open(utteranceId, envelope) {
+      const key = await this.key;
+      if (!key || typeof envelope !== 'string' || !envelope.startsWith(E2E_PREFIX)) return null;
+      try {
+        const raw = fromB64url(envelope.slice(E2E_PREFIX.length));
+        const plain = await crypto.subtle.decrypt(
+          { name: 'AES-GCM', iv: raw.slice(0, 12), additionalData: this.ad(utteranceId) }, key, raw.slice(12));
+        const data = JSON.parse(new TextDecoder().decode(plain));
+        return data && typeof data.text === 'string' ? data : null;
+      } catch (err) {
+        return null;
+      }
+    }
+
+    /** Seal a caption's text (the presenter console's) for this room and utterance. */
+    async seal(utteranceId, text) {
+      const key = await this.key;
+      if (!key) throw new Error('no room key');
+      const nonce = crypto.getRandomValues(new Uint8Array(12));
+      const body = await crypto.subtle.encrypt({ name: 'AES-GCM', iv: nonce, additionalData: this.ad(utteranceId) },
+        key, new TextEncoder().encode(JSON.stringify({ text })));
+      const out = new Uint8Array(12 + body.byteLength);
+      out.set(nonce);
+      out.set(new Uint8Array(body), 12);
+      return E2E_PREFIX + toB64url(out);
+    }
+
+    /** Open, in place, a caption, an edit, or every caption and edit of a roomState or catchUp page. */
+    async openAll(thing) {
+      if (!thing) return;
+      const items = Array.isArray(thing.captions) || Array.isArray(thing.edits)
+        ? (thing.captions || []).concat(thing.edits || []) : [thing];
+      for (const item of items) await this.openOne(item);
+    }
+
+    async openOne(item) {
+      if (typeof item.text !== 'string' || !item.text.startsWith(E2E_PREFIX)) return;
+      const key = await this.key;
+      const plain = key ? await this.open(item.utteranceId, item.text) : null;
+      if (plain) {
+        item.text = plain.text;
+        if (Array.isArray(plain.words)) item.words = plain.words;
+        item.unreadable = null;
+        this.opened += 1;
+        hideE2EProblem('wrongkey');
+      } else {
+        item.text = key ? E2E_TEXT.unreadable : E2E_TEXT.nokey;
+        item.unreadable = key ? 'unreadable' : 'nokey';
+        if (key) {
+          this.failed += 1;
+          if (!this.opened) showE2EProblem('wrongkey'); // nothing opened at all: the key is not this room's
+        }
+      }
+    }
+  }
+
+  const E2E_PROBLEMS = {
+    nokey: ['This room is end-to-end encrypted, and this link has no key.',
+      'Captions cannot be shown. Open the room\'s full link (it ends with #k=…) from the room\'s QR code or its organiser.'],
+    badkey: ['The key in this link is not a valid room key.',
+      'Captions cannot be shown. Check that the whole link was copied, up to its last character.'],
+    wrongkey: ['The key in this link does not open this room\'s captions.',
+      'It is the wrong key, perhaps another room\'s. Ask for this room\'s link again.'],
+    nocrypto: ['This browser cannot decrypt the captions of this encrypted room here.',
+      'Browsers decrypt only on secure pages (https, or this computer itself). Ask the organiser for an https link.'],
+  };
+
+  /** Say plainly (role=alert) why an encrypted room's captions cannot be read on this page. */
+  function showE2EProblem(kind) {
+    let banner = $('e2e-problem');
+    if (!banner) {
+      banner = el('div', { id: 'e2e-problem', className: 'room-closed e2e-problem', role: 'alert' });
+      const skip = document.querySelector('.skip-link');
+      document.body.insertBefore(banner, skip ? skip.nextSibling : document.body.firstChild);
+    }
+    const [title, detail] = E2E_PROBLEMS[kind];
+    banner.dataset.kind = kind;
+    banner.replaceChildren(el('strong', null, title), document.createTextNode(' '), el('span', null, detail));
+  }
+
+  /** Put a caption's text into its element, marked when it is an e2e caption that did not open. */
+  function setCaptionText(node, c) {
+    if (node.textContent !== c.text) node.textContent = c.text;
+    if (c.unreadable) node.dataset.unreadable = c.unreadable;
+    else delete node.dataset.unreadable;
+  }
+
+  function hideE2EProblem(kind) {
+    const banner = $('e2e-problem');
+    if (banner && banner.dataset.kind === kind) banner.remove();
+  }
+
   // ---- Shared widgets ------------------------------------------------------------------------------------
 
   const STATUS_TEXT = {
@@ -617,7 +811,7 @@
 
   window.CCC = {
     PAGE, loadSettings, saveSettings, applySettings, newId, el, $, perFrame, reducedMotion,
-    roomConfig, CaptionStore, RoomConnection, showStatus, renderPeople, verifiedMark, verifiedLabel, formatTime, bindDialog, showSaving,
-    showRoomClosed, roomPassword, keepRoomPassword,
+    roomConfig, CaptionStore, RoomConnection, showStatus, renderPeople, verifiedMark, verifiedLabel, formatTime,
+    bindDialog, showSaving, showRoomClosed, roomPassword, keepRoomPassword, Sealer, setCaptionText,
   };
 }());

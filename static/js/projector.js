@@ -22,7 +22,7 @@
     }
     node.dataset.state = c.isFinal ? 'final' : 'partial';
     const text = node.querySelector('.text');
-    if (text.textContent !== c.text) text.textContent = c.text;
+    window.CCC.setCaptionText(text, c);
     return node;
   }
 
@@ -168,7 +168,7 @@
   /** Ask the hub (which keeps only the password's hash) for the QR code with the password this page knows. */
   async function privateQr() {
     const password = window.CCC.roomPassword(config.code);
-    if ($('join-card').dataset.private !== 'true' || !password) return;
+    if ($('join-card').dataset.private !== 'true' || !password || config.e2e) return; // e2e: showKeyedQr
     const body = new FormData();
     body.set('password', password);
     const response = await fetch('/r/' + encodeURIComponent(config.code) + '/qr.svg', {
@@ -182,8 +182,52 @@
     document.documentElement.dataset.qrPassword = 'true';
   }
 
+  // ---- An end-to-end encrypted room: the hub's QR code has no key, so this page draws one that has ----------
+
+  function showKeyedQr() {
+    const img = $('join-qr');
+    const keyText = conn.sealer && conn.sealer.keyText;
+    if (!config.e2e || !img) return;
+    if (!keyText || typeof window.qrcode !== 'function') {
+      img.hidden = true; // a keyless link would only say "no key"
+      $('join-url').textContent = 'Ask the organiser for this room\'s link.';
+      return;
+    }
+    const password = window.CCC.roomPassword(config.code); // a private e2e room: both in the fragment
+    const link = config.joinUrl + '#' + (password ? 'p=' + encodeURIComponent(password) + '&' : '') + 'k=' + keyText;
+    const qr = window.qrcode(0, 'M');
+    qr.addData(link);
+    qr.make();
+    const n = qr.getModuleCount();
+    const quiet = 4;
+    const NS = 'http://www.w3.org/2000/svg';
+    const svg = document.createElementNS(NS, 'svg');
+    svg.setAttribute('viewBox', '0 0 ' + (n + 2 * quiet) + ' ' + (n + 2 * quiet));
+    svg.setAttribute('width', '250');
+    svg.setAttribute('height', '250');
+    svg.setAttribute('role', 'img');
+    svg.setAttribute('aria-label', 'QR code to open the captions of room ' + config.code + ', with its key');
+    svg.setAttribute('class', 'join-qr');
+    svg.id = 'join-qr';
+    let d = '';
+    for (let r = 0; r < n; r += 1) {
+      for (let c = 0; c < n; c += 1) if (qr.isDark(r, c)) d += 'M' + (c + quiet) + ' ' + (r + quiet) + 'h1v1h-1z';
+    }
+    const paper = document.createElementNS(NS, 'rect');
+    paper.setAttribute('width', '100%');
+    paper.setAttribute('height', '100%');
+    paper.setAttribute('fill', '#fff');
+    const ink = document.createElementNS(NS, 'path');
+    ink.setAttribute('d', d);
+    ink.setAttribute('fill', '#000');
+    svg.append(paper, ink);
+    img.replaceWith(svg);
+    $('join-url').textContent = config.joinUrl.split('://').pop() + ' (scan: the link carries the key)';
+  }
+
   initSettings();
   privateQr();
   window.CCC.projector = conn;
+  showKeyedQr();
   conn.start();
 }());

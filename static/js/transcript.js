@@ -14,6 +14,14 @@
   const state = {
     role: 'audience', name: isAdmin ? 'Admin' : '', pin: '', canEdit: isAdmin && body.live === 'true', socket: null,
   };
+  // An end-to-end encrypted room: captions open here with the #k= key (see Sealer in ccc.js), in arrival order.
+  const sealer = window.CCC.Sealer.forPage(body.code);
+  let opening = Promise.resolve();
+  function opened(thing, then) {
+    if (!sealer) return then();
+    opening = opening.then(() => sealer.openAll(thing)).then(then, then);
+    return opening;
+  }
   // Who this page is per role, as the hub issued it ({id, token}); kept for reconnects of this page only.
   const ids = { audience: null, presenter: null };
 
@@ -40,7 +48,9 @@
     const time = el('time', 'when', clock(when));
     if (when) time.dateTime = new Date(when).toISOString();
     who.append(' · ', time);
-    li.append(who, el('span', 'text', caption.text), el('span', 'edited', ''));
+    const text = el('span', 'text', caption.text);
+    if (caption.unreadable) text.dataset.unreadable = caption.unreadable;
+    li.append(who, text, el('span', 'edited', ''));
     if (caption.edited) li.querySelector('.edited').textContent = ' (corrected)';
     addEditButton(li);
     return li;
@@ -62,7 +72,9 @@
       return;
     }
     const doc = await response.json();
-    showAll(doc.sessions.length ? doc.sessions[0].captions : []);
+    const captions = doc.sessions.length ? doc.sessions[0].captions : [];
+    await opened({ captions }, () => null);
+    showAll(captions);
     document.documentElement.dataset.loaded = 'true';
   }
 
@@ -112,7 +124,9 @@
     cancel.addEventListener('click', () => form.remove());
     form.addEventListener('submit', async (event) => {
       event.preventDefault();
-      const ack = await call('editCaption', { utteranceId: li.dataset.utterance, text: field.value });
+      let text = field.value;
+      if (sealer) text = await sealer.seal(li.dataset.utterance, text).catch(() => field.value);
+      const ack = await call('editCaption', { utteranceId: li.dataset.utterance, text });
       if (!ack.ok) {
         error.textContent = (ack.error && ack.error.message) || 'The correction was not saved.';
         error.hidden = false;
@@ -130,7 +144,7 @@
     const li = list.querySelector('[data-utterance="' + CSS.escape(e.utteranceId) + '"]');
     if (!li || (e.rev || 0) <= Number(li.dataset.rev)) return;
     li.dataset.rev = String(e.rev);
-    li.querySelector('.text').textContent = e.text;
+    window.CCC.setCaptionText(li.querySelector('.text'), e);
     li.querySelector('.edited').textContent = ' (corrected)';
     filter();
   }
@@ -180,13 +194,13 @@
     status('connecting', 'Connecting…');
     socket.on('connect', join);
     socket.on('disconnect', () => status('reconnecting', 'Reconnecting…'));
-    socket.on('captionEdited', applyEdit);
-    socket.on('caption', (c) => {
+    socket.on('captionEdited', (e) => opened(e, () => applyEdit(e)));
+    socket.on('caption', (c) => opened(c, () => {
       if (!c.isFinal || list.dataset.latest !== 'true') return;
       if (list.querySelector('[data-utterance="' + CSS.escape(c.utteranceId) + '"]')) return;
       list.append(render(c));
       filter();
-    });
+    }));
   }
 
   async function unlock(event) {

@@ -1,6 +1,8 @@
 """The presenter console: PIN, contending for the floor, push-to-talk typing, correcting one's own lines."""
 from __future__ import annotations
 
+import time
+
 from playwright.sync_api import expect
 
 PHONE = {"width": 390, "height": 844}
@@ -91,8 +93,11 @@ def test_partials_are_throttled_to_three_a_second(hub, new_page, client):
     join(page, "Speedy")
     page.click("#floor-btn")
     expect(page.locator("#caption-input")).to_be_enabled()
+    began = time.monotonic()
     page.keyboard.type("abcdefghijklmnopqrstuvwxyz abcdefghijklmnopqrstuvwxyz", delay=20)  # about 1.1 s of typing
     page.keyboard.press("Enter")
+    typed_s = time.monotonic() - began  # longer on a busy machine: each key press is a round trip to Chromium
     watcher.wait_for(lambda c: [m for m in c.of("caption") if m["isFinal"]])
     partials = [m for m in watcher.of("caption") if not m["isFinal"]]
-    assert 2 <= len(partials) <= 5, len(partials)
+    # One per keystroke unthrottled (54); throttled, three a second of typing plus the first and the last.
+    assert 2 <= len(partials) <= 3 * typed_s + 2, (len(partials), typed_s)

@@ -70,7 +70,7 @@ def test_partials_never_exceed_three_per_second(hub, client, rig, sphinx, libriv
     station = rig(hub.url, code, sphinx)
     station.wait_joined()
     station.play(librivox[0][0], speed=1)  # 7 s in real time
-    audience.wait_for(lambda c: captions(c, True), timeout=20)
+    audience.wait_for(lambda c: captions(c, True), timeout=60)  # a busy machine: recognition lags the audio
     stamps = [c["timestamp"] for c in captions(audience, False)]
     texts = [c["text"] for c in captions(audience, False)]
     assert len(stamps) >= 8
