@@ -1,161 +1,34 @@
-"""Socket.IO handlers: validate the payload, call a room rule, emit to the room, answer with an ack.
+"""Socket.IO handlers of a room: join, the floor, captions, catch-up, leaving; and what the room is told.
+
+Each handler is registered through ``sockets.handler`` (rate limit, payload validation, error acks), calls a
+room rule, emits to the room and answers with an ack. The floor queue's handlers are in ``queue_events``,
+approval of presenters in ``verification``.
 
 Handlers run one at a time per connection (``async_handlers=False``), so a client's events are handled in
 the order it sent them, while other connections are served concurrently.
 """
 from __future__ import annotations
 
-import functools
 import logging
 import threading
 import time
-from dataclasses import dataclass
 
 from flask import current_app, request, session
 from flask_socketio import disconnect, join_room, leave_room
-from sqlalchemy.exc import OperationalError
 
 from ccc import protocol
-from ccc.protocol import ErrorCode, ProtocolError, error_ack, ok_ack
+from ccc.protocol import ErrorCode, ProtocolError, ok_ack
 
-from . import access, adminauth, captions, floor_queue, services, throttle
+from . import access, adminauth, captions, floor_queue, services
 from .extensions import db, socketio
 from .models import Participant, Room
+from .sockets import Connection, _close, _context, handler, presenters_key, room_key
 
 log = logging.getLogger(__name__)
 
-
-LOGGED_REFUSALS = 3  # per connection; the rest are counted and the count logged when it goes
-
-
-@dataclass
-class Connection:
-    """What this process knows of one Socket.IO connection: its room and a rate-limit bucket."""
-
-    bucket: throttle.Bucket
-    address: str = ""
-    refusals: int = 0
-    room_id: int | None = None
-    code: str | None = None
-    participant_id: str | None = None
-    role: str | None = None
-    admin_token: str | None = None  # checked at each use, so signing out ends admin rights at once
-    e2e: bool = False  # the joined room is end-to-end encrypted: caption text must be an envelope
-
-
-# Per-process connection registry: a connection lives in exactly one hub process.
-_connections: dict[str, Connection] = {}
 _dirty_counts: set[tuple[int, str]] = set()
 _flusher_lock = threading.Lock()
 _flusher_started = False
-
-
-def room_key(code: str) -> str:
-    """Return the Socket.IO room name of a CCC room."""
-    return f"room:{code}"
-
-
-def presenters_key(code: str) -> str:
-    """Return the Socket.IO room of a CCC room's presenters (they alone receive its vocabulary)."""
-    return f"presenters:{code}"
-
-
-def _throttle(sid: str) -> Connection:
-    conn = _connections.get(sid) or _open(sid, request.remote_addr or "unknown")
-    if not throttle.allow(conn.address, conn.bucket, current_app.config["EVENTS_PER_S"],
-                          current_app.config["EVENTS_PER_ADDRESS_S"]):
-        raise ProtocolError(ErrorCode.RATE_LIMITED, "too many events; slow down")
-    return conn
-
-
-def _open(sid: str, address: str) -> Connection:
-    bucket = throttle.open_bucket(address, current_app.config["EVENTS_PER_S"],
-                                  current_app.config["EVENTS_PER_ADDRESS_S"])
-    conn = _connections[sid] = Connection(bucket=bucket, address=address)
-    return conn
-
-
-def _close(sid: str) -> Connection | None:
-    """Forget a connection, leaving its bucket to its address's next connection."""
-    conn = _connections.pop(sid, None)
-    if conn is not None:
-        throttle.close_bucket(conn.address, conn.bucket)
-        if conn.refusals > LOGGED_REFUSALS:
-            log.info("%s from %s was refused %d events in all", sid, conn.address, conn.refusals)
-    return conn
-
-
-def _refused(sid: str, event: str, exc: ProtocolError) -> dict:
-    """Log a refusal (only the first few of a connection: a flood must not flood the log) and return its ack."""
-    conn = _connections.get(sid)
-    refusals = 1
-    if conn is not None:
-        conn.refusals += 1
-        refusals = conn.refusals
-    if refusals <= LOGGED_REFUSALS:
-        log.info("refused %.40r from %s: %s %s", event, sid, exc.code.value, exc.message)
-    if refusals == LOGGED_REFUSALS:
-        log.info("further refusals of %s are counted, not logged", sid)
-    return exc.ack()
-
-
-def handler(event: str, model, joined: bool = True):
-    """Register a client event: throttle, validate, require a joined room, turn refusals into error acks.
-
-    ``model`` is a payload class, or a function of the connection returning one (see ``_caption_model``).
-    """
-    def wrap(fn):
-        @functools.wraps(fn)
-        def run(*args):
-            sid = request.sid
-            try:
-                conn = _throttle(sid)
-                if len(args) > 1:
-                    raise ProtocolError(ErrorCode.BAD_REQUEST, "send one JSON object per event")
-                data = protocol.parse(model if isinstance(model, type) else model(conn), args[0] if args else None)
-                if joined and conn.room_id is None:
-                    raise ProtocolError(ErrorCode.NOT_JOINED, "join a room first")
-                return fn(data, conn)
-            except ProtocolError as exc:
-                db.session.rollback()
-                return _refused(sid, event, exc)
-            except OperationalError as exc:  # not the client's fault: it must keep the final and resend it
-                db.session.rollback()
-                log.warning("database unavailable for %s: %s", event, exc.orig)
-                reason = str(exc.orig).splitlines()[0][:80] if exc.orig else "unavailable"
-                return _refused(sid, event, ProtocolError(
-                    ErrorCode.UNAVAILABLE, f"the hub cannot save right now (database: {reason}); send it again later"))
-        socketio.on_event(event, run)
-        return run
-    return wrap
-
-
-def _context(conn: Connection) -> tuple[Room, Participant]:
-    room = db.session.get(Room, conn.room_id)
-    if room is None or room.archived_at is not None:
-        raise ProtocolError(ErrorCode.ROOM_NOT_FOUND, "this room has been closed")
-    participant = services.find_participant(room.id, conn.participant_id)
-    if participant is None or participant.sid != request.sid:
-        raise ProtocolError(ErrorCode.NOT_JOINED, "this connection is no longer in the room; join again")
-    return room, participant
-
-
-@socketio.on("*")
-def on_unknown(event, *_args):
-    """Answer an event the hub does not know (from any client) with bad_request, within the rate limit."""
-    try:
-        _throttle(request.sid)
-        raise ProtocolError(ErrorCode.BAD_REQUEST, f"unknown event {str(event)[:40]!r}")
-    except ProtocolError as exc:
-        return _refused(request.sid, str(event), exc)
-
-
-@socketio.on_error_default
-def on_error(exc):
-    """Answer a handler that failed unexpectedly with an error ack; the hub keeps serving everyone else."""
-    db.session.rollback()
-    log.exception("handler failed for %s", request.sid)
-    return error_ack(ErrorCode.BAD_REQUEST, "the hub could not handle this request")
 
 
 @handler(protocol.JOIN, protocol.Join, joined=False)

@@ -13,9 +13,9 @@ from ccc import protocol
 from ccc.protocol import ok_ack
 
 from . import adminauth, floor_queue, services
-from .events import Connection, _context, handler, room_key
 from .extensions import db, socketio
 from .models import Participant, Room, now
+from .sockets import Connection, _context, handler, room_key
 
 _timers: set[tuple[int, str, float]] = set()  # offers this process watches, so each gets one timer
 _timers_lock = threading.Lock()

@@ -16,10 +16,10 @@ from ccc import protocol
 from ccc.protocol import ErrorCode, ProtocolError, ok_ack
 
 from . import adminauth, floor_queue, services
-from .events import Connection, _connections, _context, handler, room_key
 from .extensions import db, socketio
 from .models import Participant, Room, now
 from .names import name_key
+from .sockets import Connection, _connections, _context, handler, room_key
 
 # Denials this process made: (room id, "address:..." or "name:...") -> until (epoch s). A hub of several
 # processes shares a name's cooldown only where the denied presenter asks again through the same one.
