@@ -152,7 +152,7 @@ class Client:
         with self._cond:
             return [data for event, data in self.events if event == name]
 
-    def wait_for(self, what: str | Callable[["Client"], Any], timeout: float = 10) -> Any:
+    def wait_for(self, what: str | Callable[["Client"], Any], timeout: float = 30) -> Any:
         """Wait until an event with this name arrives (or the predicate is true) and return it."""
         check = (lambda c: c.of(what)[-1] if c.of(what) else None) if isinstance(what, str) else what
         deadline = time.monotonic() + timeout

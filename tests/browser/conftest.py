@@ -17,7 +17,7 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-
 DESKTOP = {"width": 1280, "height": 800}
 PHONE = {"width": 390, "height": 844}
 
-expect.set_options(timeout=10_000)
+expect.set_options(timeout=20_000)  # generous: make test runs two tests at once on two cores
 
 
 @pytest.fixture(scope="session")
@@ -45,7 +45,7 @@ def new_page(browser: Browser) -> Callable[..., Page]:
     def make(url: str | None = None, viewport: dict[str, int] | None = None, accept_dialogs: bool = False,
              **context_args: Any) -> Page:
         context = browser.new_context(viewport=viewport or DESKTOP, **context_args)
-        context.set_default_timeout(10_000)
+        context.set_default_timeout(20_000)
         contexts.append(context)
         page = context.new_page()
         page.on("pageerror", lambda exc: problems.append(f"page error: {exc}"))
