@@ -108,16 +108,23 @@ def limit_websocket_messages(eio_server, max_bytes: int) -> None:
         def __init__(self, handler, server, **kwargs):
             super().__init__(handler, server, **kwargs)
             self.server_args["max_message_size"] = max_bytes
+            self.handler = handler
+            self.app = self._yielding
+
+        def _yielding(self, ws):
+            ws.ws.sock = _Yielding(ws.ws.sock, eio_server.sleep)
+            return self.handler(ws)
 
         def __call__(self, environ, start_response):
             # Let the Engine.IO socket find its TCP socket, so a client too slow to read can be cut off.
-            owner = getattr(self.app, "__self__", None)
+            owner = getattr(self.handler, "__self__", None)
             if owner is not None:
                 owner.ccc_websocket = self
             try:
                 return super().__call__(environ, start_response)
-            except ValueError as exc:  # a frame that is not an Engine.IO packet ("x42"): one line, not a traceback
-                log.info("closed a WebSocket from %s: %s", environ.get("REMOTE_ADDR"), exc)
+            except (ValueError, IndexError) as exc:  # a frame that is no Engine.IO packet ("x42", ""): one line
+                if owner is not None:
+                    _drop(owner, f"not an Engine.IO packet ({exc})")
                 return []
 
         def close(self):
@@ -127,6 +134,23 @@ def limit_websocket_messages(eio_server, max_bytes: int) -> None:
                 pass  # the client went first: nothing to tell it
 
     eio_server._async = {**eio_server._async, "websocket": Bounded}
+
+
+class _Yielding:
+    """A socket that lets other greenlets run after every read, so one client's flood cannot hog the hub."""
+
+    # gevent switches greenlets only when a read would block: a client sending as fast as the link allows
+    # (64 MB of attachments, JSON bombs) kept its reader running while the lecture's captions waited seconds.
+    def __init__(self, sock, sleep):
+        self._sock, self._sleep = sock, sleep
+
+    def recv(self, size: int) -> bytes:
+        data = self._sock.recv(size)
+        self._sleep(0)
+        return data
+
+    def __getattr__(self, name):
+        return getattr(self._sock, name)
 
 
 def _drop(eio_socket, why: str) -> None:
@@ -150,7 +174,7 @@ def limit_send_queue(eio_server, max_packets: int, max_bytes: int) -> None:
 
     def bounded(sid, pkt) -> None:
         eio_socket = eio_server.sockets.get(sid)
-        if eio_socket is not None and eio_socket.queue.qsize() >= 16:
+        if eio_socket is not None and eio_socket.queue.qsize() >= 2:  # a reading client's queue is near empty
             waiting = list(getattr(eio_socket.queue, "queue", ()))
             size = sum(len(p.data) for p in waiting if p is not None and isinstance(p.data, (str, bytes)))
             if len(waiting) >= max_packets or size >= max_bytes:
