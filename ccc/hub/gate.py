@@ -200,7 +200,7 @@ def refuse_malformed_packets(sio_server) -> None:
         eio_socket = sio_server.eio.sockets.get(eio_sid)
         if eio_socket is None or eio_socket.closed:
             return  # dropped already; what it sent before it noticed is not read
-        if isinstance(data, bytes) or data[:2] in ("45", "46"):
+        if isinstance(data, bytes) or data[:1] in ("5", "6"):  # Socket.IO binary event or ack
             _drop(eio_socket, "binary packet")
             return
         try:
