@@ -41,12 +41,17 @@ class GoodPair:
         self._stop = threading.Event()
         self.presenter = socketio.Client(reconnection=False)
         self.phone = socketio.Client(reconnection=False)
-        self.phone.on("caption", self._caption)
+        # python-socketio's client runs each event's handler in a thread of its own, so handlers may see
+        # captions out of order; record them as the Engine.IO reader takes them off the wire instead.
+        receive = self.phone.eio._receive_packet
+        self.phone.eio._receive_packet = lambda pkt: (self._caption(pkt), receive(pkt))
         self._thread = threading.Thread(target=self._run, daemon=True)
 
-    def _caption(self, data: dict) -> None:
-        if data.get("isFinal"):
-            self.received.append((data["seq"], data["utteranceId"], time.monotonic()))
+    def _caption(self, pkt) -> None:
+        if isinstance(pkt.data, str) and pkt.data.startswith('2["caption"'):
+            data = json.loads(pkt.data[1:])[1]
+            if data.get("isFinal"):
+                self.received.append((data["seq"], data["utteranceId"], time.monotonic()))
 
     def start(self) -> "GoodPair":
         """Connect both, join, take the floor and begin sending."""
@@ -502,7 +507,9 @@ def fill(url: str, room: str, finals: int = 200, chars: int = 2000) -> None:
         assert presenter.call("requestSpeak", {})["granted"]
         for k in range(finals):
             text = (f"Filler {k} " + "long words of a long lecture " * 100)[:chars]
-            ack = presenter.call("caption", {"utteranceId": f"fill-{k}", "text": text, "isFinal": True})
+            while (ack := presenter.call("caption", {"utteranceId": f"fill-{k}", "text": text, "isFinal": True})
+                   ).get("error", {}).get("code") == "rate_limited":
+                time.sleep(0.5)  # the hub's default limit is 20 events a second
             assert ack.get("ok"), ack
         presenter.call("stopSpeak", {})
     finally:
