@@ -99,6 +99,7 @@ bench: venv
 	$(PY) bench/accuracy.py
 	$(PY) bench/export.py
 	$(PY) bench/faults.py
+	$(PY) bench/fuzz.py
 
 CCC_CLUSTER_PORT ?= 8080
 

@@ -40,6 +40,10 @@ class Config:
     # A silent connection is noticed within PING_INTERVAL + PING_TIMEOUT seconds.
     PING_INTERVAL_S = _env_float("CCC_PING_INTERVAL_S", 5.0)
     PING_TIMEOUT_S = _env_float("CCC_PING_TIMEOUT_S", 5.0)
+    # A client's socket that neither sends nor accepts anything this long is closed (a live WebSocket sends
+    # a pong every ping interval); a request's line and headers must arrive within the head timeout.
+    SOCKET_TIMEOUT_S = _env_float("CCC_SOCKET_TIMEOUT_S", 30.0)
+    REQUEST_HEAD_TIMEOUT_S = _env_float("CCC_REQUEST_HEAD_TIMEOUT_S", 10.0)
     # Audience count updates are coalesced into at most one message per room per interval.
     AUDIENCE_COUNT_INTERVAL_S = _env_float("CCC_AUDIENCE_COUNT_INTERVAL_S", 1.0)
     # Captions a joiner gets when it has seen none yet.

@@ -11,10 +11,19 @@ from sqlalchemy.engine import Engine
 from config import BASE_DIR, Config
 
 from .extensions import csrf, db, migrate, socketio
-from .gate import guard, limit_websocket_messages
+from .gate import (
+    disconnect_without_waiting,
+    guard,
+    limit_send_queue,
+    limit_websocket_messages,
+    refuse_malformed_packets,
+)
 
 ASYNC_MODES = ("gevent", "eventlet", "threading")
 MAX_MESSAGE_BYTES = 256 * 1024
+# A connection with this much waiting to be sent is too slow to read (a phone would need minutes to catch up).
+MAX_QUEUED_PACKETS = 2000
+MAX_QUEUED_BYTES = 4 * 1024 * 1024
 
 
 def create_app(config_class: type = Config, **overrides) -> Flask:
@@ -62,6 +71,9 @@ def create_app(config_class: type = Config, **overrides) -> Flask:
     register_error_handlers(app)
     register_cli(app)
     limit_websocket_messages(socketio.server.eio, MAX_MESSAGE_BYTES)
+    limit_send_queue(socketio.server.eio, MAX_QUEUED_PACKETS, MAX_QUEUED_BYTES)
+    refuse_malformed_packets(socketio.server)
+    disconnect_without_waiting(socketio.server.eio)
     guard(app)
     return app
 

@@ -6,6 +6,7 @@ must name a host the hub really serves, and X-Forwarded-* headers count only beh
 """
 from __future__ import annotations
 
+import logging
 import socket
 from urllib.parse import urlsplit
 
@@ -14,6 +15,8 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from .network import lan_address
+
+log = logging.getLogger(__name__)
 
 LOOPBACK_HOSTS = {"localhost", "127.0.0.1", "::1"}
 UNSPECIFIED_HOSTS = {"", "0.0.0.0", "::"}
@@ -105,5 +108,122 @@ def limit_websocket_messages(eio_server, max_bytes: int) -> None:
         def __init__(self, handler, server, **kwargs):
             super().__init__(handler, server, **kwargs)
             self.server_args["max_message_size"] = max_bytes
+            self.handler = handler
+            self.app = self._yielding
+
+        def _yielding(self, ws):
+            ws.ws.sock = _Yielding(ws.ws.sock, eio_server.sleep)
+            return self.handler(ws)
+
+        def __call__(self, environ, start_response):
+            # Let the Engine.IO socket find its TCP socket, so a client too slow to read can be cut off.
+            owner = getattr(self.handler, "__self__", None)
+            if owner is not None:
+                owner.ccc_websocket = self
+            try:
+                return super().__call__(environ, start_response)
+            except (ValueError, IndexError) as exc:  # a frame that is no Engine.IO packet ("x42", ""): one line
+                if owner is not None:
+                    _drop(owner, f"not an Engine.IO packet ({exc})")
+                return []
+
+        def close(self):
+            try:
+                super().close()
+            except OSError:
+                pass  # the client went first: nothing to tell it
 
     eio_server._async = {**eio_server._async, "websocket": Bounded}
+
+
+class _Yielding:
+    """A socket that lets other greenlets run after every read, so one client's flood cannot hog the hub."""
+
+    # gevent switches greenlets only when a read would block: a client sending as fast as the link allows
+    # (64 MB of attachments, JSON bombs) kept its reader running while the lecture's captions waited seconds.
+    def __init__(self, sock, sleep):
+        self._sock, self._sleep = sock, sleep
+
+    def recv(self, size: int) -> bytes:
+        data = self._sock.recv(size)
+        self._sleep(0)
+        return data
+
+    def __getattr__(self, name):
+        return getattr(self._sock, name)
+
+
+def _drop(eio_socket, why: str) -> None:
+    """Close an Engine.IO connection now, and its TCP socket, so none of its greenlets waits on the client."""
+    log.info("dropped %s: %s", eio_socket.sid, why)
+    eio_socket.close(wait=False, abort=True)
+    websocket = getattr(eio_socket, "ccc_websocket", None)
+    sock = getattr(getattr(websocket, "ws", None), "sock", None)
+    if sock is not None:
+        try:
+            sock.shutdown(socket.SHUT_RDWR)  # wakes the writer blocked in send() and the reader in recv()
+        except OSError:
+            pass
+
+
+def limit_send_queue(eio_server, max_packets: int, max_bytes: int) -> None:
+    """Drop a connection whose unsent packets pass either bound, instead of queueing for it without end."""
+    # A client that never reads (and fakes pongs so the ping timeout never fires) kept every packet for it in
+    # an unbounded queue; asking for 200-caption pages it grew the hub by megabytes a second.
+    send_packet = eio_server.send_packet
+
+    def bounded(sid, pkt) -> None:
+        eio_socket = eio_server.sockets.get(sid)
+        if eio_socket is not None and eio_socket.queue.qsize() >= 2:  # a reading client's queue is near empty
+            waiting = list(getattr(eio_socket.queue, "queue", ()))
+            size = sum(len(p.data) for p in waiting if p is not None and isinstance(p.data, (str, bytes)))
+            if len(waiting) >= max_packets or size >= max_bytes:
+                _drop(eio_socket, f"too slow to read: {len(waiting)} packets, {size} bytes waiting")
+                return
+        send_packet(sid, pkt)
+
+    eio_server.send_packet = bounded
+
+
+# Exceptions python-socketio raises while decoding a packet that does not parse.
+MALFORMED = (ValueError, KeyError, IndexError, TypeError, AttributeError, RecursionError)
+
+
+def refuse_malformed_packets(sio_server) -> None:
+    """Drop a client that sends a Socket.IO packet that does not parse, or any binary packet."""
+    # python-socketio logged a 20-line traceback for each bad packet and kept the connection (a cheap way to
+    # fill the disk), and it kept every binary attachment a packet announced: announcing a million and then
+    # sending them grew the hub without bound. CCC's protocol has no binary payloads at all.
+    handle = sio_server._handle_eio_message
+
+    def checked(eio_sid, data) -> None:
+        eio_socket = sio_server.eio.sockets.get(eio_sid)
+        if eio_socket is None or eio_socket.closed:
+            return  # dropped already; what it sent before it noticed is not read
+        if isinstance(data, bytes) or data[:1] in ("5", "6"):  # Socket.IO binary event or ack
+            _drop(eio_socket, "binary packet")
+            return
+        try:
+            handle(eio_sid, data)
+        except MALFORMED as exc:  # the app's own handlers answer their errors with an ack; this is decoding
+            _drop(eio_socket, f"malformed packet ({type(exc).__name__})")
+
+    sio_server.eio.on("message", checked)
+
+
+def disconnect_without_waiting(eio_server) -> None:
+    """Make Engine.IO's disconnect queue its close packet and return, never waiting for the client to take it."""
+    # Engine.IO answers a long-polling POST over max_http_buffer_size by disconnecting the session and
+    # waiting until the queued close packet is sent; a client that never polls again made that wait forever,
+    # so every oversized POST kept a greenlet and a socket for good (20 POSTs, 20 file descriptors).
+    disconnect_all = eio_server.disconnect
+
+    def disconnect(sid=None) -> None:
+        if sid is None:
+            disconnect_all()
+            return
+        eio_socket = eio_server.sockets.pop(sid, None)
+        if eio_socket is not None:
+            eio_socket.close(wait=False, reason=eio_server.reason.SERVER_DISCONNECT)
+
+    eio_server.disconnect = disconnect

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import gc
+import resource
 import socket
 
 from flask import Flask
@@ -20,14 +21,54 @@ def serve(app: Flask) -> None:
     if app.config["ASYNC_MODE"] != "gevent":
         socketio.run(app, host=host, port=port, allow_unsafe_werkzeug=True, log_output=False)
         return
-    from gevent import pywsgi
+    from gevent import Timeout, pywsgi
+
+    head_s, idle_s = app.config["REQUEST_HEAD_TIMEOUT_S"], app.config["SOCKET_TIMEOUT_S"]
+
+    class Handler(pywsgi.WSGIHandler):
+        """gevent's handler with a deadline for a request's line and headers (slowloris, idle keep-alive)."""
+
+        _head_deadline = None
+
+        def read_requestline(self):
+            self._head_deadline = Timeout.start_new(head_s, TimeoutError("request head too slow"))
+            return super().read_requestline()
+
+        def read_request(self, raw_requestline):
+            try:
+                return super().read_request(raw_requestline)
+            finally:
+                self._head_deadline.close()
+
+        def handle_one_request(self):
+            try:
+                return super().handle_one_request()
+            finally:
+                if self._head_deadline is not None:
+                    self._head_deadline.close()
 
     class Server(pywsgi.WSGIServer):
-        """gevent's WSGI server with Nagle off, so an ack never waits 40 ms behind the broadcast before it."""
+        """gevent's WSGI server with Nagle off and a timeout on every read and write of a client's socket."""
+
+        handler_class = Handler
 
         def handle(self, sock, address):
+            # Nagle off, so an ack never waits 40 ms behind the broadcast before it.
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            # Without a timeout a connection that went silent (TCP connect then nothing, a body that never
+            # ends, a WebSocket that stopped reading) held its socket and greenlets forever; a live WebSocket
+            # sends a pong every ping interval, so only the dead ones reach it.
+            sock.settimeout(idle_s)
             super().handle(sock, address)
 
+    raise_open_files_limit()
     # `app` is the Flask app whose wsgi_app Flask-SocketIO wrapped: Socket.IO and pages on one port.
     Server((host, port), app, log=None).serve_forever()
+
+
+def raise_open_files_limit() -> None:
+    """Raise the soft limit on open files to the hard one: each WebSocket client costs the hub two."""
+    # Many systems start processes with a soft limit of 1,024, which held ~500 phones on WebSocket.
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard == resource.RLIM_INFINITY or hard > soft:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (hard if hard != resource.RLIM_INFINITY else 65536, hard))
