@@ -75,7 +75,7 @@ TEST_WORKERS ?= auto
 test: system-deps venv
 	$(VENV)/bin/ruff check .
 	status=0; \
-	$(PY) -m pytest -n $(TEST_WORKERS) --dist worksteal -m "not alone" || status=$$?; \
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist worksteal -m "not alone" --durations=25 || status=$$?; \
 	$(PY) -m pytest -m alone || status=$$?; \
 	exit $$status
 
