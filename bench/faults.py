@@ -14,8 +14,14 @@ delivered, and finals lost, doubled or out of order (spool, database, an audienc
 Scenario `soak`: 20,000 join/leave cycles of phones (connect, join, leave, close; 8 at a time) with a
 participant TTL of 1 s: the hub's RSS after each 2,000 and the participants table at the end.
 
+Scenario `lecture`: a 3-hour lecture compressed: 2,160 sentences (12 a minute), each as 14 growing partials
+(one every third of a second) and its final, sent back to back to a room of N phones. Printed: how long it
+took, finals stored, lost, doubled; phones holding every final; the hub's RSS each half hour of lecture;
+how long a late phone takes to page through the whole transcript, and each export's time and size.
+
     python bench/faults.py                 # all three: N=200 phones, hub down 2 s; station cut off 60 s
     python bench/faults.py --only kill --phones 500 --down 5
+    python bench/faults.py --only lecture --phones 100 --hours 3
 """
 from __future__ import annotations
 
@@ -36,10 +42,12 @@ from faultkit import (  # noqa: E402
     Lecturer,
     Phones,
     churn,
+    compressed_lecture,
     lecture_wav,
     participants,
     pending,
     percentile,
+    read_everything,
     spooled,
     station_namespace,
     stored_finals,
@@ -183,10 +191,53 @@ def soak(workdir: Path, cycles: int) -> dict:
             "participant_rows_at_end": 0}
 
 
+def lecture(workdir: Path, hours: float, phones_n: int) -> dict:
+    """Run a compressed lecture of ``hours`` into a room of phones and return its figures."""
+    import psutil
+    import requests
+
+    sentences = int(hours * 60 * 12)
+    hub = Hub(workdir, template(workdir), CCC_EVENTS_PER_S="5000", CCC_EVENTS_PER_ADDRESS_S="5000").start()
+    try:
+        room = hub.create_room("Three hours")
+        phones = Phones(hub.url, room, phones_n).start()
+        rss: list[float] = []
+        t0 = time.monotonic()
+        try:
+            acked = compressed_lecture(
+                hub.url, room, sentences, partials=14, mark_every=12 * 30,
+                on_mark=lambda _: rss.append(psutil.Process(hub.proc.pid).memory_info().rss / 2**20))
+            took = time.monotonic() - t0
+            stored = stored_finals(hub.db_path, room)
+            wait(lambda: all(p.last == len(stored) for p in phones.phones), 120, "phones missing finals")
+        finally:
+            phones.close()
+        late = time.monotonic()
+        seqs = read_everything(hub.url, room)
+        late = time.monotonic() - late
+        exports = {}
+        for fmt in ("txt", "srt", "vtt", "json", "docx"):
+            t = time.monotonic()
+            answer = requests.get(f"{hub.url}/r/{room}/transcript.{fmt}", timeout=120)
+            answer.raise_for_status()
+            exports[fmt] = f"{time.monotonic() - t:.2f} s, {len(answer.content) // 1024} KB"
+    finally:
+        hub.stop()
+    uids = [uid for _, uid in stored]
+    return {"sentences (finals)": sentences, "partials": sentences * 14, "phones": phones_n,
+            "took_s": round(took, 1), "finals_acked": len(acked), "finals_stored": len(stored),
+            "lost": len(set(acked) - set(uids)), "stored_twice": len(uids) - len(set(uids)),
+            "phones_with_every_final": sum(p.shown == stored for p in phones.phones),
+            "rss_mb_each_half_hour": [round(r, 1) for r in rss],
+            "rss_growth_after_first_mb": round(rss[-1] - rss[0], 1),
+            "late_phone_pages_all_s": f"{late:.2f} ({len(seqs)} finals)", "exports": exports}
+
+
 def main() -> None:
     """Parse arguments, run the scenarios, print their figures."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--only", choices=["kill", "cut", "soak"])
+    parser.add_argument("--only", choices=["kill", "cut", "soak", "lecture"])
+    parser.add_argument("--hours", type=float, default=3.0, help="length of the compressed lecture")
     parser.add_argument("--cycles", type=int, default=20000, help="join/leave cycles of the soak")
     parser.add_argument("--phones", type=int, default=200)
     parser.add_argument("--down", type=float, default=2.0, help="seconds the hub stays dead")
@@ -195,7 +246,9 @@ def main() -> None:
     args = parser.parse_args()
     scenarios = {"kill": ("kill -9 of the hub mid-lecture", lambda w: kill(w, args.phones, args.down, args.rate)),
                  "cut": ("the station's network cut", lambda w: cut(w, args.cut)),
-                 "soak": ("join/leave soak", lambda w: soak(w, args.cycles))}
+                 "soak": ("join/leave soak", lambda w: soak(w, args.cycles)),
+                 "lecture": (f"a {args.hours:g}-hour lecture, compressed",
+                             lambda w: lecture(w, args.hours, min(args.phones, 100)))}
     for name, (title, run) in scenarios.items():
         if args.only and name != args.only:
             continue

@@ -252,6 +252,57 @@ class Phones:
             await ws.close()
 
 
+LECTURE_WORDS = ("so the enzyme binds here and the reaction runs faster which is why the cell spends so much energy "
+                 "making it in the first place").split()
+
+
+def compressed_lecture(url: str, room: str, sentences: int, partials: int = 4, mark_every: int = 0,
+                       on_mark: Callable[[int], None] | None = None) -> dict[str, int]:
+    """Lecture as fast as the hub acks: each sentence as ``partials`` growing partials, then its final.
+
+    A real lecture says about 12 sentences a minute with a partial every third of a second; this one sends
+    them back to back, so hours of captions pass in minutes (the hub's rate limits must be lifted). Calls
+    ``on_mark(k)`` after every ``mark_every`` sentences. Returns the utteranceId -> seq of every acked final.
+    """
+    client = Client(url).connect()
+    try:
+        assert client.join(room, role="presenter", name="Lecturer")["ok"]
+        assert client.call("requestSpeak", {})["granted"]
+        acked: dict[str, int] = {}
+        began = int(time.time() * 1000) - sentences * 5000  # the lecture began hours ago, one sentence per 5 s
+        for k in range(sentences):
+            uid = f"s{k:05d}-{uuid.uuid4().hex[:8]}"
+            words = [f"{k}:"] + LECTURE_WORDS[k % 7:k % 7 + 12]
+            for n in range(1, partials + 1):
+                ack = client.call("caption", {"utteranceId": uid, "text": " ".join(words[:3 * n]), "isFinal": False})
+                assert ack["ok"], ack
+            at = began + k * 5000
+            ack = client.call("caption", {"utteranceId": uid, "text": " ".join(words).capitalize() + ".",
+                                          "isFinal": True, "startedAt": at, "endedAt": at + 4500}, timeout=30)
+            assert ack["ok"], ack
+            acked[uid] = ack["seq"]
+            if on_mark and mark_every and (k + 1) % mark_every == 0:
+                on_mark(k + 1)
+        return acked
+    finally:
+        client.close()
+
+
+def read_everything(url: str, room: str) -> list[int]:
+    """Join as a late phone and page through the whole transcript; return the seqs, in order."""
+    client = Client(url).connect()
+    try:
+        state = client.join(room, since=0)["state"]  # the whole transcript, as the audience page's "from the start"
+        seqs = [c["seq"] for c in state["captions"]]
+        while state.get("more"):
+            state = client.call("catchUp", {"since": seqs[-1], "sinceRev": 0}, timeout=30)
+            assert state["ok"], state
+            seqs += [c["seq"] for c in state["captions"]]
+        return seqs
+    finally:
+        client.close()
+
+
 def stored_finals(db_path: Path, room: str) -> list[tuple[int, str]]:
     """Return (seq, utteranceId) of every final the room has stored, by seq."""
     with sqlite3.connect(db_path) as conn:
