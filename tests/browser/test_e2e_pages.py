@@ -194,3 +194,14 @@ def test_the_transcript_page_opens_sealed_captions_with_the_key_and_offers_only_
     expect(bare.locator("#e2e-problem[role=alert]")).to_contain_text("no key")
     expect(bare.locator("#captions li .text[data-unreadable]")).to_have_count(3)
     assert "e2e1." not in bare.content()
+
+
+def test_the_overlay_opens_sealed_captions_with_the_key_and_never_shows_an_envelope(hub, new_room, speaker, new_page):
+    code, key = new_room("Stream")
+    say_sealed(speaker(hub, code), key, code)
+    keyed = new_page(f"{hub.url}/r/{code}/overlay?lines=3#k={key}")
+    expect(keyed.locator("body")).to_contain_text("walrus tangerine")
+    bare = new_page(f"{hub.url}/r/{code}/overlay?lines=3")  # an OBS source set up without the key
+    expect(bare.locator("body")).to_contain_text("encrypted caption")
+    for page in (keyed, bare):
+        assert "e2e1." not in page.content()
