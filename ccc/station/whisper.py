@@ -6,6 +6,8 @@ utterance's audio is the final.
 """
 from __future__ import annotations
 
+import re
+from difflib import SequenceMatcher
 from pathlib import Path
 
 import numpy as np
@@ -21,6 +23,17 @@ FIX_HINT = "python -m ccc.station models download whisper:{name}"
 CPU_THREADS = 2
 BEAM_SIZE = 5  # measured on LibriVox: WER 0.056 with 5 beams, 0.099 greedy (docs/accuracy.md)
 MIN_SPEECH_S = 0.3  # shorter than this is a key tap, and Whisper invents words for near-silence
+# The encoder sees the utterance plus this much padding instead of Whisper's fixed 30 s window (see
+# windowed_model_class). Measured on LibriVox, the Asterisk prompts and 8-19 s joined clips: the same WER as
+# the full window from 1.5 s on once looks_wrong() sends its failures back to the full window, with the
+# fewest of them (none or one in 31 utterances) at 2 s.
+WINDOW_MARGIN_S = 2.0
+FRAMES_PER_S = 100  # Whisper's log-mel frames; its encoder takes at most 30 s of them
+DEFAULT_TEMPERATURES = (0.0, 0.2, 0.4, 0.6, 0.8, 1.0)  # faster-whisper's fallback when a decoding repeats
+# looks_wrong(): what a short-window decoding must not show
+MAX_WORDS_PER_S = 8  # fast speech is 4-5 words a second; a sentence repeated in the padding is 30
+MAX_GAP_S = 1.5  # seconds of an utterance its text may leave uncovered
+NO_SPEECH = 0.6  # faster-whisper's own no_speech_threshold
 # Names faster-whisper knows; any of them may be downloaded into models_dir()/whisper-NAME.
 KNOWN = {"tiny", "tiny.en", "base", "base.en", "small", "small.en", "medium", "medium.en", "large-v1", "large-v2",
          "large-v3", "large", "distil-small.en", "distil-medium.en", "distil-large-v2", "distil-large-v3",
@@ -57,17 +70,50 @@ def resolve(spec: str | None) -> Path:
     raise StationError(f"no Whisper model {spec!r} in {model_store.models_dir()}; run: {FIX_HINT.format(name=spec)}")
 
 
+def windowed_model_class():
+    """Return faster-whisper's WhisperModel made to encode a short utterance in a window its own size.
+
+    Whisper pads every input to 30 s and its encoder's cost grows faster than the window: on this 2-core
+    machine encoding 30 s takes about 0.35 s, encoding 10 s 0.05 s, and the encoder was more than half of a
+    final's decoding time. CTranslate2 takes shorter windows; faster-whisper always pads to 30 s. With
+    ``window`` set (in frames, see WINDOW_MARGIN_S), the encoder sees only that much, and a window whose
+    text ends on a closed timestamp pair counts as decoded to its end: otherwise faster-whisper would
+    decode the second of silence after the last word on its own, where tiny.en, without the padding it
+    was trained with, writes "Thank you." (seen on 3 of 4 joined LibriVox clips).
+    """
+    from faster_whisper import WhisperModel  # noqa: PLC0415 - the engine loads only when chosen
+
+    class WindowedModel(WhisperModel):
+        window: int | None = None  # frames the encoder sees; None: Whisper's own 30 s
+
+        def encode(self, features):
+            if self.window and features.shape[-1] > self.window:
+                features = features[..., :self.window]
+            return super().encode(features)
+
+        def _split_segments_by_timestamps(self, tokenizer, tokens, time_offset, segment_size, segment_duration,
+                                          seek):
+            segments, next_seek, single_ending = super()._split_segments_by_timestamps(
+                tokenizer, tokens, time_offset, segment_size, segment_duration, seek)
+            if self.window:
+                return segments, seek + segment_size, True
+            return segments, next_seek, single_ending
+
+    return WindowedModel
+
+
 def load_model(path: Path):
     """Return a faster-whisper model for ``path``: int8 on the CPU with 2 threads, or on CUDA when present."""
     try:
         import ctranslate2  # noqa: PLC0415 - the engine loads only when chosen
-        from faster_whisper import WhisperModel  # noqa: PLC0415
+
+        model_class = windowed_model_class()
     except ImportError:
         raise StationError("the faster-whisper package is not installed: pip install faster-whisper") from None
     cuda = ctranslate2.get_cuda_device_count() > 0
     try:
-        return WhisperModel(str(path), device="cuda" if cuda else "cpu",
-                            compute_type="int8_float16" if cuda else "int8", cpu_threads=CPU_THREADS)
+        return model_class(str(path), device="cuda" if cuda else "cpu",
+                           compute_type="int8_float16" if cuda else "int8", cpu_threads=CPU_THREADS)
     except (RuntimeError, ValueError, OSError) as exc:
         raise StationError(f"the Whisper model at {path} is broken or incomplete: {str(exc)[:200]}") from None
 
@@ -89,6 +135,7 @@ class WhisperRecognizer(Recognizer):
         self.beam_size = beam_size
         self.partial_every_s = partial_every_s
         self.vocabulary = Vocabulary()
+        self.full_window_retries = 0  # short-window decodings redone with the 30 s window (looks_wrong)
         self._new_utterance()
 
     def _new_utterance(self) -> None:
@@ -125,21 +172,64 @@ class WhisperRecognizer(Recognizer):
 
     def _decode(self, beam_size: int, word_timestamps: bool) -> tuple[str, list[dict]]:
         samples = np.frombuffer(b"".join(self._chunks), np.int16).astype(np.float32) / 32768
-        hint = self.vocabulary.prompt() or None
+        window = round((len(samples) / RATE + WINDOW_MARGIN_S) * FRAMES_PER_S)
+        if window < 30 * FRAMES_PER_S:
+            segments = self._transcribe(samples, window + window % 2, beam_size, word_timestamps)
+            if not looks_wrong(segments, len(samples) / RATE):
+                return _text_and_words(segments)
+            self.full_window_retries += 1
+        return _text_and_words(self._transcribe(samples, None, beam_size, word_timestamps))
+
+    def _transcribe(self, samples: np.ndarray, window: int | None, beam_size: int, word_timestamps: bool) -> list:
+        self._model.window = window
         segments, _ = self._model.transcribe(
             samples, language=self.language, beam_size=beam_size,
             word_timestamps=word_timestamps, without_timestamps=not word_timestamps,
-            condition_on_previous_text=False, hotwords=hint,
+            condition_on_previous_text=False, hotwords=self.vocabulary.prompt() or None,
+            # A short window is checked by looks_wrong() and redone whole, so it skips the slow retries at
+            # higher temperatures that a repeating decoding would start.
+            temperature=0.0 if window else DEFAULT_TEMPERATURES,
         )
-        texts, words = [], []
-        for segment in segments:  # a generator: decoding happens here
-            texts.append(segment.text.strip())
-            for w in segment.words or []:
-                if w.word.strip():
-                    words.append({"word": w.word.strip()[:200], "start": round(w.start * 1000),
-                                  "end": round(max(w.end, w.start) * 1000),
-                                  "conf": min(1.0, max(0.0, float(w.probability)))})
-        return " ".join(t for t in texts if t), words
+        return list(segments)  # a generator: decoding happens here
+
+
+def looks_wrong(segments: list, seconds: float) -> bool:
+    """Tell whether a short-window decoding shows one of tiny.en's failures there; it is then redone.
+
+    Without the 30 s of padding it was trained on, tiny.en sometimes writes a sentence again in the padding,
+    stamped in a fraction of a second ("Please check the number and dial again." twice, the second in
+    0.22 s), stops early and leaves the last sentence out, or hears "you" in two seconds of silence (where
+    its own no-speech probability says 0.98). The station's utterances start at most 0.3 s
+    before speech and end at most 0.4 s after it (ccc/station/vad.py), so text that leaves a second
+    uncovered at either end, or a gap inside, is suspect too.
+    """
+    if not segments:
+        return seconds >= 1.0
+    if any(seg.no_speech_prob > NO_SPEECH for seg in segments):  # silence: "you" (speech measures 0.01-0.10)
+        return True
+    sentences = [_words(s) for s in re.split(r"(?<=[.!?])\s+", " ".join(seg.text for seg in segments))]
+    if any(len(a) >= 2 and SequenceMatcher(None, a, b).ratio() >= 0.8 for a, b in zip(sentences, sentences[1:])):
+        return True
+    if any(len(seg.text.split()) > MAX_WORDS_PER_S * max(seg.end - seg.start, 0.1) for seg in segments):
+        return True
+    edges = [0.0] + [t for seg in segments for t in (seg.start, seg.end)] + [seconds]
+    return any(b - a > MAX_GAP_S for a, b in zip(edges[::2], edges[1::2]))
+
+
+def _words(sentence: str) -> list[str]:
+    return re.sub(r"[^\w ]", "", sentence.lower().replace("-", " ")).split()
+
+
+def _text_and_words(segments: list) -> tuple[str, list[dict]]:
+    texts, words = [], []
+    for segment in segments:
+        texts.append(segment.text.strip())
+        for w in segment.words or []:
+            if w.word.strip():
+                words.append({"word": w.word.strip()[:200], "start": round(w.start * 1000),
+                              "end": round(max(w.end, w.start) * 1000),
+                              "conf": min(1.0, max(0.0, float(w.probability)))})
+    return " ".join(t for t in texts if t), words
 
 
 class TwoPassRecognizer(Recognizer):
