@@ -141,7 +141,8 @@ def main() -> None:
     engines = {
         "PocketSphinx (en-us)": sphinx,
         "Whisper tiny.en, final pass only": final_pass,
-        "Two passes: PocketSphinx partials + Whisper final (default)": whisper.TwoPassRecognizer(sphinx, final_pass),
+        "Two passes: PocketSphinx partials + Whisper final (default)": whisper.TwoPassRecognizer(
+            recognizers.SphinxRecognizer(partials_only=True), final_pass),
         "Whisper re-decoding every 1 s for partials + final": whisper.WhisperRecognizer(partial_every_s=1.0),
     }
     rows = []

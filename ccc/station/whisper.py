@@ -23,11 +23,13 @@ FIX_HINT = "python -m ccc.station models download whisper:{name}"
 CPU_THREADS = 2
 BEAM_SIZE = 5  # measured on LibriVox: WER 0.056 with 5 beams, 0.099 greedy (docs/accuracy.md)
 MIN_SPEECH_S = 0.3  # shorter than this is a key tap, and Whisper invents words for near-silence
-# The encoder sees the utterance plus this much padding instead of Whisper's fixed 30 s window (see
-# windowed_model_class). Measured on LibriVox, the Asterisk prompts and 8-19 s joined clips: the same WER as
-# the full window from 1.5 s on once looks_wrong() sends its failures back to the full window, with the
-# fewest of them (none or one in 31 utterances) at 2 s.
+# The encoder sees the utterance plus WINDOW_MARGIN_S, and at least MIN_WINDOW_S, instead of Whisper's fixed
+# 30 s (see windowed_model_class). Measured on LibriVox, the Asterisk prompts, 8-19 s joined clips and
+# pieces cut mid-sentence as key-up cuts them: the same words as the full window, 2-5 times faster. With
+# less, tiny.en repeats itself ("He was not, he was not, ..." for a 0.8 s piece in a 2.8 s window).
 WINDOW_MARGIN_S = 2.0
+MIN_WINDOW_S = 10.0
+TOKENS_PER_S = 12  # a short window's decoding stops there; speech is 3-5 tokens a second, a repeat runs on
 FRAMES_PER_S = 100  # Whisper's log-mel frames; its encoder takes at most 30 s of them
 DEFAULT_TEMPERATURES = (0.0, 0.2, 0.4, 0.6, 0.8, 1.0)  # faster-whisper's fallback when a decoding repeats
 # looks_wrong(): what a short-window decoding must not show
@@ -172,7 +174,7 @@ class WhisperRecognizer(Recognizer):
 
     def _decode(self, beam_size: int, word_timestamps: bool) -> tuple[str, list[dict]]:
         samples = np.frombuffer(b"".join(self._chunks), np.int16).astype(np.float32) / 32768
-        window = round((len(samples) / RATE + WINDOW_MARGIN_S) * FRAMES_PER_S)
+        window = round(max(MIN_WINDOW_S, len(samples) / RATE + WINDOW_MARGIN_S) * FRAMES_PER_S)
         if window < 30 * FRAMES_PER_S:
             segments = self._transcribe(samples, window + window % 2, beam_size, word_timestamps)
             if not looks_wrong(segments, len(samples) / RATE):
@@ -189,6 +191,7 @@ class WhisperRecognizer(Recognizer):
             # A short window is checked by looks_wrong() and redone whole, so it skips the slow retries at
             # higher temperatures that a repeating decoding would start.
             temperature=0.0 if window else DEFAULT_TEMPERATURES,
+            max_new_tokens=round(TOKENS_PER_S * len(samples) / RATE) + 10 if window else None,
         )
         return list(segments)  # a generator: decoding happens here
 
