@@ -5,6 +5,8 @@ anywhere (database file, hub log, HTTP answers) means plain text leaked.
 """
 from __future__ import annotations
 
+import html
+import io
 import os
 import re
 import subprocess
@@ -14,6 +16,8 @@ from pathlib import Path
 
 import pytest
 import requests
+import srt
+import webvtt
 
 from ccc import e2e
 from ccc.station.hub_link import HubLink
@@ -250,3 +254,29 @@ def test_the_station_command_with_a_join_url_sends_finals_that_decrypt_to_its_wo
     assert main(["--join-url", f"{hub.url}/r/{code}#k=short", "--name", "X", "--input", str(LIBRIVOX_CLIP)]) == 2
     said = capsys.readouterr().err
     assert "room key" in said and len(said.strip().splitlines()) == 1, said
+
+
+def test_the_cli_export_with_the_key_reads_back_in_independent_srt_and_webvtt_parsers(hub, client, new_room):
+    code, key, _ = new_room("Exported")
+    speaker = presenter(hub, client, code, "Dr Export")
+    said = ["periwinkle zeppelin sails north", "quokka marzipan for everyone", "walrus tangerine at noon"]
+    began = int(time.time() * 1000) - 20_000
+    for i, text in enumerate(said):
+        times = {"startedAt": began + i * 4_000, "endedAt": began + 3_500 + i * 4_000}
+        assert speaker.call("caption", sealed(key, code, f"x{i}", text, **times))["seq"] == i + 1
+    fixed = "quokka marmalade for everyone"  # the export holds the corrected final, never the first words
+    assert speaker.call("editCaption", {"utteranceId": "x1", "text": sealed(key, code, "x1", fixed)["text"]})["ok"]
+    finals = [said[0], fixed, said[2]]
+
+    def export(fmt: str) -> str:
+        out = subprocess.run([sys.executable, "-m", "ccc.transcripts", "export", "--hub", hub.url, "--room", code,
+                              "--key", key, "--format", fmt], cwd=ROOT, capture_output=True, text=True, timeout=60)
+        assert out.returncode == 0 and out.stderr == "", out.stderr
+        return out.stdout
+
+    subtitles = list(srt.parse(export("srt")))
+    assert " ".join(s.content for s in subtitles).split() == ("Dr Export: " + " ".join(finals)).split()
+    assert all(a.end <= b.start for a, b in zip(subtitles, subtitles[1:]))
+    cues = list(webvtt.from_buffer(io.StringIO(export("vtt")), strict=True))
+    assert " ".join(html.unescape(c.text) for c in cues).split() == " ".join(finals).split()
+    assert {c.voice for c in cues} == {"Dr Export"}
