@@ -17,7 +17,7 @@ from ccc.transcripts.retention import default_days
 
 from . import adminauth, floor_queue, lockout, pins, rooms, services
 from . import vocabulary as vocab_rules
-from .events import announce_floor_released, announce_room_updated, announce_vocabulary
+from .events import announce_floor_released, announce_room_updated, announce_vocabulary, lock_out_readers
 from .extensions import db
 from .models import Room
 from .queue_events import announce_queue
@@ -162,8 +162,10 @@ def set_password(code: str):
         flash(f"Could not change the room password: {exc}.", "error")
         return _back()
     if password:  # the password itself stays out of the flash (it would sit in the cookie)
+        dropped = lock_out_readers(room)
         flash(f"Room {room.code} is private. Open its projector as /r/{room.code}/projector#p= followed by the "
-              "password: its QR code and link then carry it. Readers who joined before must give it again.", "ok")
+              f"password: its QR code and link then carry it. Readers who joined before must give it again "
+              f"({dropped} connected were asked for it; presenters with the PIN and you read on).", "ok")
     else:
         flash(f"Room {room.code} is public: anyone with its code may read it.", "ok")
     return _back()

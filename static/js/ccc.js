@@ -284,6 +284,7 @@
       socket.on('speakDenied', (m) => this.call_('denied', m));
       socket.on('floorQueue', (m) => this.onQueue(m));
       socket.on('roomUpdated', (m) => this.onRoomUpdated(m || {}));
+      socket.on('roomLocked', () => this.onLocked());
       window.addEventListener('online', () => this.refreshStatus());
       window.addEventListener('offline', () => this.refreshStatus());
       this.pinger = window.setInterval(() => this.ping(), PING_EVERY_MS);
@@ -478,6 +479,14 @@
         this.setStatus('offline', 'room closed');
         showRoomClosed(Boolean(m.deleted));
       }
+    }
+
+    /** A new room password shut this reader out (the hub disconnects it): reload, and the page asks for it. */
+    onLocked() {
+      this.stopped = true; // no rejoining with a password or grant that no longer opens the room
+      this.joined = false;
+      this.setStatus('offline', 'password needed');
+      window.location.reload();
     }
 
     setSpeaker(speaker) {

@@ -9,6 +9,7 @@ from playwright.sync_api import expect
 
 from ccc.hub import create_app
 from config import TestConfig
+from hubkit import AdminWeb
 
 PHONE = {"width": 390, "height": 844}
 PASSWORD = "fern-52&x"  # '&' must survive the fragment's encoding
@@ -60,3 +61,21 @@ def test_private_room_link_opens_without_typing_and_a_wrong_one_prompts(hub, new
     expect(bare.get_by_label("Room password")).to_be_visible()
     expect(bare.locator("#unlock-error")).to_be_hidden()
     axe(bare)
+
+
+def test_a_page_reading_when_the_room_goes_private_asks_for_the_password_and_reads_again(hub, new_page, speaker):
+    code = hub.create_room("Open lecture", pin="4821")
+    ada = speaker(hub, code, pin="4821")  # proved the PIN: presents on after the change
+    ada.say("Said while the room was open.")
+    phone = new_page(f"{hub.url}/r/{code}", viewport=PHONE)
+    expect(phone.locator("#captions li")).to_have_count(1)
+
+    AdminWeb(hub.url).post(f"/admin/rooms/{code}/password", {"password": PASSWORD})
+    ada.say("Said once it was private.")  # never reaches the page without the new password
+    expect(phone.get_by_label("Room password")).to_be_visible()  # not a stale page that only looks connected
+    assert "Said" not in phone.content() and "Open lecture" not in phone.content()
+    phone.get_by_label("Room password").fill(PASSWORD)
+    phone.get_by_role("button", name="Open the room").click()
+    expect(phone.locator("#captions li .text")).to_have_text([
+        "Said while the room was open.", "Said once it was private."])
+    expect(phone.locator("#conn")).to_have_attribute("data-status", "connected")

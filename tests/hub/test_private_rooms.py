@@ -7,6 +7,7 @@ import re
 import statistics
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -20,7 +21,7 @@ from rawsocket import RawSocket
 from ccc.hub import create_app
 from ccc.hub.pages import _qr
 from config import TestConfig
-from hubkit import ROOT, Client
+from hubkit import ROOT, AdminWeb, Client, wait_until
 
 PIN = "4821"
 PASSWORD = "tulip-7Kq"
@@ -230,8 +231,7 @@ def assert_checks_do_not_stall(hub, code: str) -> None:
 
 def run_station(hub, tmp_path, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
     """Run the real station command on a short recorded reading, as fast as it goes; return the finished run."""
-    folder = tmp_path / f"station{len(list(tmp_path.glob('station*')))}"
-    folder.mkdir()
+    folder = Path(tempfile.mkdtemp(prefix="station", dir=tmp_path))  # stations may run side by side
     station_env = {**os.environ, "CCC_MODELS_DIR": str(folder / "models"), "CCC_SPOOL": str(folder / "spool.db"),
                    "PYTHONUNBUFFERED": "1", **(env or {})}
     if env is None:
@@ -270,3 +270,41 @@ def test_the_station_joins_a_private_room_with_its_password_from_the_link_or_the
     assert refused.returncode == 2 and "needs its password" in refused.stderr, refused.stderr
     for run in (by_link, by_env, refused):
         assert password not in run.stdout + run.stderr and quote(password, safe="") not in run.stderr
+
+
+def finals(c: Client) -> list[str]:
+    return [m["text"] for m in c.of("caption") if m["isFinal"]]
+
+
+def test_a_new_password_drops_the_readers_already_connected_on_every_hub_process(make_hub, client, redis_url):
+    first = make_hub(CCC_MESSAGE_QUEUE=redis_url)
+    second = make_hub(CCC_MESSAGE_QUEUE=redis_url, CCC_AUTO_MIGRATE="0",
+                      CCC_DATABASE_URL=first.env["CCC_DATABASE_URL"])
+    code = first.create_room("Open seminar", pin=PIN)
+    admin = AdminWeb(first.url)
+    teacher = client(first.url)
+    assert teacher.join(code, "presenter", "Teacher", pin=PIN)["ok"] and teacher.call("requestSpeak", {})["granted"]
+    readers = [client(first.url), client(second.url), client(second.url)]
+    for reader, role in zip(readers, ("audience", "audience", "projector")):
+        assert reader.join(code, role)["ok"]
+    admins_page = Client(second.url).connect(headers={"Cookie": admin.cookie()})  # the admin's own projector
+    try:
+        assert admins_page.join(code, "projector")["ok"]
+        assert teacher.call("caption", {"utteranceId": "b1", "text": "Before.", "isFinal": True})["ok"]
+        for c in (*readers, admins_page):
+            c.wait_for(lambda c: finals(c) == ["Before."])
+
+        page = admin.post(f"/admin/rooms/{code}/password", {"password": PASSWORD})
+        assert "3 connected were asked for it" in page.text and PASSWORD not in page.text
+        for reader in readers:  # told why, then dropped, on either process
+            assert "password" in reader.wait_for("roomLocked")["message"]
+            wait_until(lambda r=reader: not r.sio.connected, lambda: "a locked-out reader is still connected")
+        assert teacher.call("caption", {"utteranceId": "a1", "text": "After.", "isFinal": True})["ok"]
+        admins_page.wait_for(lambda c: finals(c) == ["Before.", "After."])  # the admin reads on
+        assert teacher.sio.connected and not teacher.of("roomLocked")  # so does the presenter with the PIN
+        assert all(finals(reader) == ["Before."] for reader in readers)
+        back = client(second.url)
+        assert refusal(back.join(code)) == "room_not_found"
+        assert [c["text"] for c in back.join(code, password=PASSWORD)["state"]["captions"]] == ["Before.", "After."]
+    finally:
+        admins_page.close()
