@@ -590,6 +590,11 @@
   }
 
   class Sealer {
+    /** Return a new room key: 256 random bits as base64url (43 characters), as ccc/e2e.py makes them. */
+    static newKey() {
+      return toB64url(crypto.getRandomValues(new Uint8Array(32)));
+    }
+
     /** Return the sealer of this page's room, or null for a room that is not end-to-end encrypted. */
     static forPage(code) {
       const fromLink = hashParam('k');

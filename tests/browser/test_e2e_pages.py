@@ -205,3 +205,45 @@ def test_the_overlay_opens_sealed_captions_with_the_key_and_never_shows_an_envel
     expect(bare.locator("body")).to_contain_text("encrypted caption")
     for page in (keyed, bare):
         assert "e2e1." not in page.content()
+
+
+def test_admin_makes_an_e2e_room_whose_key_is_made_in_the_browser_and_sent_in_no_request(hub, new_page, speaker,
+                                                                                         shoot, axe):
+    admin = new_page(f"{hub.url}/admin")
+    sent: list[str] = []  # every request the page makes: URL, headers and body
+    admin.on("request", lambda r: sent.append(" ".join([r.url, repr(r.headers), r.post_data or ""])))
+    admin.fill("#password", "test-admin")
+    admin.get_by_role("button", name="Sign in").click()
+    admin.fill("#new-title", "Board meeting")
+    admin.get_by_label("End-to-end encrypted").check()
+    admin.get_by_role("button", name="Create room").click()
+
+    panel = admin.locator("#e2e-created")
+    expect(panel).to_contain_text("Keep this key now: the hub does not have it.")
+    key = panel.locator(".room-key").inner_text()
+    code = admin.locator(".admin-room").first.get_attribute("data-code")
+    assert len(e2e.parse_key(key)) == 32 and code
+    links = panel.locator("a.e2e-link")
+    expect(links).to_have_text([f"{hub.url}/r/{code}#k={key}", f"{hub.url}/r/{code}/projector#k={key}",
+                                f"{hub.url}/r/{code}/present#k={key}"])
+    expect(panel.locator(".e2e-station")).to_have_text(
+        f"python -m ccc.station --join-url '{hub.url}/r/{code}#k={key}' --name NAME")
+    assert admin.evaluate("location.hash") == ""  # nor does the admin page's own URL keep it
+    expect(admin.locator(f'.admin-room[data-code="{code}"] .room-links a').first).to_have_attribute(
+        "href", f"/r/{code}#k={key}")
+    assert any("/admin/rooms" in r and "e2e=1" in r for r in sent), sent  # the form went, with the box ticked
+    assert not [r for r in sent if key in r], "the room key left the browser"
+    assert key not in hub.log() and key.encode() not in b"".join(
+        p.read_bytes() for p in hub.db_path.parent.glob("hub.sqlite3*"))
+
+    axe(admin)
+    shoot(admin, "admin-e2e-room-created")
+    projector = new_page(panel.locator("a.e2e-link").nth(1).get_attribute("href"))
+    say_sealed(speaker(hub, code), key, code, SEALED_CAPTIONS[:1])
+    expect(projector.locator("#lines")).to_contain_text("periwinkle zeppelin")
+    expect(projector.locator("#e2e-problem")).to_have_count(0)
+
+    no_script = new_page(f"{hub.url}/admin", java_script_enabled=False)
+    no_script.fill("#password", "test-admin")
+    no_script.get_by_role("button", name="Sign in").click()
+    expect(no_script.get_by_label("End-to-end encrypted")).to_be_disabled()  # no key, no such room
