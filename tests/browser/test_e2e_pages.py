@@ -3,7 +3,9 @@ they cannot (no key, wrong key), marking a caption that does not open instead of
 """
 from __future__ import annotations
 
+import re
 import sqlite3
+import subprocess
 
 import pytest
 import zxingcpp
@@ -247,3 +249,54 @@ def test_admin_makes_an_e2e_room_whose_key_is_made_in_the_browser_and_sent_in_no
     no_script.fill("#password", "test-admin")
     no_script.get_by_role("button", name="Sign in").click()
     expect(no_script.get_by_label("End-to-end encrypted")).to_be_disabled()  # no key, no such room
+
+
+def lan_address() -> str:
+    """Return this machine's first non-loopback IPv4 address; fail (never skip) when it has none."""
+    found = [a for a in subprocess.run(["hostname", "-I"], capture_output=True, text=True, check=True).stdout.split()
+             if re.fullmatch(r"\d+\.\d+\.\d+\.\d+", a) and not a.startswith("127.")]
+    assert found, "this machine has no non-loopback IPv4 address: the insecure-context test needs one"
+    return found[0]
+
+
+@pytest.fixture(scope="module")
+def lan_hub(tmp_path_factory, template_db):
+    """Return a hub listening on every address, opened by its LAN address: http:// there is no secure context."""
+    started = Hub(tmp_path_factory.mktemp("e2e-lan"), template_db, CCC_HOST="0.0.0.0")
+    started.lan_url = f"http://{lan_address()}:{started.port}"
+    started.env["CCC_PUBLIC_URL"] = started.lan_url
+    yield started.start()
+    started.stop()
+
+
+def test_over_plain_http_on_a_lan_address_pages_open_and_seal_without_webcrypto(lan_hub, speaker, new_page, client):
+    from ccc.hub import create_app
+    from ccc.hub.rooms import create_room
+    from config import TestConfig
+
+    with create_app(TestConfig, SQLALCHEMY_DATABASE_URI=f"sqlite:///{lan_hub.db_path}").app_context():
+        code, key = create_room("Lab over Wi-Fi", e2e=True).code, e2e.new_key()
+    phone = new_page(f"{lan_hub.lan_url}/r/{code}#k={key}", viewport={"width": 390, "height": 844})
+    assert phone.evaluate("[window.isSecureContext, typeof crypto.subtle]") == [False, "undefined"]
+    presenter = speaker(lan_hub, code)
+    say_sealed(presenter, key, code, SEALED_CAPTIONS[:1])
+    expect(phone.locator("#captions li .text")).to_have_text(["periwinkle zeppelin"])
+    expect(phone.locator("#e2e-problem")).to_have_count(0)
+    presenter.release()
+
+    watcher = client(lan_hub.url)
+    watcher.join(code)
+    console = new_page(f"{lan_hub.lan_url}/r/{code}/present#k={key}")
+    assert console.evaluate("window.isSecureContext") is False
+    console.fill("#name", "Casey Captioner")
+    console.click("#join-btn")
+    console.click("#floor-btn")
+    expect(console.locator("#caption-input")).to_be_enabled()
+    console.click("#caption-input")
+    console.keyboard.type("lighthouse keeper")
+    console.keyboard.press("Enter")
+    final = watcher.wait_for(lambda c: [m for m in c.of("caption") if m["isFinal"]])[0]
+    assert final["text"].startswith("e2e1.") and "lighthouse" not in repr(watcher.events)
+    assert e2e.open_envelope(e2e.parse_key(key), code, final["utteranceId"], final["text"]) == {
+        "text": "lighthouse keeper"}
+    expect(phone.locator("#captions li .text")).to_have_text(["periwinkle zeppelin", "lighthouse keeper"])
