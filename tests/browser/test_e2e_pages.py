@@ -12,37 +12,21 @@ import zxingcpp
 from playwright.sync_api import expect
 
 from ccc import e2e
-from hubkit import Client, Hub
+from hubkit import Hub
 
 SEALED_CAPTIONS = [("u1", "periwinkle zeppelin"), ("u2", "quokka marzipan"), ("u3", "walrus tangerine")]
 
 
 @pytest.fixture(scope="module")
-def hub(tmp_path_factory, template_db):
+def hub(module_hub):
     """Return one started hub for the module."""
-    started = Hub(tmp_path_factory.mktemp("e2e-pages"), template_db).start()
-    yield started
-    started.stop()
+    return module_hub
 
 
 @pytest.fixture
-def client():
-    """Return a factory of connected Socket.IO clients that hang up without waiting for the close handshake.
-
-    (The shared fixture's clean disconnect waits about 3 s per test; these tests do not look at departures.)
-    """
-    made: list[Client] = []
-
-    def make(url: str, **kwargs) -> Client:
-        made.append(Client(url, **kwargs).connect())
-        return made[-1]
-
-    yield make
-    for c in made:
-        ws = getattr(c.sio.eio, "ws", None)
-        if ws is not None and c.sio.connected:
-            ws.close(timeout=0.05)  # hub notices the socket going at once
-        c.sio.eio.disconnect(abort=True)
+def client(quick_client):
+    """Return clients that hang up at once: these tests do not look at departures."""
+    return quick_client
 
 
 @pytest.fixture(scope="module")

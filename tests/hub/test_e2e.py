@@ -22,38 +22,22 @@ import webvtt
 from ccc import e2e
 from ccc.station.hub_link import HubLink
 from ccc.station.spool import Spool
-from hubkit import ROOT, Client, Hub
+from hubkit import ROOT, Hub
 
 SECRET_WORDS = ["periwinkle", "zeppelin", "quokka", "marzipan"]
 LIBRIVOX_CLIP = Path("/usr/share/pocketsphinx/test/data/librivox/sense_and_sensibility_01_austen_64kb-0880.wav")
 
 
 @pytest.fixture(scope="module")
-def hub(tmp_path_factory, template_db):
+def hub(module_hub):
     """Return one started hub for the module."""
-    started = Hub(tmp_path_factory.mktemp("e2e-hub"), template_db).start()
-    yield started
-    started.stop()
+    return module_hub
 
 
 @pytest.fixture
-def client():
-    """Return a factory of connected Socket.IO clients that hang up without waiting for the close handshake.
-
-    (The shared fixture's clean disconnect waits about 3 s per test; these tests do not look at departures.)
-    """
-    made: list[Client] = []
-
-    def make(url: str, **kwargs) -> Client:
-        made.append(Client(url, **kwargs).connect())
-        return made[-1]
-
-    yield make
-    for c in made:
-        ws = getattr(c.sio.eio, "ws", None)
-        if ws is not None and c.sio.connected:
-            ws.close(timeout=0.05)  # hub notices the socket going at once
-        c.sio.eio.disconnect(abort=True)
+def client(quick_client):
+    """Return clients that hang up at once: these tests do not look at departures."""
+    return quick_client
 
 
 @pytest.fixture(scope="module")
