@@ -276,7 +276,7 @@ def finals(c: Client) -> list[str]:
     return [m["text"] for m in c.of("caption") if m["isFinal"]]
 
 
-def test_a_new_password_drops_the_readers_already_connected_on_every_hub_process(make_hub, client, redis_url):
+def test_a_new_password_drops_the_readers_already_connected_on_every_hub_process(redis_url, make_hub, client):
     first = make_hub(CCC_MESSAGE_QUEUE=redis_url)
     second = make_hub(CCC_MESSAGE_QUEUE=redis_url, CCC_AUTO_MIGRATE="0",
                       CCC_DATABASE_URL=first.env["CCC_DATABASE_URL"])
