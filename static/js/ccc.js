@@ -486,6 +486,18 @@
       this.stopped = true; // no rejoining with a password or grant that no longer opens the room
       this.joined = false;
       this.setStatus('offline', 'password needed');
+      // The old password, from the link or this tab, would only be posted again as a wrong guess (and a
+      // roomful of them would lock the room out for everyone): drop it, keep the rest of the fragment (#k=).
+      const params = new URLSearchParams(window.location.hash.replace(/^#/, ''));
+      params.delete('p');
+      const rest = params.toString();
+      window.history.replaceState(null, '', window.location.pathname + window.location.search + (rest ? '#' + rest : ''));
+      const store = storage('session');
+      if (store) {
+        store.removeItem('ccc.password.' + this.options.code);
+        store.removeItem('ccc.unlocked.' + this.options.code); // a recent unlock is no sign of a lost cookie now
+        store.setItem('ccc.locked.' + this.options.code, '1'); // the prompt says why it is back
+      }
       window.location.reload();
     }
 

@@ -68,6 +68,12 @@
   const reloaded = Number(window.sessionStorage.getItem(RELOADED) || 0);
   window.sessionStorage.removeItem(RELOADED);
   const fromLink = window.CCC.roomPassword(code, true);
+  const relocked = window.sessionStorage.getItem('ccc.locked.' + code);
+  window.sessionStorage.removeItem('ccc.locked.' + code);
   if (Date.now() - reloaded < 10000) fail('The password was right, but this browser did not keep the cookie that opens the room. Allow cookies for this site and try again.');
   else if (fromLink) unlock(fromLink);
+  else if (relocked) { // the hub shut this page out when the password changed (roomLocked): say so, nothing is wrong yet
+    error.textContent = 'This room\'s password has changed. Enter the new one to read on.';
+    error.hidden = false;
+  }
 }());
