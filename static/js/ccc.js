@@ -106,6 +106,23 @@
     if (store && password) store.setItem('ccc.password.' + code, password);
   }
 
+  /** The hub shut this page out of a room whose password changed (roomLocked): reload into the prompt. */
+  function lockedOut(code) {
+    // The old password, from the link or this tab, would only be posted again as a wrong guess (and a
+    // roomful of them would lock the room out for everyone): drop it, keep the rest of the fragment (#k=).
+    const params = new URLSearchParams(window.location.hash.replace(/^#/, ''));
+    params.delete('p');
+    const rest = params.toString();
+    window.history.replaceState(null, '', window.location.pathname + window.location.search + (rest ? '#' + rest : ''));
+    const store = storage('session');
+    if (store) {
+      store.removeItem('ccc.password.' + code);
+      store.removeItem('ccc.unlocked.' + code); // a recent unlock is no sign of a lost cookie now
+      store.setItem('ccc.locked.' + code, '1'); // the prompt says why it is back
+    }
+    window.location.reload();
+  }
+
   function newId() {
     if (window.crypto && crypto.randomUUID) return crypto.randomUUID().replace(/-/g, '');
     const bytes = new Uint8Array(16);
@@ -486,19 +503,7 @@
       this.stopped = true; // no rejoining with a password or grant that no longer opens the room
       this.joined = false;
       this.setStatus('offline', 'password needed');
-      // The old password, from the link or this tab, would only be posted again as a wrong guess (and a
-      // roomful of them would lock the room out for everyone): drop it, keep the rest of the fragment (#k=).
-      const params = new URLSearchParams(window.location.hash.replace(/^#/, ''));
-      params.delete('p');
-      const rest = params.toString();
-      window.history.replaceState(null, '', window.location.pathname + window.location.search + (rest ? '#' + rest : ''));
-      const store = storage('session');
-      if (store) {
-        store.removeItem('ccc.password.' + this.options.code);
-        store.removeItem('ccc.unlocked.' + this.options.code); // a recent unlock is no sign of a lost cookie now
-        store.setItem('ccc.locked.' + this.options.code, '1'); // the prompt says why it is back
-      }
-      window.location.reload();
+      lockedOut(this.options.code);
     }
 
     setSpeaker(speaker) {
@@ -862,6 +867,6 @@
   window.CCC = {
     PAGE, loadSettings, saveSettings, applySettings, newId, el, $, perFrame, reducedMotion,
     roomConfig, CaptionStore, RoomConnection, showStatus, renderPeople, verifiedMark, verifiedLabel, formatTime,
-    bindDialog, showSaving, showRoomClosed, roomPassword, keepRoomPassword, Sealer, setCaptionText,
+    bindDialog, showSaving, showRoomClosed, roomPassword, keepRoomPassword, Sealer, setCaptionText, lockedOut,
   };
 }());

@@ -70,9 +70,12 @@ def test_a_page_reading_when_the_password_is_set_or_changed_asks_for_the_new_one
     ada.say("Said while the room was open.")
     phone = new_page(f"{hub.url}/r/{code}", viewport=PHONE)
     expect(phone.locator("#captions li")).to_have_count(1)
+    transcript = new_page(f"{hub.url}/r/{code}/transcript")  # the live transcript page reads the room too
+    expect(transcript.locator("#conn")).to_have_attribute("data-status", "connected")
     admin = AdminWeb(hub.url)
 
     admin.post(f"/admin/rooms/{code}/password", {"password": PASSWORD})
+    expect(transcript.get_by_role("alert")).to_contain_text("password has changed")
     ada.say("Said once it was private.")  # never reaches the page without the new password
     expect(phone.get_by_label("Room password")).to_be_visible()  # not a stale page that only looks connected
     expect(phone.get_by_role("alert")).to_contain_text("password has changed")
