@@ -59,6 +59,7 @@ APPROVAL_REQUESTED = "approvalRequested"  # to the admin and PIN presenters: a p
 APPROVAL_RESOLVED = "approvalResolved"  # to the same: someone approved or denied it
 PARTICIPANT_UPDATED = "participantUpdated"  # to the room: a participant's entry changed (approved)
 APPROVAL_DENIED = "approvalDenied"  # to a denied presenter, just before the hub disconnects it
+ROOM_LOCKED = "roomLocked"  # to a reader a new room password shut out, just before the hub disconnects it
 
 MAX_TEXT = 2000
 MAX_NAME = 60

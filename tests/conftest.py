@@ -83,6 +83,34 @@ def client():
         t.join()
 
 
+@pytest.fixture(scope="module")
+def module_hub(tmp_path_factory, template_db) -> Hub:
+    """Return one started hub for the whole module (a module whose tests each make their own rooms)."""
+    started = Hub(tmp_path_factory.mktemp("module-hub"), template_db).start()
+    yield started
+    started.stop()
+
+
+@pytest.fixture
+def quick_client():
+    """Return a factory of connected Socket.IO clients that hang up without waiting for the close handshake.
+
+    (The `client` fixture's clean disconnect waits about 3 s per test; for tests that do not look at departures.)
+    """
+    made: list[Client] = []
+
+    def make(url: str, **kwargs: Any) -> Client:
+        made.append(Client(url, **kwargs).connect())
+        return made[-1]
+
+    yield make
+    for c in made:
+        ws = getattr(c.sio.eio, "ws", None)
+        if ws is not None and c.sio.connected:
+            ws.close(timeout=0.05)  # hub notices the socket going at once
+        c.sio.eio.disconnect(abort=True)
+
+
 @pytest.fixture(scope="session")
 def postgres(tmp_path_factory):
     """Start a throwaway PostgreSQL server for the run; yield a factory of fresh, empty database URLs."""

@@ -14,11 +14,13 @@ from __future__ import annotations
 import time
 
 from flask import Response, render_template, session
+from sqlalchemy import select
 
 from ccc.protocol import ErrorCode, Join, ProtocolError, normalize_code
 
 from . import adminauth, pins, rooms
-from .models import Room
+from .extensions import db
+from .models import AdminSession, Participant, Room
 
 GRANT_S = 12 * 3600  # a school day; the password (in the QR code) gets a new grant at any time
 MAX_GRANTS = 20  # rooms remembered per browser: the cookie stays small
@@ -52,6 +54,15 @@ def grant(room: Room) -> None:
 def can_read(room: Room) -> bool:
     """Tell whether this request may read the room: it is open to all, or the admin, or a grant."""
     return not needs_proof(room) or adminauth.signed_in() or granted(room)
+
+
+def shut_out(room: Room) -> list[str]:
+    """Return the connections whose reading a new password ended: all but PIN presenters and the live admin."""
+    admins = set(db.session.scalars(select(AdminSession.token_hash).where(AdminSession.expires_at > time.time())))
+    readers = db.session.scalars(select(Participant).where(Participant.room_id == room.id,
+                                                           Participant.sid.is_not(None)))
+    return [p.sid for p in readers
+            if not (p.role == "presenter" and p.pin_ok) and not (p.admin_session and p.admin_session in admins)]
 
 
 def locked_page(code: str) -> Response:

@@ -17,9 +17,10 @@ from ccc.transcripts.retention import default_days
 
 from . import adminauth, floor_queue, lockout, pins, rooms, services
 from . import vocabulary as vocab_rules
-from .events import announce_floor_released, announce_room_updated, announce_vocabulary
+from .events import announce_floor_released, announce_room_updated, announce_vocabulary, lock_out_readers
 from .extensions import db
 from .models import Room
+from .network import public_url
 from .queue_events import announce_queue
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -64,8 +65,12 @@ def _page(refused: dict[str, str] | None = None):
                         "audience": services.audience_count(room.id), "sessions": sessions,
                         "current": next((s for s in sessions if s["open"]), None)})
     archived = [room for room in rooms.list_rooms(include_archived=True) if room.archived_at is not None]
+    # Just created an e2e room here: admin.js shows its links with the key the browser made (see create_room).
+    asked = protocol.normalize_code(request.args.get("created", "")[:protocol.MAX_CODE])
+    created = next((item["room"].code for item in listing if item["room"].code == asked and item["room"].e2e), "")
     return render_template("admin.html", listing=listing, archived=archived, formats=FORMATS,
-                           default_days=default_days(), refused=refused or {})
+                           default_days=default_days(), refused=refused or {}, created_e2e=created,
+                           public_url=public_url(current_app))
 
 
 @bp.post("/login")
@@ -124,16 +129,23 @@ def _back():
 
 @bp.post("/rooms")
 def create_room():
-    """Create a room from the form."""
+    """Create a room from the form; an end-to-end encrypted one goes back to /admin?created=CODE.
+
+    The e2e room's key never comes here: admin.js makes it in the browser and puts it in the form's action
+    fragment (``/admin/rooms#k=KEY``), which no request carries, and the browser keeps that fragment across
+    this redirect, so the page it lands on shows the links with the key.
+    """
+    e2e = request.form.get("e2e") == "1"
     try:
         room = rooms.create_room(request.form.get("title", ""), code=request.form.get("code") or None,
-                                 pin=request.form.get("pin") or None, saving=bool(request.form.get("saving")))
+                                 pin=request.form.get("pin") or None, saving=bool(request.form.get("saving")),
+                                 e2e=e2e)
     except rooms.RoomError as exc:
         flash(f"Could not create the room: {exc}.", "error")
-    else:
-        pin = f"; its PIN has {pins.strength(request.form['pin'])}" if room.has_pin else ""
-        flash(f"Created room {room.code} ({room.title}){pin}.", "ok")
-    return redirect(url_for("admin.index"))
+        return redirect(url_for("admin.index"))
+    pin = f"; its PIN has {pins.strength(request.form['pin'])}" if room.has_pin else ""
+    flash(f"Created room {room.code} ({room.title}){', end-to-end encrypted' if e2e else ''}{pin}.", "ok")
+    return redirect(url_for("admin.index", created=room.code) if e2e else url_for("admin.index"))
 
 
 @bp.post("/rooms/<code>/pin")
@@ -162,8 +174,10 @@ def set_password(code: str):
         flash(f"Could not change the room password: {exc}.", "error")
         return _back()
     if password:  # the password itself stays out of the flash (it would sit in the cookie)
+        dropped = lock_out_readers(room)
         flash(f"Room {room.code} is private. Open its projector as /r/{room.code}/projector#p= followed by the "
-              "password: its QR code and link then carry it. Readers who joined before must give it again.", "ok")
+              f"password: its QR code and link then carry it. Readers who joined before must give it again "
+              f"({dropped} connected were asked for it; presenters with the PIN and you read on).", "ok")
     else:
         flash(f"Room {room.code} is public: anyone with its code may read it.", "ok")
     return _back()

@@ -9,7 +9,7 @@ from flask.cli import AppGroup
 from . import rooms as room_rules
 from . import services
 from . import vocabulary as vocab_rules
-from .events import announce_vocabulary
+from .events import announce_vocabulary, lock_out_readers
 from .network import public_url
 
 rooms_cli = AppGroup("rooms", help="Create, list and archive rooms.")
@@ -118,6 +118,7 @@ def password_(code: str, password: str | None, clear: bool) -> None:
     if new is None:
         click.echo(f"Room {room.code} is public: anyone with its code may read it.")
         return
+    lock_out_readers(room)  # live through CCC_MESSAGE_QUEUE, if any
     click.echo(f"Room {room.code} is private: reading it needs the password; earlier readers must give it again.")
     _echo_private_links(room.code, new)
 

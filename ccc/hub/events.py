@@ -21,7 +21,7 @@ from ccc.protocol import ErrorCode, ProtocolError, ok_ack
 
 from . import access, adminauth, captions, floor_queue, services
 from .extensions import db, socketio
-from .models import Participant, Room
+from .models import Participant, Room, hash_token
 from .sockets import Connection, _close, _context, handler, presenters_key, room_key
 
 log = logging.getLogger(__name__)
@@ -40,7 +40,9 @@ def on_join(data: protocol.Join, conn: Connection):
     room, pin_proved = access.room_to_join(data, is_admin)  # a private room needs its password
     verification.check_join(room, data, conn.address)  # a presenter denied approval waits out a cooldown
     previous = conn.room_id is not None and (conn.room_id != room.id or data.participantId != conn.participant_id)
-    joined = services.join(room, data, sid, is_admin=is_admin, pin_proved=pin_proved)  # a refused join (bad PIN, someone else's id) leaves the seat held
+    admin_session = hash_token(conn.admin_token) if is_admin else None  # spares the admin when readers are locked out
+    # A refused join (bad PIN, someone else's id) leaves the seat held.
+    joined = services.join(room, data, sid, is_admin=is_admin, pin_proved=pin_proved, admin_session=admin_session)
     if previous:
         _leave_current(conn, sid)  # one connection is one participant in one room
     participant = joined.participant
@@ -213,6 +215,19 @@ def announce_room_updated(summary: dict, archived: bool = False, deleted: bool =
     """Tell a room's open pages that it was archived or deleted, or that its saving setting changed."""
     socketio.emit(protocol.ROOM_UPDATED, {"room": summary, "archived": archived, "deleted": deleted},
                   to=room_key(summary["code"]))
+
+
+def lock_out_readers(room: Room) -> int:
+    """Drop the readers a new room password shut out: each hears roomLocked, then is disconnected (any process).
+
+    Return how many. The admin and presenters who proved the PIN keep reading (see access.shut_out).
+    """
+    sids = access.shut_out(room)
+    for sid in sids:
+        socketio.emit(protocol.ROOM_LOCKED, {"room": room.code, "message": "this room now needs its new password; "
+                                             "give it to read on"}, to=sid)
+        socketio.server.disconnect(sid, namespace="/")  # through the message queue when another process has it
+    return len(sids)
 
 
 def announce_vocabulary(code: str, vocabulary: dict) -> None:

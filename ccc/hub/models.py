@@ -126,6 +126,9 @@ class Participant(db.Model):
     approved: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
     # SHA-256 of the resumeToken given to this participant's client alone; the public id is no credential.
     token_hash: Mapped[Optional[str]] = mapped_column(String(64))
+    # Joined as the signed-in admin: the hash of that admin session (AdminSession.token_hash), so any hub
+    # process can spare the admin when a new room password drops the readers.
+    admin_session: Mapped[Optional[str]] = mapped_column(String(64))
     connected_at: Mapped[float] = mapped_column(Float, default=now)
     disconnected_at: Mapped[Optional[float]] = mapped_column(Float)
     # The last floor hold, to accept a final that races key-up.

@@ -52,8 +52,12 @@ class Floor:
 RESERVED_NAMES = {"admin", "administrator"}  # compared as name_key reads them; only the signed-in admin uses them
 
 
-def join(room: Room, data: protocol.Join, sid: str, is_admin: bool = False, pin_proved: bool = False) -> Joined:
-    """Add or re-attach a participant to a room; a presenter needs the room's PIN when it has one."""
+def join(room: Room, data: protocol.Join, sid: str, is_admin: bool = False, pin_proved: bool = False,
+         admin_session: str | None = None) -> Joined:
+    """Add or re-attach a participant to a room; a presenter needs the room's PIN when it has one.
+
+    ``admin_session`` is the hash of the admin session an admin joined with (kept to spare it from lock-outs).
+    """
     # With verification on, a presenter who gives no PIN may still join: it waits for approval.
     asks = room.verify_presenters and not data.pin and not pin_proved
     pin_ok = data.role == "presenter" and room.has_pin and not asks and (
@@ -64,6 +68,7 @@ def join(room: Room, data: protocol.Join, sid: str, is_admin: bool = False, pin_
     replaced = participant.sid if participant.sid and participant.sid != sid else None
     participant.name, participant.role, participant.sid = name, data.role, sid
     participant.pin_ok, participant.connected_at, participant.disconnected_at = pin_ok, now(), None
+    participant.admin_session = admin_session if is_admin else None
     if is_admin and data.role == "presenter" and room.verify_presenters:  # the operator vouches for itself
         participant.approved = True
     db.session.commit()

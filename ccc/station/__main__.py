@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import signal
 import sys
 import threading
 from pathlib import Path
+from urllib.parse import unquote, urlsplit
 
 from ccc.station import StationError, audio, models, ptt, recognizers, whisper_models
 from ccc.station.hub_link import HubLink
@@ -17,6 +19,7 @@ from ccc.station.spool import Spool, default_path
 from ccc.station.station import Station, StatusLine
 
 DRAIN_S = 15.0
+PASSWORD_ENV = "CCC_ROOM_PASSWORD"
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -27,7 +30,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--name", help="presenter name shown to the room")
     parser.add_argument("--pin", help="the room's presenter PIN")
     parser.add_argument("--room-key", help="the key of an end-to-end encrypted room (the part after #k=)")
-    parser.add_argument("--join-url", help="a room link, http://HUB/r/CODE#k=KEY: sets --hub, --room and --room-key")
+    parser.add_argument("--join-url", help="a room link, http://HUB/r/CODE#k=KEY (or #p=PASSWORD): sets --hub, "
+                                           "--room, --room-key and --password")
+    parser.add_argument("--password", help="a private room's read password, needed without the room's PIN; "
+                                           f"better in {PASSWORD_ENV} or the link (others see a command line)")
     parser.add_argument("--engine", choices=list(recognizers.ENGINES),
                         help="default: Whisper (two passes) for English, Vosk for other languages")
     parser.add_argument("--model", help="Whisper: a CTranslate2 folder or a name (tiny.en, base.en, ...); "
@@ -96,7 +102,8 @@ def run(options: argparse.Namespace) -> int:
     spool = Spool(options.spool or default_path(), options.room.upper())
     spool.prune()
     link = HubLink(options.hub, options.room, options.name, spool, pin=options.pin,
-                   on_change=lambda: station.refresh(), on_vocabulary=recognizer.set_vocabulary, room_key=room_key)
+                   on_change=lambda: station.refresh(), on_vocabulary=recognizer.set_vocabulary, room_key=room_key,
+                   password=_room_password(options))
     station = Station(recognizer, link, mode="hold" if ptt_spec == "file" else mode, beep=options.beep,
                       status=status, on_final=lambda payload: print(payload["text"], flush=True))
     link.start()
@@ -149,6 +156,16 @@ def _room_key(options: argparse.Namespace) -> bytes | None:
         return e2e.parse_key(options.room_key)
     except e2e.E2EError as exc:
         raise StationError(str(exc)) from None
+
+
+def _room_password(options: argparse.Namespace) -> str | None:
+    """Return a private room's read password: --password, the link's #p=, or the CCC_ROOM_PASSWORD variable."""
+    if options.password:
+        return options.password
+    found = re.search(r"(?:^|&)p=([^&]*)", urlsplit(options.join_url or "").fragment)
+    if found and found.group(1):
+        return unquote(found.group(1))  # as the hub's links write it (percent-encoded, '+' kept)
+    return os.environ.get(PASSWORD_ENV) or None
 
 
 def _wait_connected(link: HubLink, timeout: float) -> None:

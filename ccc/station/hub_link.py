@@ -37,13 +37,15 @@ class HubLink:
     def __init__(self, url: str, room: str, name: str, spool: Spool, pin: str | None = None,
                  participant_id: str | None = None, resume_token: str | None = None,
                  on_change: Callable[[], None] | None = None,
-                 on_vocabulary: Callable[[Vocabulary], None] | None = None, room_key: bytes | None = None):
+                 on_vocabulary: Callable[[Vocabulary], None] | None = None, room_key: bytes | None = None,
+                 password: str | None = None):
         self.url = url.rstrip("/")
         self.room = protocol.normalize_code(room)
         # An e2e room's key (ccc.e2e.parse_key): every caption and correction leaves sealed, spool included.
         self.room_key = room_key
         self.name = name
         self.pin = pin
+        self.password = password  # a private room's read password: sent in the join only, never printed
         self.spool = spool
         # The identity the hub issued at the first join (kept in the spool file); None until then.
         kept = (participant_id, resume_token) if participant_id else spool.identity(self.url, name)
@@ -188,6 +190,7 @@ class HubLink:
             ack = self._call(protocol.JOIN, {
                 "room": self.room, "role": "presenter", "name": self.name,
                 **resume, **({"pin": self.pin} if self.pin else {}),
+                **({"password": self.password} if self.password else {}),
             })
         except (sio_errors.SocketIOError, Offline, OSError, ValueError):
             self._drop()

@@ -1,4 +1,5 @@
-/* Admin page: ask before archiving a room, and keep each room's "Present" list and requests to present live (polled every 2 s). */
+/* Admin page: ask before archiving a room; make an end-to-end encrypted room's key here, in the browser; and keep
+ * each room's "Present" list and requests to present live (polled every 2 s). */
 (function () {
   'use strict';
 
@@ -13,6 +14,85 @@
 
   function setText(node, text) {
     if (node && node.textContent !== text) node.textContent = text;
+  }
+
+  // ---- End-to-end encrypted rooms: the key is made here and never sent to the hub (docs/security.md) ------
+
+  const main = document.getElementById('main');
+  const e2eBox = document.getElementById('new-e2e');
+  const createForm = document.querySelector('form.create-form');
+  const KEY_TEXT = /^[A-Za-z0-9_-]{43}$/;
+
+  if (e2eBox && createForm && window.crypto && typeof crypto.getRandomValues === 'function') {
+    e2eBox.disabled = false; // without this script the box stays off: no room claims a key nobody made
+    setText(document.getElementById('new-e2e-hint'), 'The room key is made in this browser and never sent to '
+      + 'the hub. Keep the links shown once the room is created: the hub cannot give them again.');
+    createForm.addEventListener('submit', () => {
+      const action = createForm.getAttribute('action').split('#')[0];
+      // A fragment is in no request; the browser keeps it across the redirect to /admin?created=CODE.
+      createForm.setAttribute('action', e2eBox.checked ? action + '#k=' + window.CCC.Sealer.newKey() : action);
+    });
+  }
+
+  /** Take the key of a room created just now from this page's fragment, keep it for this tab, clear the URL. */
+  function takeNewKey() {
+    const key = new URLSearchParams(window.location.hash.replace(/^#/, '')).get('k');
+    const code = main ? main.dataset.createdE2e : '';
+    if (key || code) window.history.replaceState(null, '', window.location.pathname); // out of this entry's URL
+    if (!key || !code || !KEY_TEXT.test(key)) return null; // not created (the form was refused): the key is void
+    try {
+      window.sessionStorage.setItem('ccc.e2e.' + code, key); // the name the room's pages use (Sealer.forPage)
+    } catch (err) {
+      // storage off: the links below are the only copy, as they are meant to be kept anyway
+    }
+    return { code, key };
+  }
+
+  function keyOf(code) {
+    try {
+      const key = window.sessionStorage.getItem('ccc.e2e.' + code);
+      return key && KEY_TEXT.test(key) ? key : null;
+    } catch (err) {
+      return null;
+    }
+  }
+
+  /** Say plainly that the new room's key exists only here, with the links that carry it. */
+  function showNewRoomKey(code, key) {
+    const base = (main.dataset.publicUrl || window.location.origin) + '/r/' + code;
+    const link = (label, url) => {
+      const li = el('li');
+      li.append(label + ': ', el('a', { href: url, className: 'e2e-link' }, url));
+      return li;
+    };
+    const station = el('li');
+    station.append('Station: ', el('code', { className: 'e2e-station' },
+      "python -m ccc.station --join-url '" + base + '#k=' + key + "' --name NAME"));
+    const panel = el('section', { id: 'e2e-created', className: 'card e2e-created', tabindex: '-1',
+      'aria-labelledby': 'e2e-created-title' });
+    const warning = el('p');
+    warning.append(el('strong', null, 'Keep this key now: the hub does not have it.'), ' It was made in this '
+      + 'browser and is in no request the hub received. Lose it and nobody can read this room\'s captions; '
+      + 'anyone who has it can, so share the links like a password. This tab keeps it until it is closed.');
+    const keyLine = el('p');
+    keyLine.append('Room key: ', el('code', { className: 'room-key' }, key));
+    const links = el('ul', { className: 'e2e-links' });
+    links.append(link('Audience', base + '#k=' + key), link('Projector', base + '/projector#k=' + key),
+      link('Console', base + '/present#k=' + key), station);
+    panel.append(el('h2', { id: 'e2e-created-title' }, 'Room ' + code + ' is end-to-end encrypted'), warning,
+      keyLine, links);
+    const create = document.querySelector('.create-form');
+    const card = create ? create.closest('section') : null;
+    main.insertBefore(panel, card || main.firstChild);
+    panel.focus();
+  }
+
+  const created = takeNewKey();
+  if (created) showNewRoomKey(created.code, created.key);
+  for (const card of document.querySelectorAll('.admin-room[data-e2e="true"]')) {
+    const key = keyOf(card.dataset.code); // this tab made it: the room's own links carry it too
+    if (!key) continue;
+    for (const a of card.querySelectorAll('.room-links a')) a.setAttribute('href', a.getAttribute('href') + '#k=' + key);
   }
 
   /** Show one room's presence answer: the people, the floor holder and the counts. */

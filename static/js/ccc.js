@@ -106,6 +106,23 @@
     if (store && password) store.setItem('ccc.password.' + code, password);
   }
 
+  /** The hub shut this page out of a room whose password changed (roomLocked): reload into the prompt. */
+  function lockedOut(code) {
+    // The old password, from the link or this tab, would only be posted again as a wrong guess (and a
+    // roomful of them would lock the room out for everyone): drop it, keep the rest of the fragment (#k=).
+    const params = new URLSearchParams(window.location.hash.replace(/^#/, ''));
+    params.delete('p');
+    const rest = params.toString();
+    window.history.replaceState(null, '', window.location.pathname + window.location.search + (rest ? '#' + rest : ''));
+    const store = storage('session');
+    if (store) {
+      store.removeItem('ccc.password.' + code);
+      store.removeItem('ccc.unlocked.' + code); // a recent unlock is no sign of a lost cookie now
+      store.setItem('ccc.locked.' + code, '1'); // the prompt says why it is back
+    }
+    window.location.reload();
+  }
+
   function newId() {
     if (window.crypto && crypto.randomUUID) return crypto.randomUUID().replace(/-/g, '');
     const bytes = new Uint8Array(16);
@@ -284,6 +301,7 @@
       socket.on('speakDenied', (m) => this.call_('denied', m));
       socket.on('floorQueue', (m) => this.onQueue(m));
       socket.on('roomUpdated', (m) => this.onRoomUpdated(m || {}));
+      socket.on('roomLocked', () => this.onLocked());
       window.addEventListener('online', () => this.refreshStatus());
       window.addEventListener('offline', () => this.refreshStatus());
       this.pinger = window.setInterval(() => this.ping(), PING_EVERY_MS);
@@ -480,6 +498,14 @@
       }
     }
 
+    /** A new room password shut this reader out (the hub disconnects it): reload, and the page asks for it. */
+    onLocked() {
+      this.stopped = true; // no rejoining with a password or grant that no longer opens the room
+      this.joined = false;
+      this.setStatus('offline', 'password needed');
+      lockedOut(this.options.code);
+    }
+
     setSpeaker(speaker) {
       const changed = !this.speaker || this.speaker.id !== speaker.id;
       this.speaker = speaker;
@@ -555,7 +581,9 @@
   /* The room key lives in the link's fragment (#k=KEY), which browsers never send to the hub; this page keeps
    * it in memory and in sessionStorage (this tab only). Captions arrive as "e2e1.<base64url(nonce||ciphertext)>"
    * sealed with AES-256-GCM over the associated data "ccc-e2e-v1|CODE|utteranceId"; they are opened here,
-   * before any page shows them. One that does not open is shown as "unreadable caption", never as garbage. */
+   * before any page shows them. One that does not open is shown as "unreadable caption", never as garbage.
+   * WebCrypto does the AES-GCM where the page is a secure context; elsewhere (plain http:// on a LAN address)
+   * the vendored @noble/ciphers (static/vendor/noble-ciphers, window.CCCAesGcm) does, with the same bytes. */
   const E2E_PREFIX = 'e2e1.';
   const E2E_TEXT = { nokey: 'encrypted caption', unreadable: 'unreadable caption' };
 
@@ -581,6 +609,11 @@
   }
 
   class Sealer {
+    /** Return a new room key: 256 random bits as base64url (43 characters), as ccc/e2e.py makes them. */
+    static newKey() {
+      return toB64url(crypto.getRandomValues(new Uint8Array(32)));
+    }
+
     /** Return the sealer of this page's room, or null for a room that is not end-to-end encrypted. */
     static forPage(code) {
       const fromLink = hashParam('k');
@@ -599,15 +632,39 @@
       this.key = this.importKey(keyText);
     }
 
+    /** Return the room key as {subtle} (WebCrypto) or {raw} (the vendored AES-GCM), or null after saying why not. */
     async importKey(keyText) {
       if (!keyText) return this.problem('nokey');
       if (!/^[A-Za-z0-9_-]{43}$/.test(keyText)) return this.problem('badkey');
-      if (!window.crypto || !window.crypto.subtle) return this.problem('nocrypto');
-      try {
-        return await crypto.subtle.importKey('raw', fromB64url(keyText), 'AES-GCM', false, ['encrypt', 'decrypt']);
-      } catch (err) {
-        return this.problem('badkey');
+      const raw = fromB64url(keyText);
+      if (window.crypto && window.crypto.subtle) {
+        try {
+          return { subtle: await crypto.subtle.importKey('raw', raw, 'AES-GCM', false, ['encrypt', 'decrypt']) };
+        } catch (err) {
+          return this.problem('badkey');
+        }
       }
+      // Plain http:// on a LAN address is not a secure context: no crypto.subtle, but getRandomValues works.
+      if (window.CCCAesGcm && window.crypto && typeof crypto.getRandomValues === 'function') return { raw };
+      return this.problem('nocrypto');
+    }
+
+    /** Return AES-256-GCM ciphertext||tag of ``plain`` (the same bytes WebCrypto and ccc/e2e.py make). */
+    static async encrypt(key, nonce, ad, plain) {
+      if (key.subtle) {
+        return new Uint8Array(await crypto.subtle.encrypt({ name: 'AES-GCM', iv: nonce, additionalData: ad },
+          key.subtle, plain));
+      }
+      return window.CCCAesGcm.gcm(key.raw, nonce, ad).encrypt(plain);
+    }
+
+    /** Return the plaintext of ciphertext||tag; throws when it does not open. */
+    static async decrypt(key, nonce, ad, body) {
+      if (key.subtle) {
+        return new Uint8Array(await crypto.subtle.decrypt({ name: 'AES-GCM', iv: nonce, additionalData: ad },
+          key.subtle, body));
+      }
+      return window.CCCAesGcm.gcm(key.raw, nonce, ad).decrypt(body);
     }
 
     problem(kind) {
@@ -625,8 +682,7 @@
       if (!key || typeof envelope !== 'string' || !envelope.startsWith(E2E_PREFIX)) return null;
       try {
         const raw = fromB64url(envelope.slice(E2E_PREFIX.length));
-        const plain = await crypto.subtle.decrypt(
-          { name: 'AES-GCM', iv: raw.slice(0, 12), additionalData: this.ad(utteranceId) }, key, raw.slice(12));
+        const plain = await Sealer.decrypt(key, raw.slice(0, 12), this.ad(utteranceId), raw.slice(12));
         const data = JSON.parse(new TextDecoder().decode(plain));
         return data && typeof data.text === 'string' ? data : null;
       } catch (err) {
@@ -639,11 +695,10 @@
       const key = await this.key;
       if (!key) throw new Error('no room key');
       const nonce = crypto.getRandomValues(new Uint8Array(12));
-      const body = await crypto.subtle.encrypt({ name: 'AES-GCM', iv: nonce, additionalData: this.ad(utteranceId) },
-        key, new TextEncoder().encode(JSON.stringify({ text })));
+      const body = await Sealer.encrypt(key, nonce, this.ad(utteranceId), new TextEncoder().encode(JSON.stringify({ text })));
       const out = new Uint8Array(12 + body.byteLength);
       out.set(nonce);
-      out.set(new Uint8Array(body), 12);
+      out.set(body, 12);
       return E2E_PREFIX + toB64url(out);
     }
 
@@ -684,7 +739,7 @@
     wrongkey: ['The key in this link does not open this room\'s captions.',
       'It is the wrong key, perhaps another room\'s. Ask for this room\'s link again.'],
     nocrypto: ['This browser cannot decrypt the captions of this encrypted room here.',
-      'Browsers decrypt only on secure pages (https, or this computer itself). Ask the organiser for an https link.'],
+      'This browser has neither WebCrypto nor a random number source here. Try a current browser, or an https link.'],
   };
 
   /** Say plainly (role=alert) why an encrypted room's captions cannot be read on this page. */
@@ -812,6 +867,6 @@
   window.CCC = {
     PAGE, loadSettings, saveSettings, applySettings, newId, el, $, perFrame, reducedMotion,
     roomConfig, CaptionStore, RoomConnection, showStatus, renderPeople, verifiedMark, verifiedLabel, formatTime,
-    bindDialog, showSaving, showRoomClosed, roomPassword, keepRoomPassword, Sealer, setCaptionText,
+    bindDialog, showSaving, showRoomClosed, roomPassword, keepRoomPassword, Sealer, setCaptionText, lockedOut,
   };
 }());

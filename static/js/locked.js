@@ -22,6 +22,15 @@
     field.focus();
   }
 
+  /** Drop an old password from the link's fragment (the room's password changed), keeping the rest (#k=). */
+  function forgetLinkPassword(password) {
+    const params = new URLSearchParams(window.location.hash.replace(/^#/, ''));
+    if (!params.has('p') || params.get('p') === password) return;
+    params.delete('p');
+    const rest = params.toString();
+    window.history.replaceState(null, '', window.location.pathname + window.location.search + (rest ? '#' + rest : ''));
+  }
+
   async function unlock(password) {
     const body = new FormData(form);
     body.set('password', password);
@@ -33,6 +42,7 @@
       const answer = await response.json().catch(() => ({}));
       if (response.ok && answer.ok) {
         window.CCC.keepRoomPassword(code, password); // for the projector's QR code after the reload
+        forgetLinkPassword(password);
         window.sessionStorage.setItem(RELOADED, String(Date.now()));
         window.location.reload();
         return;
@@ -58,6 +68,12 @@
   const reloaded = Number(window.sessionStorage.getItem(RELOADED) || 0);
   window.sessionStorage.removeItem(RELOADED);
   const fromLink = window.CCC.roomPassword(code, true);
+  const relocked = window.sessionStorage.getItem('ccc.locked.' + code);
+  window.sessionStorage.removeItem('ccc.locked.' + code);
   if (Date.now() - reloaded < 10000) fail('The password was right, but this browser did not keep the cookie that opens the room. Allow cookies for this site and try again.');
   else if (fromLink) unlock(fromLink);
+  else if (relocked) { // the hub shut this page out when the password changed (roomLocked): say so, nothing is wrong yet
+    error.textContent = 'This room\'s password has changed. Enter the new one to read on.';
+    error.hidden = false;
+  }
 }());

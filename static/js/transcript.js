@@ -194,6 +194,7 @@
     status('connecting', 'Connecting…');
     socket.on('connect', join);
     socket.on('disconnect', () => status('reconnecting', 'Reconnecting…'));
+    socket.on('roomLocked', () => window.CCC.lockedOut(body.code)); // the room's password changed
     socket.on('captionEdited', (e) => opened(e, () => applyEdit(e)));
     socket.on('caption', (c) => opened(c, () => {
       if (!c.isFinal || list.dataset.latest !== 'true') return;

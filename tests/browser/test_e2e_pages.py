@@ -3,44 +3,30 @@ they cannot (no key, wrong key), marking a caption that does not open instead of
 """
 from __future__ import annotations
 
+import re
 import sqlite3
+import subprocess
 
 import pytest
 import zxingcpp
 from playwright.sync_api import expect
 
 from ccc import e2e
-from hubkit import Client, Hub
+from hubkit import Hub
 
 SEALED_CAPTIONS = [("u1", "periwinkle zeppelin"), ("u2", "quokka marzipan"), ("u3", "walrus tangerine")]
 
 
 @pytest.fixture(scope="module")
-def hub(tmp_path_factory, template_db):
+def hub(module_hub):
     """Return one started hub for the module."""
-    started = Hub(tmp_path_factory.mktemp("e2e-pages"), template_db).start()
-    yield started
-    started.stop()
+    return module_hub
 
 
 @pytest.fixture
-def client():
-    """Return a factory of connected Socket.IO clients that hang up without waiting for the close handshake.
-
-    (The shared fixture's clean disconnect waits about 3 s per test; these tests do not look at departures.)
-    """
-    made: list[Client] = []
-
-    def make(url: str, **kwargs) -> Client:
-        made.append(Client(url, **kwargs).connect())
-        return made[-1]
-
-    yield make
-    for c in made:
-        ws = getattr(c.sio.eio, "ws", None)
-        if ws is not None and c.sio.connected:
-            ws.close(timeout=0.05)  # hub notices the socket going at once
-        c.sio.eio.disconnect(abort=True)
+def client(quick_client):
+    """Return clients that hang up at once: these tests do not look at departures."""
+    return quick_client
 
 
 @pytest.fixture(scope="module")
@@ -205,3 +191,96 @@ def test_the_overlay_opens_sealed_captions_with_the_key_and_never_shows_an_envel
     expect(bare.locator("body")).to_contain_text("encrypted caption")
     for page in (keyed, bare):
         assert "e2e1." not in page.content()
+
+
+def test_admin_makes_an_e2e_room_whose_key_is_made_in_the_browser_and_sent_in_no_request(hub, new_page, speaker,
+                                                                                         shoot, axe):
+    admin = new_page(f"{hub.url}/admin")
+    sent: list[str] = []  # every request the page makes: URL, headers and body
+    admin.on("request", lambda r: sent.append(" ".join([r.url, repr(r.headers), r.post_data or ""])))
+    admin.fill("#password", "test-admin")
+    admin.get_by_role("button", name="Sign in").click()
+    admin.fill("#new-title", "Board meeting")
+    admin.get_by_label("End-to-end encrypted").check()
+    admin.get_by_role("button", name="Create room").click()
+
+    panel = admin.locator("#e2e-created")
+    expect(panel).to_contain_text("Keep this key now: the hub does not have it.")
+    key = panel.locator(".room-key").inner_text()
+    code = admin.locator(".admin-room").first.get_attribute("data-code")
+    assert len(e2e.parse_key(key)) == 32 and code
+    links = panel.locator("a.e2e-link")
+    expect(links).to_have_text([f"{hub.url}/r/{code}#k={key}", f"{hub.url}/r/{code}/projector#k={key}",
+                                f"{hub.url}/r/{code}/present#k={key}"])
+    expect(panel.locator(".e2e-station")).to_have_text(
+        f"python -m ccc.station --join-url '{hub.url}/r/{code}#k={key}' --name NAME")
+    assert admin.evaluate("location.hash") == ""  # nor does the admin page's own URL keep it
+    expect(admin.locator(f'.admin-room[data-code="{code}"] .room-links a').first).to_have_attribute(
+        "href", f"/r/{code}#k={key}")
+    assert any("/admin/rooms" in r and "e2e=1" in r for r in sent), sent  # the form went, with the box ticked
+    assert not [r for r in sent if key in r], "the room key left the browser"
+    assert key not in hub.log() and key.encode() not in b"".join(
+        p.read_bytes() for p in hub.db_path.parent.glob("hub.sqlite3*"))
+
+    axe(admin)
+    shoot(admin, "admin-e2e-room-created")
+    projector = new_page(panel.locator("a.e2e-link").nth(1).get_attribute("href"))
+    say_sealed(speaker(hub, code), key, code, SEALED_CAPTIONS[:1])
+    expect(projector.locator("#lines")).to_contain_text("periwinkle zeppelin")
+    expect(projector.locator("#e2e-problem")).to_have_count(0)
+
+    no_script = new_page(f"{hub.url}/admin", java_script_enabled=False)
+    no_script.fill("#password", "test-admin")
+    no_script.get_by_role("button", name="Sign in").click()
+    expect(no_script.get_by_label("End-to-end encrypted")).to_be_disabled()  # no key, no such room
+
+
+def lan_address() -> str:
+    """Return this machine's first non-loopback IPv4 address; fail (never skip) when it has none."""
+    found = [a for a in subprocess.run(["hostname", "-I"], capture_output=True, text=True, check=True).stdout.split()
+             if re.fullmatch(r"\d+\.\d+\.\d+\.\d+", a) and not a.startswith("127.")]
+    assert found, "this machine has no non-loopback IPv4 address: the insecure-context test needs one"
+    return found[0]
+
+
+@pytest.fixture(scope="module")
+def lan_hub(tmp_path_factory, template_db):
+    """Return a hub listening on every address, opened by its LAN address: http:// there is no secure context."""
+    started = Hub(tmp_path_factory.mktemp("e2e-lan"), template_db, CCC_HOST="0.0.0.0")
+    started.lan_url = f"http://{lan_address()}:{started.port}"
+    started.env["CCC_PUBLIC_URL"] = started.lan_url
+    yield started.start()
+    started.stop()
+
+
+def test_over_plain_http_on_a_lan_address_pages_open_and_seal_without_webcrypto(lan_hub, speaker, new_page, client):
+    from ccc.hub import create_app
+    from ccc.hub.rooms import create_room
+    from config import TestConfig
+
+    with create_app(TestConfig, SQLALCHEMY_DATABASE_URI=f"sqlite:///{lan_hub.db_path}").app_context():
+        code, key = create_room("Lab over Wi-Fi", e2e=True).code, e2e.new_key()
+    phone = new_page(f"{lan_hub.lan_url}/r/{code}#k={key}", viewport={"width": 390, "height": 844})
+    assert phone.evaluate("[window.isSecureContext, typeof crypto.subtle]") == [False, "undefined"]
+    presenter = speaker(lan_hub, code)
+    say_sealed(presenter, key, code, SEALED_CAPTIONS[:1])
+    expect(phone.locator("#captions li .text")).to_have_text(["periwinkle zeppelin"])
+    expect(phone.locator("#e2e-problem")).to_have_count(0)
+    presenter.release()
+
+    watcher = client(lan_hub.url)
+    watcher.join(code)
+    console = new_page(f"{lan_hub.lan_url}/r/{code}/present#k={key}")
+    assert console.evaluate("window.isSecureContext") is False
+    console.fill("#name", "Casey Captioner")
+    console.click("#join-btn")
+    console.click("#floor-btn")
+    expect(console.locator("#caption-input")).to_be_enabled()
+    console.click("#caption-input")
+    console.keyboard.type("lighthouse keeper")
+    console.keyboard.press("Enter")
+    final = watcher.wait_for(lambda c: [m for m in c.of("caption") if m["isFinal"]])[0]
+    assert final["text"].startswith("e2e1.") and "lighthouse" not in repr(watcher.events)
+    assert e2e.open_envelope(e2e.parse_key(key), code, final["utteranceId"], final["text"]) == {
+        "text": "lighthouse keeper"}
+    expect(phone.locator("#captions li .text")).to_have_text(["periwinkle zeppelin", "lighthouse keeper"])

@@ -9,6 +9,7 @@ from playwright.sync_api import expect
 
 from ccc.hub import create_app
 from config import TestConfig
+from hubkit import AdminWeb
 
 PHONE = {"width": 390, "height": 844}
 PASSWORD = "fern-52&x"  # '&' must survive the fragment's encoding
@@ -60,3 +61,40 @@ def test_private_room_link_opens_without_typing_and_a_wrong_one_prompts(hub, new
     expect(bare.get_by_label("Room password")).to_be_visible()
     expect(bare.locator("#unlock-error")).to_be_hidden()
     axe(bare)
+
+
+def test_a_page_reading_when_the_password_is_set_or_changed_asks_for_the_new_one_and_reads_again(hub, new_page,
+                                                                                                speaker):
+    code = hub.create_room("Open lecture", pin="4821")
+    ada = speaker(hub, code, pin="4821")  # proved the PIN: presents on after each change
+    ada.say("Said while the room was open.")
+    phone = new_page(f"{hub.url}/r/{code}", viewport=PHONE)
+    expect(phone.locator("#captions li")).to_have_count(1)
+    transcript = new_page(f"{hub.url}/r/{code}/transcript")  # the live transcript page reads the room too
+    expect(transcript.locator("#conn")).to_have_attribute("data-status", "connected")
+    admin = AdminWeb(hub.url)
+
+    admin.post(f"/admin/rooms/{code}/password", {"password": PASSWORD})
+    expect(transcript.get_by_role("alert")).to_contain_text("password has changed")
+    ada.say("Said once it was private.")  # never reaches the page without the new password
+    expect(phone.get_by_label("Room password")).to_be_visible()  # not a stale page that only looks connected
+    expect(phone.get_by_role("alert")).to_contain_text("password has changed")
+    assert "Said" not in phone.content() and "Open lecture" not in phone.content()
+    phone.get_by_label("Room password").fill(PASSWORD)
+    phone.get_by_role("button", name="Open the room").click()
+    expect(phone.locator("#captions li .text")).to_have_text([
+        "Said while the room was open.", "Said once it was private."])
+    expect(phone.locator("#conn")).to_have_attribute("data-status", "connected")
+
+    # Opened from the old link (#p=old&k=...): after a change it must not post the old password again, as a
+    # roomful of phones doing so would lock the room out for everyone (10 wrong guesses from anywhere).
+    scanned = new_page(f"{hub.url}/r/{code}#p={quote(PASSWORD, safe='')}&k=kept", viewport=PHONE)
+    expect(scanned.locator("#captions li")).to_have_count(2)
+    posted: list[str] = []
+    scanned.on("request", lambda r: posted.append(r.url) if r.method == "POST" else None)
+    admin.post(f"/admin/rooms/{code}/password", {"password": "new-one-77"})
+    expect(scanned.get_by_role("alert")).to_contain_text("password has changed")
+    assert scanned.evaluate("location.hash") == "#k=kept" and not posted, posted
+    scanned.get_by_label("Room password").fill("new-one-77")
+    scanned.get_by_role("button", name="Open the room").click()
+    expect(scanned.locator("#captions li")).to_have_count(2)

@@ -5,6 +5,8 @@ anywhere (database file, hub log, HTTP answers) means plain text leaked.
 """
 from __future__ import annotations
 
+import html
+import io
 import os
 import re
 import subprocess
@@ -14,42 +16,28 @@ from pathlib import Path
 
 import pytest
 import requests
+import srt
+import webvtt
 
 from ccc import e2e
 from ccc.station.hub_link import HubLink
 from ccc.station.spool import Spool
-from hubkit import ROOT, Client, Hub
+from hubkit import ROOT, Hub
 
 SECRET_WORDS = ["periwinkle", "zeppelin", "quokka", "marzipan"]
 LIBRIVOX_CLIP = Path("/usr/share/pocketsphinx/test/data/librivox/sense_and_sensibility_01_austen_64kb-0880.wav")
 
 
 @pytest.fixture(scope="module")
-def hub(tmp_path_factory, template_db):
+def hub(module_hub):
     """Return one started hub for the module."""
-    started = Hub(tmp_path_factory.mktemp("e2e-hub"), template_db).start()
-    yield started
-    started.stop()
+    return module_hub
 
 
 @pytest.fixture
-def client():
-    """Return a factory of connected Socket.IO clients that hang up without waiting for the close handshake.
-
-    (The shared fixture's clean disconnect waits about 3 s per test; these tests do not look at departures.)
-    """
-    made: list[Client] = []
-
-    def make(url: str, **kwargs) -> Client:
-        made.append(Client(url, **kwargs).connect())
-        return made[-1]
-
-    yield make
-    for c in made:
-        ws = getattr(c.sio.eio, "ws", None)
-        if ws is not None and c.sio.connected:
-            ws.close(timeout=0.05)  # hub notices the socket going at once
-        c.sio.eio.disconnect(abort=True)
+def client(quick_client):
+    """Return clients that hang up at once: these tests do not look at departures."""
+    return quick_client
 
 
 @pytest.fixture(scope="module")
@@ -250,3 +238,29 @@ def test_the_station_command_with_a_join_url_sends_finals_that_decrypt_to_its_wo
     assert main(["--join-url", f"{hub.url}/r/{code}#k=short", "--name", "X", "--input", str(LIBRIVOX_CLIP)]) == 2
     said = capsys.readouterr().err
     assert "room key" in said and len(said.strip().splitlines()) == 1, said
+
+
+def test_the_cli_export_with_the_key_reads_back_in_independent_srt_and_webvtt_parsers(hub, client, new_room):
+    code, key, _ = new_room("Exported")
+    speaker = presenter(hub, client, code, "Dr Export")
+    said = ["periwinkle zeppelin sails north", "quokka marzipan for everyone", "walrus tangerine at noon"]
+    began = int(time.time() * 1000) - 20_000
+    for i, text in enumerate(said):
+        times = {"startedAt": began + i * 4_000, "endedAt": began + 3_500 + i * 4_000}
+        assert speaker.call("caption", sealed(key, code, f"x{i}", text, **times))["seq"] == i + 1
+    fixed = "quokka marmalade for everyone"  # the export holds the corrected final, never the first words
+    assert speaker.call("editCaption", {"utteranceId": "x1", "text": sealed(key, code, "x1", fixed)["text"]})["ok"]
+    finals = [said[0], fixed, said[2]]
+
+    def export(fmt: str) -> str:
+        out = subprocess.run([sys.executable, "-m", "ccc.transcripts", "export", "--hub", hub.url, "--room", code,
+                              "--key", key, "--format", fmt], cwd=ROOT, capture_output=True, text=True, timeout=60)
+        assert out.returncode == 0 and out.stderr == "", out.stderr
+        return out.stdout
+
+    subtitles = list(srt.parse(export("srt")))
+    assert " ".join(s.content for s in subtitles).split() == ("Dr Export: " + " ".join(finals)).split()
+    assert all(a.end <= b.start for a, b in zip(subtitles, subtitles[1:]))
+    cues = list(webvtt.from_buffer(io.StringIO(export("vtt")), strict=True))
+    assert " ".join(html.unescape(c.text) for c in cues).split() == " ".join(finals).split()
+    assert {c.voice for c in cues} == {"Dr Export"}

@@ -2,10 +2,17 @@
 guessing is locked out without stalling anyone, and the password never reaches the hub's log."""
 from __future__ import annotations
 
+import os
 import re
 import statistics
+import subprocess
+import sys
+import tempfile
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 import requests
@@ -14,10 +21,11 @@ from rawsocket import RawSocket
 from ccc.hub import create_app
 from ccc.hub.pages import _qr
 from config import TestConfig
-from hubkit import Client
+from hubkit import ROOT, AdminWeb, Client, wait_until
 
 PIN = "4821"
 PASSWORD = "tulip-7Kq"
+LIBRIVOX_CLIP = Path("/usr/share/pocketsphinx/test/data/librivox/sense_and_sensibility_01_austen_64kb-0880.wav")
 PAGES = ["", "/projector", "/present", "/transcript", "/transcript.txt", "/transcript.json", "/qr.svg"]
 
 
@@ -39,7 +47,8 @@ def make_private(hub, cli, title: str = "Seminar", pin: str | None = PIN, passwo
     """Create a private room with the CLI; check it prints the links with the password in the fragment."""
     out = cli("rooms", "create", title, *(["--pin", pin] if pin else []), "--password", password)
     code = out.strip().splitlines()[-1]
-    assert f"{hub.url}/r/{code}#p={password}" in out and f"/r/{code}/projector#p={password}" in out
+    fragment = "#p=" + quote(password, safe="")
+    assert f"{hub.url}/r/{code}{fragment}" in out and f"/r/{code}/projector{fragment}" in out
     return code
 
 
@@ -218,3 +227,84 @@ def assert_checks_do_not_stall(hub, code: str) -> None:
     assert checks >= 8
     # On the event loop each check (scrypt, ~120 ms of CPU) would hold every ping behind it.
     assert during < 40 + 3 * before, (before, during)
+
+
+def run_station(hub, tmp_path, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    """Run the real station command on a short recorded reading, as fast as it goes; return the finished run."""
+    folder = Path(tempfile.mkdtemp(prefix="station", dir=tmp_path))  # stations may run side by side
+    station_env = {**os.environ, "CCC_MODELS_DIR": str(folder / "models"), "CCC_SPOOL": str(folder / "spool.db"),
+                   "PYTHONUNBUFFERED": "1", **(env or {})}
+    if env is None:
+        station_env.pop("CCC_ROOM_PASSWORD", None)  # a password in the test runner's environment must not help
+    return subprocess.run([sys.executable, "-m", "ccc.station", *args, "--engine", "pocketsphinx",
+                           "--input", str(LIBRIVOX_CLIP), "--speed", "0", "--ptt", "file"], cwd=ROOT,
+                          capture_output=True, text=True, env=station_env, timeout=60)
+
+
+def test_the_station_joins_a_private_room_with_its_password_from_the_link_or_the_environment(hub, cli, client,
+                                                                                           tmp_path):
+    password = "fern-52&x"  # '&' and its percent-encoding in the link must survive
+    code = make_private(hub, cli, "Lab", pin=None, password=password)
+    reader = client(hub.url)
+    assert reader.join(code, password=password)["ok"]
+
+    with ThreadPoolExecutor() as pool:  # the refused one at the same time: it never holds the floor
+        refusing = pool.submit(run_station, hub, tmp_path, "--hub", hub.url, "--room", code, "--name", "Nopass")
+        by_link = run_station(hub, tmp_path, "--join-url", f"{hub.url}/r/{code}#p={quote(password, safe='')}",
+                              "--name", "Linked")
+        refused = refusing.result()
+    assert by_link.returncode == 0, by_link.stderr
+    by_env = run_station(hub, tmp_path, "--hub", hub.url, "--room", code, "--name", "Enved",
+                         env={"CCC_ROOM_PASSWORD": password})
+    assert by_env.returncode == 0, by_env.stderr
+    for name, run in (("Linked", by_link), ("Enved", by_env)):  # what each station recognized reached the room
+        printed = [line for line in run.stdout.splitlines() if line.strip()]
+
+        def finals_of(c, name=name, count=len(printed)):  # noqa: B008 - bound per loop turn on purpose
+            got = [x["text"] for x in c.of("caption") if x["isFinal"] and x["speakerName"] == name]
+            return got if len(got) == count else None
+
+        said = reader.wait_for(finals_of)
+        assert said == printed and "man" in " ".join(said).lower(), (name, said, printed)
+
+    assert refused.returncode == 2 and "needs its password" in refused.stderr, refused.stderr
+    for run in (by_link, by_env, refused):
+        assert password not in run.stdout + run.stderr and quote(password, safe="") not in run.stderr
+
+
+def finals(c: Client) -> list[str]:
+    return [m["text"] for m in c.of("caption") if m["isFinal"]]
+
+
+def test_a_new_password_drops_the_readers_already_connected_on_every_hub_process(redis_url, make_hub, client):
+    first = make_hub(CCC_MESSAGE_QUEUE=redis_url)
+    second = make_hub(CCC_MESSAGE_QUEUE=redis_url, CCC_AUTO_MIGRATE="0",
+                      CCC_DATABASE_URL=first.env["CCC_DATABASE_URL"])
+    code = first.create_room("Open seminar", pin=PIN)
+    admin = AdminWeb(first.url)
+    teacher = client(first.url)
+    assert teacher.join(code, "presenter", "Teacher", pin=PIN)["ok"] and teacher.call("requestSpeak", {})["granted"]
+    readers = [client(first.url), client(second.url), client(second.url)]
+    for reader, role in zip(readers, ("audience", "audience", "projector")):
+        assert reader.join(code, role)["ok"]
+    admins_page = Client(second.url).connect(headers={"Cookie": admin.cookie()})  # the admin's own projector
+    try:
+        assert admins_page.join(code, "projector")["ok"]
+        assert teacher.call("caption", {"utteranceId": "b1", "text": "Before.", "isFinal": True})["ok"]
+        for c in (*readers, admins_page):
+            c.wait_for(lambda c: finals(c) == ["Before."])
+
+        page = admin.post(f"/admin/rooms/{code}/password", {"password": PASSWORD})
+        assert "3 connected were asked for it" in page.text and PASSWORD not in page.text
+        for reader in readers:  # told why, then dropped, on either process
+            assert "password" in reader.wait_for("roomLocked")["message"]
+            wait_until(lambda r=reader: not r.sio.connected, lambda: "a locked-out reader is still connected")
+        assert teacher.call("caption", {"utteranceId": "a1", "text": "After.", "isFinal": True})["ok"]
+        admins_page.wait_for(lambda c: finals(c) == ["Before.", "After."])  # the admin reads on
+        assert teacher.sio.connected and not teacher.of("roomLocked")  # so does the presenter with the PIN
+        assert all(finals(reader) == ["Before."] for reader in readers)
+        back = client(second.url)
+        assert refusal(back.join(code)) == "room_not_found"
+        assert [c["text"] for c in back.join(code, password=PASSWORD)["state"]["captions"]] == ["Before.", "After."]
+    finally:
+        admins_page.close()
