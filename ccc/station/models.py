@@ -108,6 +108,17 @@ def _fetch(url: str, part: Path, size: int, progress: bool) -> None:
     from tqdm import tqdm  # noqa: PLC0415 - only the download shows a progress bar
 
     have = part.stat().st_size if part.exists() else 0
+    with tqdm(total=size or None, initial=have, unit="B", unit_scale=True,
+              desc=part.name.removesuffix(".zip.part"), disable=not progress) as bar:
+        fetch_to(url, part, size, bar)
+
+
+def fetch_to(url: str, part: Path, size: int, bar) -> None:
+    """Append ``url`` to the file ``part`` from where it ends (HTTP Range), counting the bytes on ``bar``.
+
+    A part file as long as ``size`` is left alone; a server that ignores Range starts the file over.
+    """
+    have = part.stat().st_size if part.exists() else 0
     if size and have >= size:
         return
     headers = {"Range": f"bytes={have}-"} if have else {}
@@ -116,13 +127,12 @@ def _fetch(url: str, part: Path, size: int, progress: bool) -> None:
             if response.status_code == 416:
                 return  # The server says there is nothing past what we have: verify will judge it.
             response.raise_for_status()
-            if response.status_code != 206:
-                have = 0  # The server ignored Range: start over rather than append a second copy.
-            total = size or (have + int(response.headers.get("Content-Length", 0))) or None
-            with open(part, "ab" if have else "wb") as out, tqdm(
-                total=total, initial=have, unit="B", unit_scale=True, desc=part.name.removesuffix(".zip.part"),
-                disable=not progress,
-            ) as bar:
+            if response.status_code != 206 and have:
+                bar.update(-have)  # The server ignored Range: start over rather than append a second copy.
+                have = 0
+            if not size and bar.total is None:
+                bar.total = have + int(response.headers.get("Content-Length", 0)) or None
+            with open(part, "ab" if have else "wb") as out:
                 for block in response.iter_content(1 << 15):
                     out.write(block)
                     bar.update(len(block))

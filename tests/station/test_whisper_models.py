@@ -12,6 +12,7 @@ import re
 import socket
 import subprocess
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -31,6 +32,8 @@ class Mirror:
         self.files = files
         self.requests: list[tuple[str, str, str | None]] = []  # method, path, Range header
         self.drop_model_once = False
+        self.stall_model_once = threading.Event()  # set: the next model.bin transfer sends half, then hangs
+        self.released = threading.Event()
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
@@ -75,6 +78,13 @@ class Mirror:
                 self.end_headers()
                 if not send_body:
                     return
+                if match.group(1) == "model.bin" and mirror.stall_model_once.is_set():
+                    mirror.stall_model_once.clear()
+                    self.wfile.write(data[start:len(data) // 2])
+                    self.wfile.flush()
+                    mirror.released.wait(60)  # the Wi-Fi hangs; the user gives up and kills the download
+                    self.close_connection = True
+                    return
                 if match.group(1) == "model.bin" and mirror.drop_model_once:
                     mirror.drop_model_once = False
                     self.wfile.write(data[start:len(data) // 2])
@@ -105,6 +115,7 @@ class Mirror:
 
     def close(self) -> None:
         """Stop serving."""
+        self.released.set()
         self.server.shutdown()
         self.server.server_close()
 
@@ -125,13 +136,18 @@ def mirror():
     served.close()
 
 
-def station(tmp_path: Path, *args: str, endpoint: str) -> subprocess.CompletedProcess:
-    """Run `python -m ccc.station ...` with its models in tmp_path and Hugging Face at ``endpoint``."""
+def station_env(tmp_path: Path, endpoint: str) -> dict[str, str]:
+    """Return the environment of a station with its models in tmp_path and Hugging Face at ``endpoint``."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("HF_")}
     env.update({"CCC_MODELS_DIR": str(tmp_path / "models"), "HF_HOME": str(tmp_path / "hf"),
                 "HF_ENDPOINT": endpoint, "CCC_VOSK_MODEL_LIST_URL": f"http://127.0.0.1:{free_port()}/list.json"})
-    return subprocess.run([PYTHON, "-m", "ccc.station", *args], cwd=ROOT, env=env, capture_output=True,
-                          text=True, timeout=120)
+    return env
+
+
+def station(tmp_path: Path, *args: str, endpoint: str) -> subprocess.CompletedProcess:
+    """Run `python -m ccc.station ...` with its models in tmp_path and Hugging Face at ``endpoint``."""
+    return subprocess.run([PYTHON, "-m", "ccc.station", *args], cwd=ROOT, env=station_env(tmp_path, endpoint),
+                          capture_output=True, text=True, timeout=120)
 
 
 def test_download_shows_progress_and_lands_in_the_models_folder(tmp_path, mirror):
@@ -170,6 +186,27 @@ def test_a_dropped_transfer_resumes_from_where_it_stopped(tmp_path, mirror):
     again = station(tmp_path, "models", "download", "whisper:base.en", endpoint=mirror.url)
     assert again.returncode == 0, again.stderr
     assert not [r for r in mirror.requests[before:] if r[0] == "GET" and "/resolve/" in r[1]]  # nothing refetched
+
+
+def test_a_download_killed_mid_file_resumes_in_the_next_run(tmp_path, mirror):
+    mirror.stall_model_once.set()
+    command = [PYTHON, "-m", "ccc.station", "models", "download", "whisper:base.en"]
+    first = subprocess.Popen(command, cwd=ROOT, env=station_env(tmp_path, mirror.url),
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    part = tmp_path / "models" / "whisper-base.en" / "model.bin.part"
+    half, deadline = len(mirror.files["model.bin"]) // 2, time.monotonic() + 60
+    while not part.exists() or part.stat().st_size < half - 64 * 1024:  # Python's file buffer may hold the rest
+        assert first.poll() is None and time.monotonic() < deadline, "the first half never arrived"
+        time.sleep(0.05)
+    first.kill()  # Ctrl-C would do; a power cut or kill -9 is the harder case
+    first.wait(10)
+    kept = part.stat().st_size
+
+    again = station(tmp_path, "models", "download", "whisper:base.en", endpoint=mirror.url)
+    assert again.returncode == 0, again.stderr
+    assert mirror.gets("model.bin") == [None, f"bytes={kept}-"]  # only what the killed run did not get
+    assert (tmp_path / "models" / "whisper-base.en" / "model.bin").read_bytes() == mirror.files["model.bin"]
+    assert not part.exists()
 
 
 def test_offline_is_one_clear_line_and_exit_code_2(tmp_path):
