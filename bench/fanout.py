@@ -260,12 +260,16 @@ class Server:
                                  cwd=ROOT, env=self.env, capture_output=True, text=True, timeout=60, check=True)
             self.room = out.stdout.strip().splitlines()[-1]
             cmd = [PYTHON, self.hub_script or "app.py"]
+        elif self.target == "node":
+            cmd = [node_relay(), str(NODE_RELAY / "server.js"), "--port", str(self.port)]
         else:
             cmd = [PYTHON, str(ROOT / "bench" / "bare_relay.py"), "--port", str(self.port), "--mode", self.mode]
             if self.target == "bare-nodelay":  # experiment: the bare relay with Nagle's algorithm off
                 cmd.append("--nodelay")
         log = open(self.log_path, "a")
-        self.proc = subprocess.Popen(cmd, cwd=ROOT, env=self.env, stdout=log, stderr=log)
+        # Every server alike on the server's core (all its threads: set before exec, so they inherit it).
+        pin = (lambda: os.sched_setaffinity(0, SERVER_CPUS)) if SERVER_CPUS else None
+        self.proc = subprocess.Popen(cmd, cwd=ROOT, env=self.env, stdout=log, stderr=log, preexec_fn=pin)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
@@ -286,6 +290,33 @@ class Server:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
+
+
+NODE_RELAY = ROOT / "bench" / "node_relay"
+SERVER_CPUS: set[int] = set()  # set by --pin: the server's core; the orchestrator and clients get the rest
+
+
+def node_relay() -> str:
+    """Return the node binary, installing bench/node_relay's pinned socket.io (npm ci) on first use."""
+    node, npm = shutil.which("node"), shutil.which("npm")
+    if not node or not npm:
+        raise RuntimeError("--target node needs node and npm on PATH")
+    if not (NODE_RELAY / "node_modules" / "socket.io").is_dir():
+        subprocess.run([npm, "ci", "--no-audit", "--no-fund"], cwd=NODE_RELAY, check=True, timeout=300,
+                       stdout=subprocess.DEVNULL)
+    return node
+
+
+def pin_cpus(enabled: bool) -> str:
+    """Put the server on the first core and this process (the presenter, and the client workers it starts) on
+    the others, so the server never competes with its own clients; return a line saying what was done."""
+    cpus = sorted(os.sched_getaffinity(0))
+    if not enabled or len(cpus) < 2:
+        return "not pinned"
+    SERVER_CPUS.clear()
+    SERVER_CPUS.add(cpus[0])
+    os.sched_setaffinity(0, set(cpus[1:]))
+    return f"server on CPU {cpus[0]}, clients and presenter on CPU {','.join(map(str, cpus[1:]))}"
 
 
 def hub_env(db_url: str, port: int, mode: str) -> dict[str, str]:
@@ -608,6 +639,33 @@ def print_table(results: list[dict]) -> None:
               f"{'/'.join(fmt(x) for x in r['client_lag_p99_ms'])} | {r['other_load_cores']:.2f} |")
 
 
+def print_ratios(results: list[dict]) -> None:
+    """Print medians over the rounds and each target's p50/p99 as a multiple of the Node relay's."""
+    groups: dict[tuple, list[dict]] = {}
+    for r in results:
+        groups.setdefault((r["mode"], r["n"], r["target"]), []).append(r)
+    if not groups:
+        return
+    print("\nMedians over the rounds; ratios are each target's median over the Node relay's (same mode and N):")
+    print("\n| mode | N | target | runs | p50 ms | p95 ms | p99 ms | server CPU s | other load | "
+          "p50 / node | p99 / node |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
+
+    def med(rs: list[dict], key: str) -> float | None:
+        values = [r[key] for r in rs if r.get(key) is not None]
+        return statistics.median(values) if values else None
+
+    for (mode, n, target), rs in sorted(groups.items(), key=lambda kv: (kv[0][0], kv[0][1], kv[0][2] == "node")):
+        node = groups.get((mode, n, "node"))  # the Node relay ignores the mode; it runs beside each one
+        ratio = {}
+        for key in ("p50", "p99"):
+            mine, theirs = med(rs, key), med(node, key) if node else None
+            ratio[key] = mine / theirs if mine is not None and theirs else None
+        print(f"| {mode} | {n} | {target} | {len(rs)} | {fmt(med(rs, 'p50'))} | {fmt(med(rs, 'p95'))} | "
+              f"{fmt(med(rs, 'p99'))} | {fmt(med(rs, 'hub_cpu_s'), '.2f')} | {fmt(med(rs, 'other_load_cores'), '.2f')} | "
+              f"{fmt(ratio['p50'], '.2f')} | {fmt(ratio['p99'], '.2f')} |")
+
+
 async def orchestrate(args: argparse.Namespace) -> int:
     modes = args.mode.split(",")
     targets = args.target.split(",")
@@ -617,23 +675,26 @@ async def orchestrate(args: argparse.Namespace) -> int:
     workdir = Path(tempfile.mkdtemp(prefix="ccc-fanout-"))
     try:
         template = migrate_template(workdir) if "ccc" in targets else None
-        print(f"fan-out bench: N={ns} seconds={args.seconds} modes={modes} targets={targets} "
-              f"rate={RATE_HZ}/s final every {FINAL_EVERY}; logs in {workdir}", flush=True)
-        for mode in modes:
-            for target in targets:
-                for n in ns:
-                    if time.monotonic() > deadline:
-                        print(f"  stopping: --max-minutes {args.max_minutes} reached", flush=True)
-                        break
-                    try:
-                        r = await asyncio.wait_for(run_one(target, mode, n, args, workdir, template),
-                                                   args.seconds + 400)
-                    except Exception as exc:  # noqa: BLE001 - report and go on with the next size
-                        print(f"  {target} {mode} N={n}: FAILED {exc!r}", flush=True)
-                        continue
-                    results.append(r)
-                    print_run(r)
+        pinned = pin_cpus(not args.no_pin)
+        print(f"fan-out bench: N={ns} seconds={args.seconds} modes={modes} targets={targets} rounds={args.rounds} "
+              f"rate={RATE_HZ}/s final every {FINAL_EVERY}; {pinned}; logs in {workdir}", flush=True)
+        # Targets alternate within each round, so each comparison is between runs minutes apart at most.
+        plan = [(rnd, mode, n, target) for rnd in range(1, args.rounds + 1) for mode in modes for n in ns
+                for target in targets]
+        for rnd, mode, n, target in plan:
+            if time.monotonic() > deadline:
+                print(f"  stopping: --max-minutes {args.max_minutes} reached", flush=True)
+                break
+            try:
+                r = await asyncio.wait_for(run_one(target, mode, n, args, workdir, template), args.seconds + 400)
+            except Exception as exc:  # noqa: BLE001 - report and go on with the next run
+                print(f"  {target} {mode} N={n}: FAILED {exc!r}", flush=True)
+                continue
+            r["round"] = rnd
+            results.append(r)
+            print_run(r)
         print_table(results)
+        print_ratios(results)
         if args.json:
             Path(args.json).write_text(json.dumps(results, indent=1))
             print(f"\nresults written to {args.json}")
@@ -649,7 +710,11 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=20.0, help="sending time per size")
     parser.add_argument("--mode", default="gevent", help="gevent, eventlet, or both comma separated")
     parser.add_argument("--target", default="ccc", help="ccc (the hub), bare (bench/bare_relay.py), bare-nodelay (the same with "
-                        "TCP_NODELAY), comma separated")
+                        "TCP_NODELAY), node (bench/node_relay: socket.io on Node, the yardstick), comma separated")
+    parser.add_argument("--rounds", type=int, default=1, help="repeat every (mode, N, target) this many times, "
+                        "interleaved; the summary gives medians and ratios to the node target")
+    parser.add_argument("--no-pin", action="store_true", help="do not pin the server to one core and the clients to "
+                        "the other (pinning needs 2 or more cores)")
     parser.add_argument("--procs", type=int, default=0, help="client processes (default 1 up to N=500, else 2)")
     parser.add_argument("--client", choices=("sio", "raw"), default="sio",
                         help="audience clients: socketio.AsyncClient (sio), or a minimal Engine.IO/Socket.IO "
