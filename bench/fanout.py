@@ -34,7 +34,6 @@ import sys
 import tempfile
 import time
 import urllib.request
-import uuid
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -160,7 +159,7 @@ async def worker_main(args: argparse.Namespace) -> None:
     async def join_one(index: int, sem: asyncio.Semaphore, out: list) -> None:
         async with sem:
             started = now_ms()
-            join = {"room": args.room, "role": "audience", "name": "", "participantId": uuid.uuid4().hex}
+            join = {"room": args.room, "role": "audience", "name": ""}  # the hub issues the id
             try:
                 if args.client == "raw":
                     ack = await raw_join(join)
@@ -463,8 +462,7 @@ async def run_presenter(url: str, room: str, seconds: float, seed: int, started:
     rng = random.Random(seed)
     sio = socketio.AsyncClient(reconnection=False)
     await sio.connect(url, transports=["websocket"], wait_timeout=30)
-    ack = await sio.call("join", {"room": room, "role": "presenter", "name": "Bench presenter",
-                                  "participantId": uuid.uuid4().hex}, timeout=60)
+    ack = await sio.call("join", {"room": room, "role": "presenter", "name": "Bench presenter"}, timeout=60)
     if not ack.get("ok"):
         raise RuntimeError(f"presenter join refused: {ack}")
     ack = await sio.call("requestSpeak", {}, timeout=30)
