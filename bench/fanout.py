@@ -248,17 +248,20 @@ class Server:
         self.proc: subprocess.Popen | None = None
         self.env = dict(os.environ, PYTHONUNBUFFERED="1")
         self.room = "BENCH"
-        if target == "ccc":
+        self.script = VARIANTS.get(target, {}).get("script") or hub_script
+        self.is_hub = target == "ccc" or target in VARIANTS
+        self.env.update(VARIANTS.get(target, {}).get("env", {}))
+        if self.is_hub:
             db_path = workdir / f"hub-{self.port}.sqlite3"
             shutil.copy(template_db, db_path)
             self.env.update(hub_env(f"sqlite:///{db_path}", self.port, mode))
 
     def start(self, timeout: float = 30.0) -> "Server":
-        if self.target == "ccc":
+        if self.is_hub:
             out = subprocess.run([PYTHON, "-m", "flask", "--app", "app", "rooms", "create", "Fan-out bench"],
                                  cwd=ROOT, env=self.env, capture_output=True, text=True, timeout=60, check=True)
             self.room = out.stdout.strip().splitlines()[-1]
-            cmd = [PYTHON, self.hub_script or "app.py"]
+            cmd = [PYTHON, self.script or "app.py"]
         elif self.target == "node":
             cmd = [node_relay(), str(NODE_RELAY / "server.js"), "--port", str(self.port)]
         else:
@@ -292,7 +295,9 @@ class Server:
 
 
 NODE_RELAY = ROOT / "bench" / "node_relay"
-SERVER_CPUS: set[int] = set()  # set by --pin: the server's core; the orchestrator and clients get the rest
+SERVER_CPUS: set[int] = set()
+# --variant NAME=SCRIPT [--variant-env NAME=KEY=VALUE]: another hub (say, an older commit's app.py) as a target.
+VARIANTS: dict[str, dict] = {}  # set by --pin: the server's core; the orchestrator and clients get the rest
 
 
 def node_relay() -> str:
@@ -672,7 +677,7 @@ async def orchestrate(args: argparse.Namespace) -> int:
     results: list[dict] = []
     workdir = Path(tempfile.mkdtemp(prefix="ccc-fanout-"))
     try:
-        template = migrate_template(workdir) if "ccc" in targets else None
+        template = migrate_template(workdir) if any(t == "ccc" or t in VARIANTS for t in targets) else None
         pinned = pin_cpus(not args.no_pin)
         print(f"fan-out bench: N={ns} seconds={args.seconds} modes={modes} targets={targets} rounds={args.rounds} "
               f"rate={RATE_HZ}/s final every {FINAL_EVERY}; {pinned}; logs in {workdir}", flush=True)
@@ -726,6 +731,11 @@ def main() -> int:
                         "caption phases) as collapsed stacks in DIR (needs py-spy and ptrace rights)")
     parser.add_argument("--hub-script", metavar="PATH", help="experiments: start this script instead of app.py "
                         "for --target ccc (same environment, run from the repo root)")
+    parser.add_argument("--variant", action="append", default=[], metavar="NAME=SCRIPT",
+                        help="experiments: a hub target NAME started from SCRIPT (e.g. an older commit's app.py, "
+                        "exported with git archive), to compare with ccc in the same rounds")
+    parser.add_argument("--variant-env", action="append", default=[], metavar="NAME=KEY=VALUE",
+                        help="an environment variable for variant NAME only")
     parser.add_argument("--keep-logs", action="store_true", help="keep the server logs and databases")
     parser.add_argument("--verbose", action="store_true")
     # Internal: the client worker subprocess.
@@ -741,6 +751,12 @@ def main() -> int:
         return 0
     if args.quick:
         args.n, args.seconds = "100,500", 8.0
+    for spec in args.variant:
+        name, script = spec.split("=", 1)
+        VARIANTS.setdefault(name, {"env": {}})["script"] = str(Path(script).resolve())
+    for spec in args.variant_env:
+        name, key, value = spec.split("=", 2)
+        VARIANTS.setdefault(name, {"env": {}})["env"][key] = value
     try:
         import aiohttp  # noqa: F401
     except ImportError:
