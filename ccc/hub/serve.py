@@ -25,7 +25,7 @@ def serve(app: Flask) -> None:
 
     head_s, idle_s = app.config["REQUEST_HEAD_TIMEOUT_S"], app.config["SOCKET_TIMEOUT_S"]
 
-    class Handler(pywsgi.WSGIHandler):
+    class Handler(websocket_handler_base()):
         """gevent's handler with a deadline for a request's line and headers (slowloris, idle keep-alive)."""
 
         _head_deadline = None
@@ -64,6 +64,42 @@ def serve(app: Flask) -> None:
     raise_open_files_limit()
     # `app` is the Flask app whose wsgi_app Flask-SocketIO wrapped: Socket.IO and pages on one port.
     Server((host, port), app, log=None).serve_forever()
+
+
+def websocket_handler_base():
+    """Return the handler class to build on: gevent-websocket's when Engine.IO uses it, else gevent's own."""
+    from engineio.async_drivers import gevent as engineio_gevent
+    from gevent import pywsgi
+
+    if engineio_gevent.SimpleWebSocketWSGI is not None:
+        return pywsgi.WSGIHandler  # simple-websocket takes the socket over from inside the app
+    from geventwebsocket.handler import WebSocketHandler
+
+    class LateUpgrade(WebSocketHandler):
+        """gevent-websocket, upgrading only once the app has accepted the request (Host, Origin, session).
+
+        WebSocketHandler answers 101 before the app runs, so a handshake the host check or Engine.IO refuses
+        would be upgraded first and closed after; here Engine.IO's WebSocket class asks for the upgrade
+        (``ccc.upgrade_websocket`` in the environ, see ``gate.limit_websocket_messages``), and a refused
+        handshake gets its 400.
+        """
+
+        def run_application(self):
+            self.environ["ccc.upgrade_websocket"] = self.upgrade_now
+            return pywsgi.WSGIHandler.run_application(self)
+
+        def upgrade_now(self):
+            """Answer 101 Switching Protocols and return the WebSocket, or None (a 400 was started)."""
+            self.upgrade_websocket()
+            websocket = self.environ.get("wsgi.websocket")
+            if websocket is not None:
+                self.write(b"")  # the 101 goes out now: the WebSocket's first frame follows it
+            return websocket
+
+        def log_request(self):
+            pywsgi.WSGIHandler.log_request(self)  # the server's log (none): not gevent-websocket's INFO lines
+
+    return LateUpgrade
 
 
 def raise_open_files_limit() -> None:
