@@ -9,6 +9,8 @@ upgraded connection this class (``ccc.hub.gate``).
 """
 from __future__ import annotations
 
+import struct
+
 import gevent
 from geventwebsocket.exceptions import FrameTooLargeException, ProtocolError, WebSocketError
 from geventwebsocket.websocket import Header, WebSocket
@@ -26,11 +28,24 @@ def unmask(payload: bytes, mask: bytes) -> bytes:
     return (int.from_bytes(payload, "big") ^ int.from_bytes(key, "big")).to_bytes(size, "big")
 
 
+def frame_header(length: int, opcode: int) -> bytes:
+    """Return the header of an unmasked, final server frame of this length."""
+    if length < 126:
+        return struct.pack("!BB", 0x80 | opcode, length)
+    if length < 1 << 16:
+        return struct.pack("!BBH", 0x80 | opcode, 126, length)
+    return struct.pack("!BBQ", 0x80 | opcode, 127, length)
+
+
 class BoundedWebSocket(WebSocket):
     """A gevent-websocket connection that refuses messages over ``max_message_bytes`` as their headers arrive."""
 
     __slots__ = ()  # the same layout as WebSocket, so an upgraded connection's class can be swapped in place
     max_message_bytes = 256 * 1024
+    # One broadcast is one engineio packet whose encoded text is one str object, sent to every client in the
+    # room in turn: the frame built for the first is reused for the rest (identity, not equality, is checked).
+    _last_text: str | None = None
+    _last_frame: bytes = b""
 
     def read_message(self):
         """Return the next text (str) or binary (bytearray) message; None once a close frame was handled."""
@@ -72,3 +87,22 @@ class BoundedWebSocket(WebSocket):
         if opcode == _TEXT:
             return message.decode("utf-8")  # strict: bad UTF-8 raises UnicodeError and closes with 1007
         return message
+
+    def send(self, message, binary=None):
+        """Send one text or binary message, reusing the last frame when the same text object is sent again."""
+        if self.closed:
+            raise WebSocketError("Connection is already closed")
+        cls = type(self)
+        if message is cls._last_text:
+            frame = cls._last_frame
+        elif isinstance(message, str) and not binary:
+            data = message.encode("utf-8")
+            frame = frame_header(len(data), _TEXT) + data
+            cls._last_text, cls._last_frame = message, frame
+        else:
+            data = message.encode("utf-8") if isinstance(message, str) else bytes(message)
+            frame = frame_header(len(data), _BINARY if binary is not False else _TEXT) + data
+        try:
+            self.raw_write(frame)
+        except OSError as exc:
+            raise WebSocketError("Socket is dead") from exc
