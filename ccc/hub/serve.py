@@ -128,7 +128,7 @@ def websocket_handler_base():
 
 
 def raise_open_files_limit() -> None:
-    """Raise the soft limit on open files to the hard one: each WebSocket client costs the hub two."""
+    """Raise the soft limit on open files to the hard one: each WebSocket client costs the hub one or two."""
     # Many systems start processes with a soft limit of 1,024, which held ~500 phones on WebSocket.
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     if hard == resource.RLIM_INFINITY or hard > soft:
