@@ -642,14 +642,17 @@ def print_table(results: list[dict]) -> None:
               f"{'/'.join(fmt(x) for x in r['client_lag_p99_ms'])} | {r['other_load_cores']:.2f} |")
 
 
-def print_ratios(results: list[dict]) -> None:
+def print_ratios(results: list[dict], quiet_below: float | None = None) -> None:
     """Print medians over the rounds and each target's p50/p99 as a multiple of the Node relay's."""
     groups: dict[tuple, list[dict]] = {}
     for r in results:
-        groups.setdefault((r["mode"], r["n"], r["target"]), []).append(r)
+        if quiet_below is None or r["other_load_cores"] < quiet_below:
+            groups.setdefault((r["mode"], r["n"], r["target"]), []).append(r)
     if not groups:
         return
-    print("\nMedians over the rounds; ratios are each target's median over the Node relay's (same mode and N):")
+    which = "all runs" if quiet_below is None else f"only runs with other load under {quiet_below} cores"
+    print(f"\nMedians over the rounds ({which}); ratios are each target's median over the Node relay's "
+          "(same mode and N):")
     print("\n| mode | N | target | runs | p50 ms | p95 ms | p99 ms | server CPU s | other load | "
           "p50 / node | p99 / node |")
     print("|---|---|---|---|---|---|---|---|---|---|---|")
@@ -698,6 +701,8 @@ async def orchestrate(args: argparse.Namespace) -> int:
             print_run(r)
         print_table(results)
         print_ratios(results)
+        if args.quiet_below and any(r["other_load_cores"] >= args.quiet_below for r in results):
+            print_ratios(results, args.quiet_below)  # the tails are only as clean as the machine
         if args.json:
             Path(args.json).write_text(json.dumps(results, indent=1))
             print(f"\nresults written to {args.json}")
@@ -716,6 +721,9 @@ def main() -> int:
                         "TCP_NODELAY), node (bench/node_relay: socket.io on Node, the yardstick), comma separated")
     parser.add_argument("--rounds", type=int, default=1, help="repeat every (mode, N, target) this many times, "
                         "interleaved; the summary gives medians and ratios to the node target")
+    parser.add_argument("--quiet-below", type=float, default=0.3, metavar="CORES",
+                        help="also print the medians and ratios of only the runs whose other load stayed under "
+                        "this many cores (0 to skip)")
     parser.add_argument("--no-pin", action="store_true", help="do not pin the server to one core and the clients to "
                         "the other (pinning needs 2 or more cores)")
     parser.add_argument("--procs", type=int, default=0, help="client processes (default 1 up to N=500, else 2)")
