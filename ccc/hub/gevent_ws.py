@@ -44,7 +44,7 @@ class BoundedWebSocket(WebSocket):
     max_message_bytes = 256 * 1024
     # One broadcast is one engineio packet whose encoded text is one str object, sent to every client in the
     # room in turn: the frame built for the first is reused for the rest (identity, not equality, is checked).
-    _last_text: str | None = None
+    _last_text: object = object()  # matches nothing until the first text is sent
     _last_frame: bytes = b""
 
     def read_message(self):
