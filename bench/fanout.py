@@ -34,7 +34,6 @@ import sys
 import tempfile
 import time
 import urllib.request
-import uuid
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -160,7 +159,7 @@ async def worker_main(args: argparse.Namespace) -> None:
     async def join_one(index: int, sem: asyncio.Semaphore, out: list) -> None:
         async with sem:
             started = now_ms()
-            join = {"room": args.room, "role": "audience", "name": "", "participantId": uuid.uuid4().hex}
+            join = {"room": args.room, "role": "audience", "name": ""}  # the hub issues the id
             try:
                 if args.client == "raw":
                     ack = await raw_join(join)
@@ -249,23 +248,30 @@ class Server:
         self.proc: subprocess.Popen | None = None
         self.env = dict(os.environ, PYTHONUNBUFFERED="1")
         self.room = "BENCH"
-        if target == "ccc":
+        self.script = VARIANTS.get(target, {}).get("script") or hub_script
+        self.is_hub = target == "ccc" or target in VARIANTS
+        self.env.update(VARIANTS.get(target, {}).get("env", {}))
+        if self.is_hub:
             db_path = workdir / f"hub-{self.port}.sqlite3"
             shutil.copy(template_db, db_path)
             self.env.update(hub_env(f"sqlite:///{db_path}", self.port, mode))
 
     def start(self, timeout: float = 30.0) -> "Server":
-        if self.target == "ccc":
+        if self.is_hub:
             out = subprocess.run([PYTHON, "-m", "flask", "--app", "app", "rooms", "create", "Fan-out bench"],
                                  cwd=ROOT, env=self.env, capture_output=True, text=True, timeout=60, check=True)
             self.room = out.stdout.strip().splitlines()[-1]
-            cmd = [PYTHON, self.hub_script or "app.py"]
+            cmd = [PYTHON, self.script or "app.py"]
+        elif self.target == "node":
+            cmd = [node_relay(), str(NODE_RELAY / "server.js"), "--port", str(self.port)]
         else:
             cmd = [PYTHON, str(ROOT / "bench" / "bare_relay.py"), "--port", str(self.port), "--mode", self.mode]
             if self.target == "bare-nodelay":  # experiment: the bare relay with Nagle's algorithm off
                 cmd.append("--nodelay")
         log = open(self.log_path, "a")
-        self.proc = subprocess.Popen(cmd, cwd=ROOT, env=self.env, stdout=log, stderr=log)
+        # Every server alike on the server's core (all its threads: set before exec, so they inherit it).
+        pin = (lambda: os.sched_setaffinity(0, SERVER_CPUS)) if SERVER_CPUS else None
+        self.proc = subprocess.Popen(cmd, cwd=ROOT, env=self.env, stdout=log, stderr=log, preexec_fn=pin)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
@@ -286,6 +292,35 @@ class Server:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
+
+
+NODE_RELAY = ROOT / "bench" / "node_relay"
+SERVER_CPUS: set[int] = set()
+# --variant NAME=SCRIPT [--variant-env NAME=KEY=VALUE]: another hub (say, an older commit's app.py) as a target.
+VARIANTS: dict[str, dict] = {}  # set by --pin: the server's core; the orchestrator and clients get the rest
+
+
+def node_relay() -> str:
+    """Return the node binary, installing bench/node_relay's pinned socket.io (npm ci) on first use."""
+    node, npm = shutil.which("node"), shutil.which("npm")
+    if not node or not npm:
+        raise RuntimeError("--target node needs node and npm on PATH")
+    if not (NODE_RELAY / "node_modules" / "socket.io").is_dir():
+        subprocess.run([npm, "ci", "--no-audit", "--no-fund"], cwd=NODE_RELAY, check=True, timeout=300,
+                       stdout=subprocess.DEVNULL)
+    return node
+
+
+def pin_cpus(enabled: bool) -> str:
+    """Put the server on the first core and this process (the presenter, and the client workers it starts) on
+    the others, so the server never competes with its own clients; return a line saying what was done."""
+    cpus = sorted(os.sched_getaffinity(0))
+    if not enabled or len(cpus) < 2:
+        return "not pinned"
+    SERVER_CPUS.clear()
+    SERVER_CPUS.add(cpus[0])
+    os.sched_setaffinity(0, set(cpus[1:]))
+    return f"server on CPU {cpus[0]}, clients and presenter on CPU {','.join(map(str, cpus[1:]))}"
 
 
 def hub_env(db_url: str, port: int, mode: str) -> dict[str, str]:
@@ -432,8 +467,7 @@ async def run_presenter(url: str, room: str, seconds: float, seed: int, started:
     rng = random.Random(seed)
     sio = socketio.AsyncClient(reconnection=False)
     await sio.connect(url, transports=["websocket"], wait_timeout=30)
-    ack = await sio.call("join", {"room": room, "role": "presenter", "name": "Bench presenter",
-                                  "participantId": uuid.uuid4().hex}, timeout=60)
+    ack = await sio.call("join", {"room": room, "role": "presenter", "name": "Bench presenter"}, timeout=60)
     if not ack.get("ok"):
         raise RuntimeError(f"presenter join refused: {ack}")
     ack = await sio.call("requestSpeak", {}, timeout=30)
@@ -608,6 +642,36 @@ def print_table(results: list[dict]) -> None:
               f"{'/'.join(fmt(x) for x in r['client_lag_p99_ms'])} | {r['other_load_cores']:.2f} |")
 
 
+def print_ratios(results: list[dict], quiet_below: float | None = None) -> None:
+    """Print medians over the rounds and each target's p50/p99 as a multiple of the Node relay's."""
+    groups: dict[tuple, list[dict]] = {}
+    for r in results:
+        if quiet_below is None or r["other_load_cores"] < quiet_below:
+            groups.setdefault((r["mode"], r["n"], r["target"]), []).append(r)
+    if not groups:
+        return
+    which = "all runs" if quiet_below is None else f"only runs with other load under {quiet_below} cores"
+    print(f"\nMedians over the rounds ({which}); ratios are each target's median over the Node relay's "
+          "(same mode and N):")
+    print("\n| mode | N | target | runs | p50 ms | p95 ms | p99 ms | server CPU s | other load | "
+          "p50 / node | p99 / node |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
+
+    def med(rs: list[dict], key: str) -> float | None:
+        values = [r[key] for r in rs if r.get(key) is not None]
+        return statistics.median(values) if values else None
+
+    for (mode, n, target), rs in sorted(groups.items(), key=lambda kv: (kv[0][0], kv[0][1], kv[0][2] == "node")):
+        node = groups.get((mode, n, "node"))  # the Node relay ignores the mode; it runs beside each one
+        ratio = {}
+        for key in ("p50", "p99"):
+            mine, theirs = med(rs, key), med(node, key) if node else None
+            ratio[key] = mine / theirs if mine is not None and theirs else None
+        print(f"| {mode} | {n} | {target} | {len(rs)} | {fmt(med(rs, 'p50'))} | {fmt(med(rs, 'p95'))} | "
+              f"{fmt(med(rs, 'p99'))} | {fmt(med(rs, 'hub_cpu_s'), '.2f')} | {fmt(med(rs, 'other_load_cores'), '.2f')} | "
+              f"{fmt(ratio['p50'], '.2f')} | {fmt(ratio['p99'], '.2f')} |")
+
+
 async def orchestrate(args: argparse.Namespace) -> int:
     modes = args.mode.split(",")
     targets = args.target.split(",")
@@ -616,24 +680,29 @@ async def orchestrate(args: argparse.Namespace) -> int:
     results: list[dict] = []
     workdir = Path(tempfile.mkdtemp(prefix="ccc-fanout-"))
     try:
-        template = migrate_template(workdir) if "ccc" in targets else None
-        print(f"fan-out bench: N={ns} seconds={args.seconds} modes={modes} targets={targets} "
-              f"rate={RATE_HZ}/s final every {FINAL_EVERY}; logs in {workdir}", flush=True)
-        for mode in modes:
-            for target in targets:
-                for n in ns:
-                    if time.monotonic() > deadline:
-                        print(f"  stopping: --max-minutes {args.max_minutes} reached", flush=True)
-                        break
-                    try:
-                        r = await asyncio.wait_for(run_one(target, mode, n, args, workdir, template),
-                                                   args.seconds + 400)
-                    except Exception as exc:  # noqa: BLE001 - report and go on with the next size
-                        print(f"  {target} {mode} N={n}: FAILED {exc!r}", flush=True)
-                        continue
-                    results.append(r)
-                    print_run(r)
+        template = migrate_template(workdir) if any(t == "ccc" or t in VARIANTS for t in targets) else None
+        pinned = pin_cpus(not args.no_pin)
+        print(f"fan-out bench: N={ns} seconds={args.seconds} modes={modes} targets={targets} rounds={args.rounds} "
+              f"rate={RATE_HZ}/s final every {FINAL_EVERY}; {pinned}; logs in {workdir}", flush=True)
+        # Targets alternate within each round, so each comparison is between runs minutes apart at most.
+        plan = [(rnd, mode, n, target) for rnd in range(1, args.rounds + 1) for mode in modes for n in ns
+                for target in targets]
+        for rnd, mode, n, target in plan:
+            if time.monotonic() > deadline:
+                print(f"  stopping: --max-minutes {args.max_minutes} reached", flush=True)
+                break
+            try:
+                r = await asyncio.wait_for(run_one(target, mode, n, args, workdir, template), args.seconds + 400)
+            except Exception as exc:  # noqa: BLE001 - report and go on with the next run
+                print(f"  {target} {mode} N={n}: FAILED {exc!r}", flush=True)
+                continue
+            r["round"] = rnd
+            results.append(r)
+            print_run(r)
         print_table(results)
+        print_ratios(results)
+        if args.quiet_below and any(r["other_load_cores"] >= args.quiet_below for r in results):
+            print_ratios(results, args.quiet_below)  # the tails are only as clean as the machine
         if args.json:
             Path(args.json).write_text(json.dumps(results, indent=1))
             print(f"\nresults written to {args.json}")
@@ -649,7 +718,14 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=20.0, help="sending time per size")
     parser.add_argument("--mode", default="gevent", help="gevent, eventlet, or both comma separated")
     parser.add_argument("--target", default="ccc", help="ccc (the hub), bare (bench/bare_relay.py), bare-nodelay (the same with "
-                        "TCP_NODELAY), comma separated")
+                        "TCP_NODELAY), node (bench/node_relay: socket.io on Node, the yardstick), comma separated")
+    parser.add_argument("--rounds", type=int, default=1, help="repeat every (mode, N, target) this many times, "
+                        "interleaved; the summary gives medians and ratios to the node target")
+    parser.add_argument("--quiet-below", type=float, default=0.3, metavar="CORES",
+                        help="also print the medians and ratios of only the runs whose other load stayed under "
+                        "this many cores (0 to skip)")
+    parser.add_argument("--no-pin", action="store_true", help="do not pin the server to one core and the clients to "
+                        "the other (pinning needs 2 or more cores)")
     parser.add_argument("--procs", type=int, default=0, help="client processes (default 1 up to N=500, else 2)")
     parser.add_argument("--client", choices=("sio", "raw"), default="sio",
                         help="audience clients: socketio.AsyncClient (sio), or a minimal Engine.IO/Socket.IO "
@@ -663,6 +739,11 @@ def main() -> int:
                         "caption phases) as collapsed stacks in DIR (needs py-spy and ptrace rights)")
     parser.add_argument("--hub-script", metavar="PATH", help="experiments: start this script instead of app.py "
                         "for --target ccc (same environment, run from the repo root)")
+    parser.add_argument("--variant", action="append", default=[], metavar="NAME=SCRIPT",
+                        help="experiments: a hub target NAME started from SCRIPT (e.g. an older commit's app.py, "
+                        "exported with git archive), to compare with ccc in the same rounds")
+    parser.add_argument("--variant-env", action="append", default=[], metavar="NAME=KEY=VALUE",
+                        help="an environment variable for variant NAME only")
     parser.add_argument("--keep-logs", action="store_true", help="keep the server logs and databases")
     parser.add_argument("--verbose", action="store_true")
     # Internal: the client worker subprocess.
@@ -678,6 +759,12 @@ def main() -> int:
         return 0
     if args.quick:
         args.n, args.seconds = "100,500", 8.0
+    for spec in args.variant:
+        name, script = spec.split("=", 1)
+        VARIANTS.setdefault(name, {"env": {}})["script"] = str(Path(script).resolve())
+    for spec in args.variant_env:
+        name, key, value = spec.split("=", 2)
+        VARIANTS.setdefault(name, {"env": {}})["env"][key] = value
     try:
         import aiohttp  # noqa: F401
     except ImportError:

@@ -193,3 +193,38 @@ def room_state(room: Room, since: int | None = None, since_rev: int | None = Non
         "speaker": speaker,
         **page,
     }
+
+
+@dataclass(frozen=True)
+class PartialSender:
+    """What relaying a partial needs of its room and sender, read in one query instead of two ORM loads."""
+
+    code: str
+    archived: bool
+    floor_holder_id: str | None
+    row_id: int | None  # the participant's primary key; None when it is no longer in the room
+    sid: str | None
+    name: str
+    hold_utterance_id: str | None
+
+
+def partial_sender(room_id: int, participant_id: str) -> PartialSender | None:
+    """Return the room and the sender of a partial, or None when the room is gone."""
+    # Read on every partial, never cached: another hub process may have moved the floor a moment ago.
+    row = db.session.execute(
+        select(Room.code, Room.archived_at, Room.floor_holder_id, Participant.id, Participant.sid,
+               Participant.name, Participant.hold_utterance_id)
+        .outerjoin(Participant, (Participant.room_id == Room.id) & (Participant.participant_id == participant_id))
+        .where(Room.id == room_id)
+    ).one_or_none()
+    if row is None:
+        return None
+    return PartialSender(row[0], row[1] is not None, row[2], row[3], row[4], row[5] or "", row[6])
+
+
+def note_partial(sender: PartialSender, utterance_id: str) -> None:
+    """Remember the utterance the floor holder is speaking, so its final may race key-up (one UPDATE when new)."""
+    if sender.hold_utterance_id != utterance_id:
+        db.session.execute(update(Participant).where(Participant.id == sender.row_id)
+                           .values(hold_utterance_id=utterance_id))
+        db.session.commit()

@@ -117,21 +117,30 @@ def on_caption(data: protocol.Caption, conn: Connection):
     """The floor holder sends a partial (relayed) or a final (stored, broadcast, then acked with its seq)."""
     if conn.role != "presenter":
         raise ProtocolError(ErrorCode.FORBIDDEN, "only presenters send captions")
-    room, participant = _context(conn)
     if not data.isFinal:
-        if room.floor_holder_id != participant.participant_id:
-            raise ProtocolError(ErrorCode.NOT_SPEAKER, "you do not hold the floor")
-        services.note_partial(participant, data.utteranceId)
-        socketio.emit(protocol.CAPTION, {
-            "utteranceId": data.utteranceId, "speakerId": participant.participant_id,
-            "speakerName": participant.name, "text": data.text, "isFinal": False,
-            "timestamp": int(time.time() * 1000),
-        }, to=room_key(room.code))
-        return ok_ack()
+        return _relay_partial(data, conn)
+    room, participant = _context(conn)
     stored = captions.store_final(room, participant, data)
     if stored.created:
         socketio.emit(protocol.CAPTION, stored.payload, to=room_key(room.code))
     return ok_ack(seq=stored.seq, duplicate=not stored.created)
+
+
+def _relay_partial(data: protocol.Caption, conn: Connection) -> dict:
+    """Relay the floor holder's partial to the room: the same checks as _context, in one read, nothing stored."""
+    sender = captions.partial_sender(conn.room_id, conn.participant_id)
+    if sender is None or sender.archived:
+        raise ProtocolError(ErrorCode.ROOM_NOT_FOUND, "this room has been closed")
+    if sender.row_id is None or sender.sid != request.sid:
+        raise ProtocolError(ErrorCode.NOT_JOINED, "this connection is no longer in the room; join again")
+    if sender.floor_holder_id != conn.participant_id:
+        raise ProtocolError(ErrorCode.NOT_SPEAKER, "you do not hold the floor")
+    captions.note_partial(sender, data.utteranceId)
+    socketio.emit(protocol.CAPTION, {
+        "utteranceId": data.utteranceId, "speakerId": conn.participant_id, "speakerName": sender.name,
+        "text": data.text, "isFinal": False, "timestamp": int(time.time() * 1000),
+    }, to=room_key(sender.code))
+    return ok_ack()
 
 
 @handler(protocol.EDIT_CAPTION, _edit_model)

@@ -101,6 +101,10 @@ def limit_websocket_messages(eio_server, max_bytes: int) -> None:
     # Engine.IO checks max_http_buffer_size only once simple-websocket has read the whole message (a 100 MB
     # frame grew the hub by 160 MB); simple-websocket itself can close the connection as the data arrives.
     websocket_class = eio_server._async.get("websocket")
+    if websocket_class is not None and eio_server.async_mode == "gevent" and \
+            not issubclass(websocket_class, SimpleWebSocketWSGI):
+        eio_server._async = {**eio_server._async, "websocket": _bounded_gevent(websocket_class, max_bytes)}
+        return
     if websocket_class is None or not issubclass(websocket_class, SimpleWebSocketWSGI):
         return  # eventlet's own WebSocket already bounds frames with max_frame_length
 
@@ -142,6 +146,43 @@ def limit_websocket_messages(eio_server, max_bytes: int) -> None:
     eio_server._async = {**eio_server._async, "websocket": Bounded}
 
 
+def _bounded_gevent(websocket_class, max_bytes: int):
+    """Return Engine.IO's gevent-websocket wrapper made to upgrade late, bound messages and yield (gevent_ws)."""
+    from .gevent_ws import BoundedWebSocket
+
+    BoundedWebSocket.max_message_bytes = max_bytes
+
+    class BoundedGevent(websocket_class):
+        def __call__(self, environ, start_response):
+            upgrade = environ.get("ccc.upgrade_websocket")  # ccc.hub.serve's handler: upgrade only now
+            if upgrade is not None and environ.get("wsgi.websocket") is None:
+                # (Flask-SocketIO hands the app a copy of the environ: the handler updates only its own.)
+                environ["wsgi.websocket"] = upgrade()
+            if environ.get("wsgi.websocket") is None:
+                return []  # not a valid WebSocket handshake: the handler has started its 400
+            environ["wsgi.websocket"].__class__ = BoundedWebSocket  # same slots: reads bounded, frames cached
+            owner = getattr(self.app, "__self__", None)
+            if owner is not None:
+                owner.ccc_websocket = self
+            try:
+                return super().__call__(environ, start_response)
+            except (ValueError, IndexError) as exc:  # a frame that is no Engine.IO packet ("x42", ""): one line
+                if owner is not None:
+                    _drop(owner, f"not an Engine.IO packet ({exc})")
+                return []
+            finally:
+                if owner is not None:  # no cycle socket -> websocket -> handler -> socket (see Bounded)
+                    owner.ccc_websocket = None
+
+        def close(self):
+            try:
+                super().close()
+            except OSError:
+                pass  # the client went first: nothing to tell it
+
+    return BoundedGevent
+
+
 class _Yielding:
     """A socket that lets other greenlets run after every read, so one client's flood cannot hog the hub."""
 
@@ -164,7 +205,9 @@ def _drop(eio_socket, why: str) -> None:
     log.info("dropped %s: %s", eio_socket.sid, why)
     eio_socket.close(wait=False, abort=True)
     websocket = getattr(eio_socket, "ccc_websocket", None)
-    sock = getattr(getattr(websocket, "ws", None), "sock", None)
+    sock = getattr(getattr(websocket, "ws", None), "sock", None)  # simple-websocket
+    if sock is None:  # gevent-websocket: the handler under the WebSocket holds the TCP socket
+        sock = getattr(getattr(getattr(websocket, "_sock", None), "handler", None), "socket", None)
     if sock is not None:
         try:
             sock.shutdown(socket.SHUT_RDWR)  # wakes the writer blocked in send() and the reader in recv()

@@ -292,13 +292,6 @@ def release_if_abandoned(room: Room) -> bool:
     return gone and release_floor(room.id, holder)
 
 
-def note_partial(participant: Participant, utterance_id: str) -> None:
-    """Remember the utterance the floor holder is speaking, so its final may race key-up."""
-    if participant.hold_utterance_id != utterance_id:
-        participant.hold_utterance_id = utterance_id
-        db.session.commit()
-
-
 def may_send_final(room: Room, participant: Participant, caption: protocol.Caption) -> bool:
     """Tell whether this final comes from the floor holder, or was begun in a hold just released."""
     require_presenter(room, participant)
