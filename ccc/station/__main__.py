@@ -132,6 +132,7 @@ def run(options: argparse.Namespace) -> int:
         if key_source is not None:
             key_source.stop()
     if link.fatal:
+        station.stop()
         raise StationError(link.fatal)
     if not link.drain(DRAIN_S):
         status.say(f"{spool.count()} finals kept in {spool.path}; they are sent at the next start")

@@ -115,6 +115,7 @@ class Station:
         self._last_partial = ""
         self._last_partial_at = 0.0
         self._thread: threading.Thread | None = None
+        self._stopping = False
         self._refresh_lock = threading.Lock()
         if link is not None:
             link.on_queue = self.queue_changed
@@ -137,6 +138,16 @@ class Station:
         """Enqueue the end of the input: finish any utterance, then stop."""
         self._queue.put(("end", None))
 
+    def stop(self, timeout: float = 5) -> None:
+        """Stop the recognition loop at once, dropping what is queued (the hub refused us for good).
+
+        The loop's engines run native threads (onnxruntime, CTranslate2); an interpreter that exits while
+        they work aborts ("terminate called without an active exception") instead of exiting with its code.
+        """
+        self._stopping = True
+        self._queue.put(("end", None))
+        self.join(timeout)
+
     # The consumer.
 
     def start(self) -> None:
@@ -154,6 +165,8 @@ class Station:
         self.refresh()
         while True:
             kind, value = self._queue.get()
+            if self._stopping:
+                return
             if kind == "audio":
                 if self.state == "speaking":
                     self._audio(value)
