@@ -24,9 +24,9 @@ PYTHON = sys.executable
 
 
 def free_port() -> int:
-    """Return a TCP port nobody listens on right now."""
+    """Return a TCP port no socket uses right now, on any address (a hub may listen on 0.0.0.0)."""
     with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
+        sock.bind(("0.0.0.0", 0))
         return sock.getsockname()[1]
 
 
