@@ -121,11 +121,27 @@ def limit_websocket_messages(eio_server, max_bytes: int) -> None:
             self.app = yielding
 
         def __call__(self, environ, start_response):
-            return _serve(self, getattr(self.handler, "__self__", None),
-                          lambda: super(Bounded, self).__call__(environ, start_response))
+            # Let the Engine.IO socket find its TCP socket, so a client too slow to read can be cut off.
+            owner = getattr(self.handler, "__self__", None)
+            if owner is not None:
+                owner.ccc_websocket = self
+            try:
+                return super().__call__(environ, start_response)
+            except (ValueError, IndexError) as exc:  # a frame that is no Engine.IO packet ("x42", ""): one line
+                if owner is not None:
+                    _drop(owner, f"not an Engine.IO packet ({exc})")
+                return []
+            finally:
+                # Break the cycle socket -> websocket -> handler -> socket: the hub's garbage collector runs
+                # rarely (serve.py), and 1,200 joins left 23 MB of closed connections behind (test_soak).
+                if owner is not None:
+                    owner.ccc_websocket = None
 
         def close(self):
-            _close_quietly(super().close)
+            try:
+                super().close()
+            except OSError:
+                pass  # the client went first: nothing to tell it
 
     eio_server._async = {**eio_server._async, "websocket": Bounded}
 
@@ -145,40 +161,26 @@ def _bounded_gevent(websocket_class, max_bytes: int):
             if environ.get("wsgi.websocket") is None:
                 return []  # not a valid WebSocket handshake: the handler has started its 400
             environ["wsgi.websocket"].__class__ = BoundedWebSocket  # same slots: reads bounded, frames cached
-            return _serve(self, getattr(self.app, "__self__", None),
-                          lambda: super(BoundedGevent, self).__call__(environ, start_response))
+            owner = getattr(self.app, "__self__", None)
+            if owner is not None:
+                owner.ccc_websocket = self
+            try:
+                return super().__call__(environ, start_response)
+            except (ValueError, IndexError) as exc:  # a frame that is no Engine.IO packet ("x42", ""): one line
+                if owner is not None:
+                    _drop(owner, f"not an Engine.IO packet ({exc})")
+                return []
+            finally:
+                if owner is not None:  # no cycle socket -> websocket -> handler -> socket (see Bounded)
+                    owner.ccc_websocket = None
 
         def close(self):
-            _close_quietly(super().close)
+            try:
+                super().close()
+            except OSError:
+                pass  # the client went first: nothing to tell it
 
     return BoundedGevent
-
-
-def _serve(websocket, owner, run):
-    """Run an Engine.IO WebSocket connection; its socket (``owner``) can find it, to cut a slow reader off.
-
-    A frame that is no Engine.IO packet ("x42", "") drops that client with one log line.
-    """
-    if owner is not None:
-        owner.ccc_websocket = websocket
-    try:
-        return run()
-    except (ValueError, IndexError) as exc:
-        if owner is not None:
-            _drop(owner, f"not an Engine.IO packet ({exc})")
-        return []
-    finally:
-        # Break the cycle socket -> websocket -> handler -> socket: the hub's garbage collector runs rarely
-        # (serve.py), and 1,200 joins left 23 MB of closed connections behind (test_soak).
-        if owner is not None:
-            owner.ccc_websocket = None
-
-
-def _close_quietly(close) -> None:
-    try:
-        close()
-    except OSError:
-        pass  # the client went first: nothing to tell it
 
 
 class _Yielding:
