@@ -558,7 +558,7 @@ async def run_one(target: str, mode: str, n: int, args: argparse.Namespace, work
     else:
         server = Server(target, mode, workdir, template_db, args.hub_script).start()
     counts = [n // procs + (1 if i < n % procs else 0) for i in range(procs)]
-    spread = infra is not None and server.via_nginx  # phones from many addresses, so nginx's hash spreads them
+    spread = infra is not None  # phones from many addresses: nginx's hash spreads them, per-address limits see phones
     workers = [Worker(server.url, server.room, count, args.concurrency, args.verbose, args.client,
                       sum(counts[:i]) if spread else None) for i, count in enumerate(counts)]
     sampler = Sampler(server.pids)
