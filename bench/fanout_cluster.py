@@ -125,6 +125,20 @@ class Infra:
                 "rows_deleted": int(dele), **{f"rows_written:{name}": rows for name, rows in tables.items()}}
 
 
+    def forget_connections(self) -> None:
+        """Mark every participant disconnected, as a restart of the whole campus would.
+
+        Stopped hub processes leave their participants "connected" in the database for the survivors to sweep
+        (deploy/cluster.py's hubs are told apart by a tag in each sid). Between runs that sweep would fall into
+        the next run's window: a queue-mode hub after a run without the queue swept 495 leftover phones, one
+        "process" each, and used a second of CPU on it.
+        """
+        import psycopg
+
+        url = f"postgresql://ccc@127.0.0.1:{self.cluster.info['postgres_port']}/ccc"
+        with psycopg.connect(url) as conn:
+            conn.execute("UPDATE participants SET sid = NULL WHERE sid IS NOT NULL")
+
     def snapshot(self) -> tuple[dict, dict, dict, float]:
         """Return the services' CPU seconds and Redis's and PostgreSQL's counters (and when), to subtract later."""
         return self.cpu_s(), self.redis_stats(), self.postgres_stats(), time.monotonic()
@@ -160,6 +174,7 @@ class ClusterServer:
         cluster = self.infra.cluster
         for index in range(cluster.hub_count):
             cluster.stop_hub(index)
+        self.infra.forget_connections()
         cluster.extra_env["CCC_ASYNC_MODE"] = self.mode
         if self.queue:
             cluster.extra_env.pop("CCC_MESSAGE_QUEUE", None)  # the cluster's Redis
