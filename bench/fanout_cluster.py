@@ -128,10 +128,10 @@ class Infra:
     def forget_connections(self) -> None:
         """Mark every participant disconnected, as a restart of the whole campus would.
 
-        Stopped hub processes leave their participants "connected" in the database for the survivors to sweep
-        (deploy/cluster.py's hubs are told apart by a tag in each sid). Between runs that sweep would fall into
-        the next run's window: a queue-mode hub after a run without the queue swept 495 leftover phones, one
-        "process" each, and used a second of CPU on it.
+        Stopped hub processes leave their participants "connected" in the database for the survivors to
+        sweep (ccc/hub/processes.py). Between runs that sweep would fall into the next run's window: a
+        queue-mode hub after a run without the queue swept 495 leftover phones, one "process" each, and used
+        a second of CPU on it.
         """
         import psycopg
 
@@ -239,7 +239,8 @@ def print_cluster_table(results: list[dict]) -> None:
     rows = [r for r in results if "infra_cpu_s" in r]
     if not rows:
         return
-    print("\n| target | N | hubs | connections per hub | p50 ms | p99 ms | loss | hub CPU ms/caption | nginx ms/caption |"
+    print("\n| target | N | hubs | connections per hub | p50 ms | p99 ms | loss | hub CPU ms/caption | "
+          "nginx ms/caption |"
           " Redis ms/caption | Redis commands/caption | PostgreSQL rows/final (not participants) | other load |")
     print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for r in rows:
