@@ -36,6 +36,8 @@ import time
 import urllib.request
 from pathlib import Path
 
+from fanout_cluster import CLUSTER_TARGETS, ClusterServer, Infra, cluster_line, print_cluster_table, source_address
+
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
 RATE_HZ = 3.0          # captions per second
@@ -88,8 +90,9 @@ async def worker_main(args: argparse.Namespace) -> None:
     state = {"received": 0, "disconnects": 0, "measuring": False}
     lags: list[float] = []
 
-    def make_client(index: int):
-        sio = socketio.AsyncClient(reconnection=False)
+    def make_client(index: int, source: str | None):
+        extra = {} if source is None else {"http_session": own_session(source)}
+        sio = socketio.AsyncClient(reconnection=False, **extra)
         got: set[int] = set()
         seen.append(got)
 
@@ -120,15 +123,26 @@ async def worker_main(args: argparse.Namespace) -> None:
     http = None
     raw_tasks: list[asyncio.Task] = []
 
-    async def raw_join(join: dict) -> dict:
+    sessions: list = []
+
+    def own_session(source: str):
+        """An aiohttp session whose connections leave from this loopback address (for nginx's hash)."""
+        import aiohttp
+
+        session = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0, local_addr=(source, 0)))
+        sessions.append(session)
+        return session
+
+    async def raw_join(join: dict, source: str | None) -> dict:
         """A minimal Socket.IO client over one aiohttp WebSocket: Engine.IO open, ping/pong, join, events."""
         import aiohttp
 
         nonlocal http
         if http is None:
             http = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0))
+        session = http if source is None else own_session(source)
         ws_url = args.url.replace("http://", "ws://") + "/socket.io/?EIO=4&transport=websocket"
-        ws = await http.ws_connect(ws_url, autoping=True, max_msg_size=0)
+        ws = await session.ws_connect(ws_url, autoping=True, max_msg_size=0)
         clients.append(ws)
         got: set[int] = set()
         seen.append(got)
@@ -160,11 +174,12 @@ async def worker_main(args: argparse.Namespace) -> None:
         async with sem:
             started = now_ms()
             join = {"room": args.room, "role": "audience", "name": ""}  # the hub issues the id
+            source = None if args.spread_from is None else source_address(args.spread_from + index)
             try:
                 if args.client == "raw":
-                    ack = await raw_join(join)
+                    ack = await raw_join(join, source)
                 else:
-                    sio = make_client(index)
+                    sio = make_client(index, source)
                     clients.append(sio)
                     await sio.connect(args.url, transports=["websocket"], wait_timeout=30)
                     ack = await sio.call("join", join, timeout=60)
@@ -229,6 +244,7 @@ async def worker_main(args: argparse.Namespace) -> None:
             await http.close()
     else:
         await asyncio.gather(*(c.disconnect() for c in clients if c.connected), return_exceptions=True)
+    await asyncio.gather(*(session.close() for session in sessions), return_exceptions=True)
 
 
 # --------------------------------------------------------------------------------------------------------
@@ -272,6 +288,7 @@ class Server:
         # Every server alike on the server's core (all its threads: set before exec, so they inherit it).
         pin = (lambda: os.sched_setaffinity(0, SERVER_CPUS)) if SERVER_CPUS else None
         self.proc = subprocess.Popen(cmd, cwd=ROOT, env=self.env, stdout=log, stderr=log, preexec_fn=pin)
+        self.pids = [self.proc.pid]
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
@@ -295,6 +312,7 @@ class Server:
 
 
 NODE_RELAY = ROOT / "bench" / "node_relay"
+INFRA: Infra | None = None  # deploy/cluster.py's services, when a target needs them
 SERVER_CPUS: set[int] = set()
 # --variant NAME=SCRIPT [--variant-env NAME=KEY=VALUE]: another hub (say, an older commit's app.py) as a target.
 VARIANTS: dict[str, dict] = {}  # set by --pin: the server's core; the orchestrator and clients get the rest
@@ -344,11 +362,14 @@ def migrate_template(workdir: Path) -> Path:
 class Worker:
     """A client worker subprocess, spoken to by lines of JSON."""
 
-    def __init__(self, url: str, room: str, count: int, concurrency: int, verbose: bool, client: str):
+    def __init__(self, url: str, room: str, count: int, concurrency: int, verbose: bool, client: str,
+                 spread_from: int | None = None):
         self.count = count
         self.proc: asyncio.subprocess.Process | None = None
         self.cmd = [PYTHON, str(Path(__file__).resolve()), "--worker", "--url", url, "--room", room,
                     "--count", str(count), "--concurrency", str(concurrency), "--client", client] + (["--verbose"] if verbose else [])
+        if spread_from is not None:  # each client from its own loopback address, from this index on
+            self.cmd += ["--spread-from", str(spread_from)]
 
     async def start(self) -> None:
         self.proc = await asyncio.create_subprocess_exec(
@@ -424,24 +445,30 @@ def own_cpu_s() -> float:
 
 
 class Sampler:
-    """Samples a process's RSS and CPU every 0.2 s; reports peak RSS and the busiest one-second CPU share."""
+    """Samples the server processes' RSS and CPU every 0.2 s (summed over them, for a cluster's hubs); reports
+    peak RSS and the busiest one-second CPU share."""
 
-    def __init__(self, pid: int):
+    def __init__(self, pids: list[int]):
         import psutil
 
-        self.proc = psutil.Process(pid)
+        self.procs = [psutil.Process(pid) for pid in pids]
         self.peak_rss = 0
         self.samples: list[tuple[float, float]] = []
         self.task: asyncio.Task | None = None
 
+    def cpu_each_s(self) -> list[float]:
+        return [cpu.user + cpu.system for cpu in (p.cpu_times() for p in self.procs)]
+
     def cpu_s(self) -> float:
-        cpu = self.proc.cpu_times()
-        return cpu.user + cpu.system
+        return sum(self.cpu_each_s())
+
+    def rss(self) -> int:
+        return sum(p.memory_info().rss for p in self.procs)
 
     async def run(self) -> None:
         while True:
             try:
-                self.peak_rss = max(self.peak_rss, self.proc.memory_info().rss)
+                self.peak_rss = max(self.peak_rss, self.rss())
                 self.samples.append((time.monotonic(), self.cpu_s()))
             except Exception:  # noqa: BLE001 - the process is gone
                 return
@@ -525,16 +552,22 @@ async def run_presenter(url: str, room: str, seconds: float, seed: int, started:
 async def run_one(target: str, mode: str, n: int, args: argparse.Namespace, workdir: Path,
                   template_db: Path | None) -> dict:
     procs = args.procs or (1 if n <= 500 else 2)
-    server = Server(target, mode, workdir, template_db, args.hub_script).start()
-    workers = [Worker(server.url, server.room, n // procs + (1 if i < n % procs else 0), args.concurrency,
-                      args.verbose, args.client) for i in range(procs)]
-    sampler = Sampler(server.proc.pid)
+    infra = INFRA if target in CLUSTER_TARGETS else None
+    if infra:  # hub processes on deploy/cluster.py's PostgreSQL (and Redis, nginx): see fanout_cluster.py
+        server = ClusterServer(infra, target, mode, SERVER_CPUS or None).start()
+    else:
+        server = Server(target, mode, workdir, template_db, args.hub_script).start()
+    counts = [n // procs + (1 if i < n % procs else 0) for i in range(procs)]
+    spread = infra is not None  # phones from many addresses: nginx's hash spreads them, per-address limits see phones
+    workers = [Worker(server.url, server.room, count, args.concurrency, args.verbose, args.client,
+                      sum(counts[:i]) if spread else None) for i, count in enumerate(counts)]
+    sampler = Sampler(server.pids)
     sampler.task = asyncio.create_task(sampler.run())
     out: dict = {"target": target, "mode": mode, "n": n, "procs": procs, "seconds": args.seconds,
-                 "client": args.client}
+                 "client": args.client, "hubs": len(server.pids)}
     try:
         await asyncio.gather(*(w.start() for w in workers))
-        rss_idle = sampler.proc.memory_info().rss
+        rss_idle = sampler.rss()
         cpu_j0 = sampler.cpu_s()
         spy = start_profile(args, server, f"{target}-{mode}-{n}-join")
         for w in workers:
@@ -549,14 +582,19 @@ async def run_one(target: str, mode: str, n: int, args: argparse.Namespace, work
         out["join_p50_ms"], out["join_p99_ms"] = percentile(join_ms, 50), percentile(join_ms, 99)
 
         started, ready, pres = asyncio.Event(), asyncio.Event(), {}
-        presenter = asyncio.create_task(run_presenter(server.url, server.room, args.seconds, n * 7 + len(mode),
+        presenter_url = getattr(server, "presenter_url", server.url)  # pg-redis-across: another process
+        presenter = asyncio.create_task(run_presenter(presenter_url, server.room, args.seconds, n * 7 + len(mode),
                                                       started, ready, pres))
         await asyncio.wait_for(ready.wait(), 60)
         await asyncio.sleep(1.5)  # let the join storm's coalesced audienceCount settle
         for w in workers:
             await w.send("start")
         await asyncio.gather(*(w.expect("started", 30) for w in workers))
-        cpu0, t0 = sampler.cpu_s(), time.monotonic()
+        if infra:
+            out["hub_connections"] = server.spread()
+            before = infra.snapshot()
+        each0 = sampler.cpu_each_s()
+        cpu0, t0 = sum(each0), time.monotonic()
         busy0, mine0 = system_busy_s(), own_cpu_s()
         spy = start_profile(args, server, f"{target}-{mode}-{n}-captions")
         started.set()
@@ -564,8 +602,13 @@ async def run_one(target: str, mode: str, n: int, args: argparse.Namespace, work
         stop_profile(spy)
         await asyncio.sleep(args.drain)
         t1 = time.monotonic()
-        out["hub_cpu_s"] = sampler.cpu_s() - cpu0
+        each1 = sampler.cpu_each_s()
+        out["hub_cpu_s"] = sum(each1) - cpu0
+        out["hub_cpu_each_s"] = [round(b - a, 3) for a, b in zip(each0, each1)]
         busy, mine = system_busy_s() - busy0, own_cpu_s() - mine0
+        if infra:  # nginx, Redis and PostgreSQL work for the run too: theirs is not "other load"
+            out.update(await infra.costs_since(before))
+            mine += sum(out["infra_cpu_s"].values())
         out["hub_cpu_share"] = out["hub_cpu_s"] / (t1 - t0)
         out["hub_cpu_peak_1s"] = sampler.busiest_second(t0, t1)
         for w in workers:
@@ -628,6 +671,8 @@ def print_run(r: dict) -> None:
         print(f"    !! presenter errors {r['presenter_errors']} {r['presenter_error_sample']} | client "
               f"disconnects {r['client_disconnects']} | join failures {r['join_failed']} | seqs ok {r['seqs_ok']}",
               flush=True)
+    if "infra_cpu_s" in r:
+        print(f"    {cluster_line(r)}", flush=True)
 
 
 def print_table(results: list[dict]) -> None:
@@ -640,6 +685,7 @@ def print_table(results: list[dict]) -> None:
               f" | {r['hub_rss_peak_mb']:.0f} | {r['join_wall_s']:.2f} | {fmt(r['final_ack_p99'])} | "
               f"{'/'.join(str(c) for c in r['client_cpu_share'])} | "
               f"{'/'.join(fmt(x) for x in r['client_lag_p99_ms'])} | {r['other_load_cores']:.2f} |")
+    print_cluster_table(results)
 
 
 def print_ratios(results: list[dict], quiet_below: float | None = None) -> None:
@@ -681,6 +727,11 @@ async def orchestrate(args: argparse.Namespace) -> int:
     workdir = Path(tempfile.mkdtemp(prefix="ccc-fanout-"))
     try:
         template = migrate_template(workdir) if any(t == "ccc" or t in VARIANTS for t in targets) else None
+        if any(t in CLUSTER_TARGETS for t in targets):  # started before pinning: its services use every core
+            global INFRA
+            INFRA = Infra(hubs=max(CLUSTER_TARGETS[t][0] for t in targets if t in CLUSTER_TARGETS)).start()
+            print(f"cluster services (deploy/cluster.py): PostgreSQL, Redis, nginx on {INFRA.cluster.url}; state in "
+                  f"{INFRA.state}", flush=True)
         pinned = pin_cpus(not args.no_pin)
         print(f"fan-out bench: N={ns} seconds={args.seconds} modes={modes} targets={targets} rounds={args.rounds} "
               f"rate={RATE_HZ}/s final every {FINAL_EVERY}; {pinned}; logs in {workdir}", flush=True)
@@ -707,6 +758,8 @@ async def orchestrate(args: argparse.Namespace) -> int:
             Path(args.json).write_text(json.dumps(results, indent=1))
             print(f"\nresults written to {args.json}")
     finally:
+        if INFRA is not None:
+            INFRA.stop(keep=args.keep_logs)
         if not args.keep_logs:
             shutil.rmtree(workdir, ignore_errors=True)
     return 0 if results else 1
@@ -718,7 +771,9 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=20.0, help="sending time per size")
     parser.add_argument("--mode", default="gevent", help="gevent, eventlet, or both comma separated")
     parser.add_argument("--target", default="ccc", help="ccc (the hub), bare (bench/bare_relay.py), bare-nodelay (the same with "
-                        "TCP_NODELAY), node (bench/node_relay: socket.io on Node, the yardstick), comma separated")
+                        "TCP_NODELAY), node (bench/node_relay: socket.io on Node, the yardstick), and on "
+                        "deploy/cluster.py's PostgreSQL: pg, pg-redis (with CCC_MESSAGE_QUEUE), nginx1 (one hub behind "
+                        "nginx), cluster (2 hubs behind nginx; needs --no-pin); comma separated")
     parser.add_argument("--rounds", type=int, default=1, help="repeat every (mode, N, target) this many times, "
                         "interleaved; the summary gives medians and ratios to the node target")
     parser.add_argument("--quiet-below", type=float, default=0.3, metavar="CORES",
@@ -751,6 +806,7 @@ def main() -> int:
     parser.add_argument("--url", help=argparse.SUPPRESS)
     parser.add_argument("--room", help=argparse.SUPPRESS)
     parser.add_argument("--count", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--spread-from", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
         if not args.url.startswith("http://127.0.0.1:"):
@@ -759,6 +815,8 @@ def main() -> int:
         return 0
     if args.quick:
         args.n, args.seconds = "100,500", 8.0
+    if "cluster" in args.target.split(",") and not args.no_pin:
+        sys.exit("--target cluster needs --no-pin: pinned, both hub processes would share the server's one core")
     for spec in args.variant:
         name, script = spec.split("=", 1)
         VARIANTS.setdefault(name, {"env": {}})["script"] = str(Path(script).resolve())

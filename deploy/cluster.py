@@ -14,6 +14,7 @@ import argparse
 import json
 import math
 import os
+import resource
 import secrets
 import shutil
 import signal
@@ -35,7 +36,9 @@ worker_processes 1;
 pid {state}/nginx.pid;
 error_log {state}/nginx-error.log warn;
 {user}
-events {{ worker_connections 4096; }}
+# Each phone costs nginx two connections (its own and one to a hub), each a file descriptor.
+worker_rlimit_nofile {nofile};
+events {{ worker_connections {connections}; }}
 http {{
     include /etc/nginx/mime.types;
     default_type application/octet-stream;
@@ -48,6 +51,12 @@ http {{
     include {state}/ccc-site.conf;
 }}
 """
+
+
+def nofile_limit() -> int:
+    """Return how many file descriptors nginx may ask for here: the hard limit, at most 65,536."""
+    hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
+    return 65536 if hard == resource.RLIM_INFINITY else min(hard, 65536)
 
 
 def free_port() -> int:
@@ -192,13 +201,25 @@ class Cluster:
         if index in self.procs:
             self.procs[index].wait(10)
 
+    def stop_hub(self, index: int) -> None:
+        """Stop hub process ``index`` (SIGTERM, as `systemctl stop` would) and wait until it has ended."""
+        _stop_pidfile(self.state / f"hub{index}.pid", signal.SIGTERM)
+        self.procs.pop(index, None)
+
+    def reload_nginx(self) -> None:
+        """Have nginx start fresh workers: they forget which hub processes they found down."""
+        subprocess.run(["nginx", "-c", str(self.state / "nginx.conf"), "-p", str(self.state), "-s", "reload"],
+                       check=True, capture_output=True, timeout=30)
+
     def _start_nginx(self) -> None:
         (self.state / "nginx-tmp").mkdir(exist_ok=True)
         site = render_site(f"127.0.0.1:{self.port}", "127.0.0.1 localhost", self.info["hub_ports"], ROOT / "static",
                            read_timeout(self.hub_environment(0)))
         (self.state / "ccc-site.conf").write_text(site)
         user = "user root;" if os.geteuid() == 0 else ""  # workers read static/ wherever the checkout is
-        (self.state / "nginx.conf").write_text(NGINX_MAIN.format(state=self.state, user=user))
+        nofile = nofile_limit()
+        (self.state / "nginx.conf").write_text(NGINX_MAIN.format(state=self.state, user=user, nofile=nofile,
+                                                                 connections=min(16384, nofile - 256)))
         subprocess.run(["nginx", "-t", "-q", "-c", str(self.state / "nginx.conf"), "-p", str(self.state)],
                        check=True, capture_output=True, timeout=30)
         subprocess.run(["nginx", "-c", str(self.state / "nginx.conf"), "-p", str(self.state)], check=True,
