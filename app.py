@@ -13,8 +13,12 @@ elif _MODE == "eventlet" and __name__ == "__main__":
     eventlet.monkey_patch()
 
 from ccc.hub import create_app  # noqa: E402
+from config import SettingError  # noqa: E402
 
-app = create_app()
+try:
+    app = create_app()
+except SettingError as error:  # a setting's own words, not a traceback
+    raise SystemExit(f"ccc hub: {error}") from None
 
 if __name__ == "__main__":
     from ccc.hub.serve import serve  # noqa: E402

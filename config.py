@@ -7,6 +7,10 @@ from pathlib import Path
 BASE_DIR = Path(__file__).resolve().parent
 
 
+class SettingError(ValueError):
+    """A CCC_* setting the hub cannot use; the hub says which and does not start."""
+
+
 def _env_float(name: str, default: float) -> float:
     return float(os.environ.get(name, default))
 
@@ -60,6 +64,11 @@ class Config:
     # With a message queue: each hub process tells Redis it is alive this often; one silent for 5 beats is
     # taken for dead and its participants for disconnected (a floor holder's grace period starts then).
     PROCESS_HEARTBEAT_S = _env_float("CCC_PROCESS_HEARTBEAT_S", 1.0)
+    # Connections each process keeps open to a server database (PostgreSQL), and how many more it may open
+    # at a peak; unset keeps SQLAlchemy's 5 and 10. SQLite ignores them (one file, no server to overload).
+    # (Checked by create_app, which refuses a value that is not a whole number.)
+    DATABASE_POOL_SIZE = os.environ.get("CCC_DATABASE_POOL_SIZE") or None
+    DATABASE_MAX_OVERFLOW = os.environ.get("CCC_DATABASE_MAX_OVERFLOW") or None
     SQLALCHEMY_ENGINE_OPTIONS: dict = {}
     # The admin cookie (and its server-side session) lasts a working day, not Flask's default 31 days.
     PERMANENT_SESSION_LIFETIME = timedelta(hours=12)

@@ -8,7 +8,7 @@ from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
-from config import BASE_DIR, Config
+from config import BASE_DIR, Config, SettingError
 
 from .extensions import csrf, db, migrate, socketio
 from .gate import (
@@ -26,6 +26,24 @@ MAX_QUEUED_PACKETS = 2000
 MAX_QUEUED_BYTES = 4 * 1024 * 1024
 
 
+def _pool_options(config) -> dict:
+    """SQLAlchemy's pool sizes from CCC_DATABASE_POOL_SIZE and CCC_DATABASE_MAX_OVERFLOW, for a server database.
+
+    A campus runs many hub processes on one PostgreSQL, whose `max_connections` (100 by default) must cover
+    every process's pool plus its overflow. SQLite has no server to share and keeps SQLAlchemy's own pool.
+    """
+    options = {}
+    for key, name, option, minimum in (("DATABASE_POOL_SIZE", "CCC_DATABASE_POOL_SIZE", "pool_size", 1),
+                                       ("DATABASE_MAX_OVERFLOW", "CCC_DATABASE_MAX_OVERFLOW", "max_overflow", 0)):
+        raw = str(config.get(key) or "").strip()
+        if not raw:
+            continue
+        if not raw.isdigit() or int(raw) < minimum:
+            raise SettingError(f"{name} must be a whole number of at least {minimum}, not {raw!r}")
+        options[option] = int(raw)
+    return {} if config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite") else options
+
+
 def create_app(config_class: type = Config, **overrides) -> Flask:
     """Create the hub application from a config class, with optional setting overrides (for tests)."""
     app = Flask(__name__, template_folder=str(BASE_DIR / "templates"), static_folder=str(BASE_DIR / "static"),
@@ -33,7 +51,8 @@ def create_app(config_class: type = Config, **overrides) -> Flask:
     app.config.from_object(config_class)
     app.config.update(overrides)
     if app.config["ASYNC_MODE"] not in ASYNC_MODES:
-        raise ValueError(f"CCC_ASYNC_MODE must be one of {', '.join(ASYNC_MODES)}")
+        raise SettingError(f"CCC_ASYNC_MODE must be one of {', '.join(ASYNC_MODES)}")
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {**app.config["SQLALCHEMY_ENGINE_OPTIONS"], **_pool_options(app.config)}
     if not app.config.get("ADMIN_PASSWORD"):
         app.config["ADMIN_PASSWORD"] = secrets.token_urlsafe(9)
         app.config["ADMIN_PASSWORD_GENERATED"] = True
