@@ -24,7 +24,9 @@ import wave
 from pathlib import Path
 from typing import Callable, Iterator
 
-from hubkit import Client
+from ccc.station.hub_link import HubLink
+from ccc.station.spool import Spool
+from hubkit import Client, wait_until
 
 
 class Lecturer:
@@ -301,6 +303,22 @@ def read_everything(url: str, room: str) -> list[int]:
         return seqs
     finally:
         client.close()
+
+
+def station_with_the_floor(hub_url: str, room: str, spool_path: Path, final: Callable[[int], dict],
+                           delivered: int = 5) -> tuple[HubLink, Spool]:
+    """Start a real station link (HubLink and its spool) that joins ``room``, takes the floor and delivers
+    the finals ``final(0)`` to ``final(delivered - 1)``; return it, with nothing left in its spool."""
+    spool = Spool(spool_path, room)
+    link = HubLink(hub_url, room, "Station", spool)
+    link.start()
+    wait_until(lambda: link.joined, lambda: "the station did not join")
+    assert link.request_speak().get("granted")
+    link.speaking = True
+    for k in range(delivered):
+        link.send_final(final(k))
+    wait_until(lambda: spool.count() == 0, lambda: "the first finals were not delivered")
+    return link, spool
 
 
 def stored_finals(db_path: Path, room: str) -> list[tuple[int, str]]:

@@ -6,11 +6,9 @@ import subprocess
 import time
 
 import pytest
-from faultkit import stored_finals
+from faultkit import station_with_the_floor, stored_finals
 
-from ccc.station.hub_link import HubLink
-from ccc.station.spool import Spool
-from hubkit import Client, Hub
+from hubkit import Client, Hub, wait_until
 
 
 @pytest.fixture
@@ -37,27 +35,11 @@ def final(k: int) -> dict:
             "isFinal": True, "startedAt": now - 2000, "endedAt": now}
 
 
-def wait(check, timeout: float, what: str) -> None:
-    """Wait until ``check()`` holds."""
-    deadline = time.monotonic() + timeout
-    while not check():
-        assert time.monotonic() < deadline, what
-        time.sleep(0.1)
-
-
 def test_full_disk_refuses_finals_clearly_keeps_them_spooled_and_recovers(small_disk, template_db, tmp_path):
     hub = Hub(small_disk, template_db).start()
     try:
         room = hub.create_room("Full disk")
-        spool = Spool(tmp_path / "spool.sqlite3", room)
-        link = HubLink(hub.url, room, "Station", spool)
-        link.start()
-        wait(lambda: link.joined, 15, "the station did not join")
-        assert link.request_speak().get("granted")
-        link.speaking = True
-        for k in range(5):
-            link.send_final(final(k))
-        wait(lambda: spool.count() == 0, 15, "the first finals were not delivered")
+        link, spool = station_with_the_floor(hub.url, room, tmp_path / "spool.sqlite3", final)
         before = stored_finals(hub.db_path, room)
         assert len(before) == 5
 
@@ -77,7 +59,7 @@ def test_full_disk_refuses_finals_clearly_keeps_them_spooled_and_recovers(small_
         assert stored_finals(hub.db_path, room) == before
 
         (small_disk / "filler").unlink()
-        wait(lambda: spool.count() == 0, 20, "the spooled finals did not flow once space was freed")
+        wait_until(lambda: spool.count() == 0, lambda: "the spooled finals did not flow once space was freed", 20)
         stored = stored_finals(hub.db_path, room)
         assert stored[:5] == before
         assert [uid for _, uid in stored] == [f"disk-{k}" for k in range(10)]

@@ -10,10 +10,9 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from faultkit import station_with_the_floor
 
-from ccc.station.hub_link import HubLink
-from ccc.station.spool import Spool
-from hubkit import Client, Hub, free_port
+from hubkit import Client, Hub, free_port, wait_until
 
 
 class Postgres:
@@ -64,27 +63,11 @@ def final(k: int) -> dict:
             "isFinal": True, "startedAt": now - 2000, "endedAt": now}
 
 
-def wait(check, timeout: float, what: str) -> None:
-    """Wait until ``check()`` holds."""
-    deadline = time.monotonic() + timeout
-    while not check():
-        assert time.monotonic() < deadline, what
-        time.sleep(0.1)
-
-
 def test_postgres_restarted_under_the_hub_loses_no_final(postgres_server, tmp_path):
     hub = Hub(tmp_path, None, CCC_DATABASE_URL=postgres_server.url).start()
     try:
         room = hub.create_room("Restart")
-        spool = Spool(tmp_path / "spool.sqlite3", room)
-        link = HubLink(hub.url, room, "Station", spool)
-        link.start()
-        wait(lambda: link.joined, 15, "the station did not join")
-        assert link.request_speak().get("granted")
-        link.speaking = True
-        for k in range(5):
-            link.send_final(final(k))
-        wait(lambda: spool.count() == 0, 15, "the first finals were not delivered")
+        link, spool = station_with_the_floor(hub.url, room, tmp_path / "spool.sqlite3", final)
 
         postgres_server.stop()
         for k in range(5, 10):
@@ -95,7 +78,7 @@ def test_postgres_restarted_under_the_hub_loses_no_final(postgres_server, tmp_pa
         time.sleep(4)
         assert spool.count() == 5 and not link.fatal
         postgres_server.start()
-        wait(lambda: spool.count() == 0, 20, "the spooled finals did not flow once PostgreSQL was back")
+        wait_until(lambda: spool.count() == 0, lambda: "the spooled finals did not flow once PostgreSQL was back", 20)
         assert [seq for _, seq in spool.seqs()] == list(range(1, 11))
         with psycopg.connect(postgres_server.url.replace("+psycopg", "")) as conn:
             stored = conn.execute("SELECT seq, utterance_id FROM captions ORDER BY seq").fetchall()
