@@ -762,6 +762,49 @@
     else delete node.dataset.unreadable;
   }
 
+  /**
+   * Caption lines in ``container`` (the projector's and the overlay's): one element per utterance, kept in
+   * place as a partial becomes its final. Returns ``show(wanted)``, which makes the container hold exactly
+   * these captions, in order, after its first ``skip`` children; ``speakerLabel(c)`` names the speaker where
+   * the speaker changes ('' shows no name).
+   */
+  function captionLines(container, { skip = 0, speakerLabel }) {
+    const nodes = new Map(); // utteranceId -> line element
+
+    function lineFor(c) {
+      let node = nodes.get(c.utteranceId);
+      if (!node) {
+        node = el('p', { className: 'line', 'data-utterance': c.utteranceId });
+        node.append(el('span', { className: 'who' }), el('span', { className: 'text' }));
+        nodes.set(c.utteranceId, node);
+      }
+      node.dataset.state = c.isFinal ? 'final' : 'partial';
+      setCaptionText(node.querySelector('.text'), c);
+      return node;
+    }
+
+    return function show(wanted) {
+      const keep = new Set(wanted.map((c) => c.utteranceId));
+      for (const [id, node] of nodes) {
+        if (!keep.has(id)) {
+          node.remove();
+          nodes.delete(id);
+        }
+      }
+      let previousSpeaker = null;
+      wanted.forEach((c, i) => {
+        const node = lineFor(c);
+        const who = node.querySelector('.who');
+        const label = c.speakerId !== previousSpeaker ? speakerLabel(c) : '';
+        if (who.textContent !== label) who.textContent = label;
+        who.hidden = !label;
+        previousSpeaker = c.speakerId;
+        const slot = container.children[i + skip] || null;
+        if (node !== slot) container.insertBefore(node, slot);
+      });
+    };
+  }
+
   function hideE2EProblem(kind) {
     const banner = $('e2e-problem');
     if (banner && banner.dataset.kind === kind) banner.remove();
@@ -867,6 +910,7 @@
   window.CCC = {
     PAGE, loadSettings, saveSettings, applySettings, newId, el, $, perFrame, reducedMotion,
     roomConfig, CaptionStore, RoomConnection, showStatus, renderPeople, verifiedMark, verifiedLabel, formatTime,
-    bindDialog, showSaving, showRoomClosed, roomPassword, keepRoomPassword, Sealer, setCaptionText, lockedOut,
+    bindDialog, showSaving, showRoomClosed, roomPassword, keepRoomPassword, Sealer, setCaptionText, captionLines,
+    lockedOut,
   };
 }());

@@ -43,42 +43,14 @@
 
   const lines = $('lines');
   const announcer = $('announcer');
-  const nodes = new Map(); // utteranceId -> line element: a partial's final takes its place
-
-  function lineFor(c) {
-    let node = nodes.get(c.utteranceId);
-    if (!node) {
-      node = el('p', { className: 'line', 'data-utterance': c.utteranceId });
-      node.append(el('span', { className: 'who' }), el('span', { className: 'text' }));
-      nodes.set(c.utteranceId, node);
-    }
-    node.dataset.state = c.isFinal ? 'final' : 'partial';
-    const text = node.querySelector('.text');
-    if (text.textContent !== c.text) text.textContent = c.text;
-    return node;
-  }
+  const showLines = window.CCC.captionLines(lines, {
+    speakerLabel: (c) => (options.names ? (c.speakerName || 'Speaker') + ': ' : ''),
+  });
 
   const render = window.CCC.perFrame(() => {
     const store = conn.store;
     const wanted = store.order.slice(-options.lines).concat(Array.from(store.partials.values())).slice(-options.lines);
-    const keep = new Set(wanted.map((c) => c.utteranceId));
-    for (const [id, node] of nodes) {
-      if (!keep.has(id)) {
-        node.remove();
-        nodes.delete(id);
-      }
-    }
-    let previousSpeaker = null;
-    wanted.forEach((c, i) => {
-      const node = lineFor(c);
-      const who = node.querySelector('.who');
-      const label = options.names && c.speakerId !== previousSpeaker ? (c.speakerName || 'Speaker') + ': ' : '';
-      if (who.textContent !== label) who.textContent = label;
-      who.hidden = !label;
-      previousSpeaker = c.speakerId;
-      const slot = lines.children[i] || null;
-      if (node !== slot) lines.insertBefore(node, slot);
-    });
+    showLines(wanted);
     lines.hidden = wanted.length === 0; // nothing at all on screen (no empty box) until someone speaks
   });
 

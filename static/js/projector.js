@@ -2,51 +2,25 @@
 (function () {
   'use strict';
 
-  const { el, $ } = window.CCC;
+  const { $ } = window.CCC;
   const config = window.CCC.roomConfig();
   let settings = window.CCC.loadSettings('projector');
 
   const lines = $('lines');
   const idle = $('idle');
-  const nodes = new Map(); // utteranceId -> line element, so a partial's final replaces it in place
   const KEEP_FINALS = 8; // more than any setting shows; older lines are clipped off the top, then dropped
 
   // ---- Captions, reconciled once per animation frame -----------------------------------------------
 
-  function lineFor(c) {
-    let node = nodes.get(c.utteranceId);
-    if (!node) {
-      node = el('p', { className: 'line', 'data-utterance': c.utteranceId });
-      node.append(el('span', { className: 'who' }), el('span', { className: 'text' }));
-      nodes.set(c.utteranceId, node);
-    }
-    node.dataset.state = c.isFinal ? 'final' : 'partial';
-    const text = node.querySelector('.text');
-    window.CCC.setCaptionText(text, c);
-    return node;
-  }
+  const showLines = window.CCC.captionLines(lines, {
+    skip: 1, // child 0 is the idle message
+    speakerLabel: (c) => (c.speakerName || 'Speaker') + ':',
+  });
 
   const render = window.CCC.perFrame(() => {
     const store = conn.store;
     const wanted = store.order.slice(-KEEP_FINALS).concat(Array.from(store.partials.values()));
-    const keep = new Set(wanted.map((c) => c.utteranceId));
-    for (const [id, node] of nodes) {
-      if (!keep.has(id)) {
-        node.remove();
-        nodes.delete(id);
-      }
-    }
-    let previousSpeaker = null;
-    wanted.forEach((c, i) => {
-      const node = lineFor(c);
-      const who = node.querySelector('.who');
-      const label = c.speakerId !== previousSpeaker ? (c.speakerName || 'Speaker') + ':' : '';
-      if (who.textContent !== label) who.textContent = label;
-      who.hidden = !label;
-      previousSpeaker = c.speakerId;
-      const slot = lines.children[i + 1] || null; // child 0 is the idle message
-      if (node !== slot) lines.insertBefore(node, slot);
-    });
+    showLines(wanted);
     idle.hidden = wanted.length > 0;
   });
 
