@@ -366,8 +366,13 @@ class Worker:
                  spread_from: int | None = None):
         self.count = count
         self.proc: asyncio.subprocess.Process | None = None
-        self.cmd = [PYTHON, str(Path(__file__).resolve()), "--worker", "--url", url, "--room", room,
-                    "--count", str(count), "--concurrency", str(concurrency), "--client", client] + (["--verbose"] if verbose else [])
+        if client == "node":  # bench/node_relay/clients.js: the same worker protocol, in Node
+            self.cmd = [node_relay(), str(NODE_RELAY / "clients.js"), "--url", url, "--room", room,
+                        "--count", str(count), "--concurrency", str(concurrency)]
+        else:
+            self.cmd = [PYTHON, str(Path(__file__).resolve()), "--worker", "--url", url, "--room", room,
+                        "--count", str(count), "--concurrency", str(concurrency), "--client", client] + (
+                            ["--verbose"] if verbose else [])
         if spread_from is not None:  # each client from its own loopback address, from this index on
             self.cmd += ["--spread-from", str(spread_from)]
 
@@ -500,6 +505,14 @@ async def run_presenter(url: str, room: str, seconds: float, seed: int, started:
     ack = await sio.call("requestSpeak", {}, timeout=30)
     if not (ack.get("ok") and ack.get("granted")):
         raise RuntimeError(f"floor not granted: {ack}")
+    # One partial and one final before the measured ones: a server's first caption pays for code that runs for
+    # the first time (SQLAlchemy compiling each statement once, Node's JIT), once per process, not per lecture.
+    # Their text has no "t=" stamp, so the phones receive them but do not count them.
+    for is_final in (False, True):
+        ack = await sio.call("caption", {"utteranceId": f"{seed}-warm-up", "text": "Warming up.",
+                                         "isFinal": is_final}, timeout=30)
+        if not ack.get("ok"):
+            raise RuntimeError(f"warm-up caption refused: {ack}")
     ready.set()
     await started.wait()
     partial_rtt: list[float] = []
@@ -782,9 +795,11 @@ def main() -> int:
     parser.add_argument("--no-pin", action="store_true", help="do not pin the server to one core and the clients to "
                         "the other (pinning needs 2 or more cores)")
     parser.add_argument("--procs", type=int, default=0, help="client processes (default 1 up to N=500, else 2)")
-    parser.add_argument("--client", choices=("sio", "raw"), default="sio",
+    parser.add_argument("--client", choices=("sio", "raw", "node"), default="sio",
                         help="audience clients: socketio.AsyncClient (sio), or a minimal Engine.IO/Socket.IO "
-                             "speaker over aiohttp WebSockets (raw, several times cheaper, to show client cost)")
+                             "speaker over aiohttp WebSockets (raw, several times cheaper, to show client cost), "
+                             "or the same speaker in Node (node: bench/node_relay/clients.js, cheaper again, so "
+                             "the latency is more the server's)")
     parser.add_argument("--concurrency", type=int, default=50, help="joins in flight per client process")
     parser.add_argument("--drain", type=float, default=3.0, help="seconds to wait for late deliveries")
     parser.add_argument("--quick", action="store_true", help="smoke run: N=100,500 for 8 s (about a minute)")
