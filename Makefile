@@ -39,8 +39,7 @@ help:
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	# --no-compile: Python compiles what it imports on first use; compiling all 1.2 GB up front cost 27 s.
-	$(PIP) install --disable-pip-version-check --no-compile -q -r requirements-dev.txt
+	$(PIP) install --disable-pip-version-check -q -r requirements-dev.txt
 	touch $@
 
 venv: $(VENV)/.installed
