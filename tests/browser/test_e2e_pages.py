@@ -142,19 +142,24 @@ def test_a_tampered_or_replayed_caption_shows_as_unreadable_and_the_rest_still_o
     expect(in_other.locator("#e2e-problem[role=alert]")).to_contain_text("does not open")
 
 
+def take_the_floor_and_type(console, text: str) -> None:
+    """Join the presenter console under a name, take the floor, type one caption and send it."""
+    console.fill("#name", "Casey Captioner")
+    console.click("#join-btn")
+    console.click("#floor-btn")
+    expect(console.locator("#caption-input")).to_be_enabled()
+    console.click("#caption-input")
+    console.keyboard.type(text)
+    console.keyboard.press("Enter")
+
+
 def test_the_presenter_console_with_the_key_seals_what_it_types_and_corrects(hub, new_room, new_page, client):
     code, key = new_room("Console")
     watcher = client(hub.url)
     watcher.join(code)
     audience = new_page(f"{hub.url}/r/{code}#k={key}")
     console = new_page(f"{hub.url}/r/{code}/present#k={key}")
-    console.fill("#name", "Casey Captioner")
-    console.click("#join-btn")
-    console.click("#floor-btn")
-    expect(console.locator("#caption-input")).to_be_enabled()
-    console.click("#caption-input")
-    console.keyboard.type("lighthouse keeper")
-    console.keyboard.press("Enter")
+    take_the_floor_and_type(console, "lighthouse keeper")
     expect(audience.locator("#captions li .text")).to_have_text(["lighthouse keeper"])
     final = watcher.wait_for(lambda c: [m for m in c.of("caption") if m["isFinal"]])[0]
     assert final["text"].startswith("e2e1.") and "lighthouse" not in repr(watcher.events)
@@ -272,13 +277,7 @@ def test_over_plain_http_on_a_lan_address_pages_open_and_seal_without_webcrypto(
     watcher.join(code)
     console = new_page(f"{lan_hub.lan_url}/r/{code}/present#k={key}")
     assert console.evaluate("window.isSecureContext") is False
-    console.fill("#name", "Casey Captioner")
-    console.click("#join-btn")
-    console.click("#floor-btn")
-    expect(console.locator("#caption-input")).to_be_enabled()
-    console.click("#caption-input")
-    console.keyboard.type("lighthouse keeper")
-    console.keyboard.press("Enter")
+    take_the_floor_and_type(console, "lighthouse keeper")
     final = watcher.wait_for(lambda c: [m for m in c.of("caption") if m["isFinal"]])[0]
     assert final["text"].startswith("e2e1.") and "lighthouse" not in repr(watcher.events)
     assert e2e.open_envelope(e2e.parse_key(key), code, final["utteranceId"], final["text"]) == {
