@@ -1,6 +1,6 @@
 """`python -m ccc.doctor` (`make doctor`): check this classroom PC and say how to fix what is wrong.
 
-The checklist covers the microphone, the push-to-talk pedal, the recognizer models, the hub, the address in
+The checklist covers the microphone, the push-to-talk pedal, the recognizer models, the English model chosen for this PC, the hub, the address in
 the QR code, the database's disk and the clock. `make run` prints a quick version at start (no recording).
 """
 from __future__ import annotations
@@ -25,7 +25,7 @@ def run(settings: dict, hub: str | None = None, quick: bool = False) -> list[Che
     if settings.get("CCC_MODELS_DIR"):
         os.environ["CCC_MODELS_DIR"] = settings["CCC_MODELS_DIR"]
     found = [checks.microphone(settings, record=not quick), checks.push_to_talk(settings),
-             checks.recognizer_models(settings)]
+             checks.recognizer_models(settings), checks.english_model(settings, quick=quick)]
     health = network.hub_health(hub or network.hub_url(settings), timeout=wait)
     found += [health, network.public_address(settings, hub_up=bool(health.ok), timeout=wait),
               checks.database_disk(settings), checks.clock(timeout=wait)]
