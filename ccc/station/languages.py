@@ -65,7 +65,10 @@ def served() -> list[tuple[str, str]]:
 
     from ccc.station import choice, recognizers, whisper_base  # noqa: PLC0415
 
-    verdict = choice.cached()
+    try:
+        verdict = choice.current()
+    except StationError:
+        verdict = None
     english = f"Whisper {verdict['model']} ({verdict['reason']})" if verdict else \
         "Whisper base or tiny.en (measured at the station's first start)"
     partials = "Vosk" if recognizers.english_vosk() else "PocketSphinx"
