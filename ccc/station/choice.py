@@ -2,8 +2,8 @@
 
 The station decides from a measurement, not a guess: at its first start (and `make run` before it) it decodes
 a bundled 14.6 s recording of three whole sentences (ccc/demo_audio, LibriVox) as one final, the way the
-station decodes a caption, once with each model, and keeps the CPU seconds and wall seconds of each. Whisper
-base is chosen when it needs at most BUDGET_CPU_S of CPU for that final. The verdict is kept with the CPU's
+station decodes a caption, once with each model, and keeps the CPU seconds and wall seconds (tiny.en only when base
+is too slow). Whisper base is chosen when it needs at most BUDGET_CPU_S of CPU for that final. The verdict is kept with the CPU's
 name in ``models_dir()/default-model.json`` and measured again when the CPU changes (a disk moved to another
 PC). ``CCC_WHISPER_DEFAULT=tiny.en`` (or ``base``) sets the default without measuring.
 """
@@ -52,21 +52,18 @@ def clip_pcm() -> bytes:
     return b"".join(audio.read_wav(folder / name) for name in CLIP)
 
 
-def measure(model: str | Path, pcm: bytes | None = None, rounds: int = 1) -> dict:
-    """Decode the clip as one final with ``model``; return its best CPU and wall seconds and the text."""
+def measure(model: str | Path, pcm: bytes | None = None) -> dict:
+    """Decode the clip as one final with ``model``; return its CPU and wall seconds and the text."""
     from ccc.station import whisper  # noqa: PLC0415 - whisper imports the recognizers
 
     recognizer = whisper.WhisperRecognizer(model, language="en")
     pcm = pcm or clip_pcm()
-    best = None
-    for _ in range(rounds):
-        recognizer.feed(pcm)
-        cpu, wall = time.process_time(), time.perf_counter()
-        text = recognizer.finish().text
-        found = {"cpu_s": round(time.process_time() - cpu, 2), "wall_s": round(time.perf_counter() - wall, 2),
-                 "text": text}
-        best = found if best is None or found["cpu_s"] < best["cpu_s"] else best
-    return best
+    recognizer.feed(pcm[:3 * 2 * 16000])
+    recognizer.finish()  # the first decoding after loading also sets CTranslate2 up: not the model's speed
+    recognizer.feed(pcm)
+    cpu, wall = time.process_time(), time.perf_counter()
+    text = recognizer.finish().text
+    return {"cpu_s": round(time.process_time() - cpu, 2), "wall_s": round(time.perf_counter() - wall, 2), "text": text}
 
 
 def decide(budget_cpu_s: float = BUDGET_CPU_S) -> dict:
@@ -78,14 +75,18 @@ def decide(budget_cpu_s: float = BUDGET_CPU_S) -> dict:
     except StationError as exc:
         return {**verdict, "model": "tiny.en", "reason": f"Whisper base cannot be installed ({exc})"}
     pcm = clip_pcm()
-    # Best of two for base: another program's burst should not decide for the years the PC serves.
-    verdict["measured"]["base"] = measure(base, pcm, rounds=2)
-    verdict["measured"]["tiny.en"] = measure("tiny.en", pcm)
-    spent = verdict["measured"]["base"]["cpu_s"]
+    base_cost = measure(base, pcm)
+    if budget_cpu_s < base_cost["cpu_s"] <= 2 * budget_cpu_s:
+        # Close to the line: the best of two, so another program's burst does not decide for years.
+        again = measure(base, pcm)
+        base_cost = again if again["cpu_s"] < base_cost["cpu_s"] else base_cost
+    verdict["measured"]["base"] = base_cost
+    spent = base_cost["cpu_s"]
     if spent <= budget_cpu_s:
         return {**verdict, "model": "base",
                 "reason": f"this PC decodes a 14.6 s caption with Whisper base in {spent:.2f} CPU s "
                           f"(budget {budget_cpu_s:g} s)"}
+    verdict["measured"]["tiny.en"] = measure("tiny.en", pcm)
     return {**verdict, "model": "tiny.en",
             "reason": f"Whisper base needs {spent:.2f} CPU s for a 14.6 s caption here, over the {budget_cpu_s:g} s "
                       f"budget; tiny.en needs {verdict['measured']['tiny.en']['cpu_s']:.2f} s"}

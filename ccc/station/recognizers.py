@@ -199,8 +199,9 @@ def load(engine: str | None = None, model: str | None = None, warn=None, lang: s
             except StationError as exc:
                 warn(f"warning: Whisper base cannot load ({exc}), using the Vosk model for {lang}")
         return _vosk(lang)
+    chosen = _english_default(warn)  # a wrong CCC_WHISPER_DEFAULT is an error, not a fallback
     try:
-        final_pass = whisper.WhisperRecognizer(_english_default(warn))
+        final_pass = whisper.WhisperRecognizer(chosen)
     except StationError as exc:
         if english_vosk() is not None:
             warn(f"warning: Whisper cannot load ({exc}), using the English Vosk model")
