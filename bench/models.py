@@ -4,7 +4,8 @@ Run: .venv/bin/python bench/models.py
 Prints: per model and thread count, CPU and wall seconds to decode the station's 14.6 s measuring clip as one
 final (5 beams, word times, the station's window; ccc/station/choice.py), and WER over the LibriVox clips and
 the Asterisk prompts, each decoded as one caption; then Whisper base on real Spanish (the tests' prompts and
-the held-out ones) with partials, and its translation into English against the English twins of the prompts.
+the held-out ones) with partials, and its translation into English against the English twins of the prompts;
+then key-up to final through a real hub with each model (`bench/models.py latency` runs only that).
 """
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(ROOT), str(ROOT / "tests"), str(ROOT / "tests" / "station")]
+sys.path[:0] = [str(ROOT), str(ROOT / "bench"), str(ROOT / "tests"), str(ROOT / "tests" / "station")]
 
 import corpora  # noqa: E402
 
@@ -94,11 +95,32 @@ def other_languages(scratch: Path) -> None:
               f"{corpora.wer([said_en[n] for n in names], hyps):.3f} | {cpu:.2f} |", flush=True)
 
 
+def latency(rounds: int) -> None:
+    """Print key-up to final and first partial through a real hub for the two-pass station with each model."""
+    import accuracy  # noqa: PLC0415 - bench/accuracy.py's real-hub timing
+
+    print("\n| two passes, finals by | key-up to last final p50 / p95, 3 s | 8 s | 15 s | first partial after speech "
+          "starts p50 / p95 | station CPU (share of one core) |")
+    print("|---|---:|---:|---:|---:|---:|")
+    lengths = [3.0, 8.0, 15.0]
+    for name in ("tiny.en", "base"):
+        recognizer = whisper.TwoPassRecognizer(recognizers.SphinxRecognizer(partials_only=True),
+                                               whisper.WhisperRecognizer(name))
+        got = accuracy.through_hub(recognizer, lengths, rounds, corpora.librivox())
+        cells = [f"{accuracy.pct(got['final'][n], 0.5):.2f} / {accuracy.pct(got['final'][n], 0.95):.2f} s"
+                 for n in lengths]
+        speech = got["first_partial_speech"]
+        print(f"| Whisper {name} | {' | '.join(cells)} | {accuracy.pct(speech, 0.5):.2f} / "
+              f"{accuracy.pct(speech, 0.95):.2f} s | {got['cpu'] / got['wall']:.0%} |", flush=True)
+
+
 def main() -> None:
-    """Print both tables."""
+    """Print the tables (``latency`` alone: only the timing through a real hub)."""
     scratch = Path(tempfile.mkdtemp())
-    english(scratch)
-    other_languages(scratch)
+    if sys.argv[1:2] != ["latency"]:
+        english(scratch)
+        other_languages(scratch)
+    latency(rounds=3)
 
 
 if __name__ == "__main__":
