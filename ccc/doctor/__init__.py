@@ -25,8 +25,9 @@ def run(settings: dict, hub: str | None = None, quick: bool = False) -> list[Che
     for name in ("CCC_MODELS_DIR", "CCC_WHISPER_DEFAULT"):
         if settings.get(name):
             os.environ[name] = settings[name]
+    english = checks.english_model(settings, quick=quick)  # first: it may measure, and Models names its verdict
     found = [checks.microphone(settings, record=not quick), checks.push_to_talk(settings),
-             checks.recognizer_models(settings), checks.english_model(settings, quick=quick)]
+             checks.recognizer_models(settings), english]
     health = network.hub_health(hub or network.hub_url(settings), timeout=wait)
     found += [health, network.public_address(settings, hub_up=bool(health.ok), timeout=wait),
               checks.database_disk(settings), checks.clock(timeout=wait)]
