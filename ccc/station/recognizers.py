@@ -201,7 +201,13 @@ def load(engine: str | None = None, model: str | None = None, warn=None, lang: s
         return _vosk(lang)
     chosen = _english_default(warn)  # a wrong CCC_WHISPER_DEFAULT is an error, not a fallback
     try:
-        final_pass = whisper.WhisperRecognizer(chosen)
+        try:
+            final_pass = whisper.WhisperRecognizer(chosen)
+        except StationError as exc:
+            if chosen == whisper.BUNDLED:
+                raise
+            warn(f"warning: Whisper {chosen} cannot load ({exc}), using tiny.en")
+            final_pass = whisper.WhisperRecognizer(whisper.BUNDLED)
     except StationError as exc:
         if english_vosk() is not None:
             warn(f"warning: Whisper cannot load ({exc}), using the English Vosk model")

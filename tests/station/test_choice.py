@@ -65,6 +65,9 @@ def test_the_english_default_follows_this_pcs_measurement(monkeypatch, station_e
     assert choice.default_english()["model"] == "base" and time.monotonic() - started < 1  # kept, not measured
     recognizer = recognizers.load()
     assert recognizer.name == "whisper+pocketsphinx" and recognizer.whisper.path == models_dir() / "whisper-base"
+    with open(recognizer.whisper.path / "model.bin", "r+b") as damaged:
+        damaged.truncate(1000)
+    assert whisper.resolve("base") == recognizer.whisper.path and whisper_base.joined()  # joined again, checked
 
     env = {key: value for key, value in station_env.items() if key != choice.ENV}
     out = subprocess.run([sys.executable, "-m", "ccc.doctor", "--quick"], capture_output=True, text=True, env=env,
