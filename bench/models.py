@@ -9,6 +9,7 @@ then key-up to final through a real hub with each model (`bench/models.py latenc
 """
 from __future__ import annotations
 
+import os
 import sys
 import tempfile
 import time
@@ -120,7 +121,7 @@ def main() -> None:
     if sys.argv[1:2] != ["latency"]:
         english(scratch)
         other_languages(scratch)
-    latency(rounds=3)
+    latency(rounds=int(os.environ.get("ROUNDS", "3")))
 
 
 if __name__ == "__main__":
