@@ -182,7 +182,7 @@ def push_to_talk(settings: dict) -> Check:
 
 
 def recognizer_models(settings: dict) -> Check:
-    """Check that the station's recognizer model is installed: Whisper tiny.en for English, else Vosk's."""
+    """Check that the station's recognizer model is installed: its English Whisper, Whisper base or a Vosk model."""
     from ccc.station import StationError, choice, models, whisper, whisper_base, whisper_models  # noqa: PLC0415
 
     name = "Models"
