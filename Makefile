@@ -14,12 +14,13 @@ INSTALL_OPTIONS = $(if $(ROOM),--room "$(ROOM)") $(if $(PEDAL),--pedal "$(PEDAL)
 	$(if $(PEDAL_KEY),--pedal-key "$(PEDAL_KEY)") $(if $(PEDAL_ID),--pedal-id "$(PEDAL_ID)") \
 	$(if $(PRESENTER),--name "$(PRESENTER)")
 # Debian packages the tests need: a browser, a speech synthesizer, PortAudio, a virtual screen and key presser,
-# LibriVox test recordings, Asterisk's telephone prompts (G.722) with their texts, fonts so screenshots show
+# LibriVox test recordings, Asterisk's telephone prompts (G.722, English and Spanish) with their texts, fonts so screenshots show
 # Korean captions, PostgreSQL, Redis and nginx for the database and multi-process tests (and `make cluster`),
 # and tmux to drive the station in a real terminal; iproute2 for the network-cut fault test; systemd
 # (systemd-analyze verify) and desktop-file-utils (desktop-file-validate) check what make install writes.
 APT_PACKAGES := chromium espeak-ng libportaudio2 xvfb xdotool pocketsphinx-testdata \
-	asterisk-core-sounds-en-g722 asterisk-core-sounds-en sox fonts-dejavu-core fonts-noto-cjk \
+	asterisk-core-sounds-en-g722 asterisk-core-sounds-en \
+	asterisk-core-sounds-es-g722 asterisk-core-sounds-es sox fonts-dejavu-core fonts-noto-cjk \
 	postgresql redis-server nginx tmux iproute2 systemd desktop-file-utils
 # Debian packages the hub and station need at run time.
 APT_RUNTIME := libportaudio2 espeak-ng

@@ -26,6 +26,7 @@ from ccc.station.spool import Spool  # noqa: E402
 from ccc.station.station import Station  # noqa: E402
 
 CHUNK = 3200  # 100 ms, as the station feeds
+KEPT = "<!-- kept by bench/accuracy.py -->"
 
 
 def accuracy(recognizer, clips) -> tuple[float, float, float, float]:
@@ -229,7 +230,10 @@ def write(options, sets: dict, rows: list[str], live: dict, lengths: list[float]
         for first in (result["first_partial"], result["first_partial_speech"]):
             cells.append(f"{pct(first, .5):.2f} / {pct(first, .95):.2f} s" if first else "none")
         lines.append(f"| {name} | " + " | ".join(cells) + f" | {result['cpu'] / result['wall']:.0%} |")
-    options.out.write_text("\n".join(lines) + "\n")
+    # The sections after KEPT (the English default's choice, other languages: bench/models.py) stay as written.
+    old = options.out.read_text() if options.out.exists() else ""
+    kept = old[old.index(KEPT):] if KEPT in old else ""
+    options.out.write_text("\n".join(lines) + "\n" + ("\n" + kept if kept else ""))
     print(f"wrote {options.out}", flush=True)
 
 

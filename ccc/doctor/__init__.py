@@ -1,6 +1,6 @@
 """`python -m ccc.doctor` (`make doctor`): check this classroom PC and say how to fix what is wrong.
 
-The checklist covers the microphone, the push-to-talk pedal, the recognizer models, the hub, the address in
+The checklist covers the microphone, the push-to-talk pedal, the recognizer models, the English model chosen for this PC, the hub, the address in
 the QR code, the database's disk and the clock. `make run` prints a quick version at start (no recording).
 """
 from __future__ import annotations
@@ -21,11 +21,13 @@ def run(settings: dict, hub: str | None = None, quick: bool = False) -> list[Che
     wait = 1.0 if quick else 2.0
     if hub and not settings.get("CCC_PORT") and urlsplit(hub).port:
         settings = {**settings, "CCC_PORT": str(urlsplit(hub).port)}  # the hub asked for is the one phones use
-    # The model lookups read CCC_MODELS_DIR from the environment; the settings file may set it.
-    if settings.get("CCC_MODELS_DIR"):
-        os.environ["CCC_MODELS_DIR"] = settings["CCC_MODELS_DIR"]
+    # The model lookups read these from the environment; the settings file may set them.
+    for name in ("CCC_MODELS_DIR", "CCC_WHISPER_DEFAULT"):
+        if settings.get(name):
+            os.environ[name] = settings[name]
+    english = checks.english_model(settings, quick=quick)  # first: it may measure, and Models names its verdict
     found = [checks.microphone(settings, record=not quick), checks.push_to_talk(settings),
-             checks.recognizer_models(settings)]
+             checks.recognizer_models(settings), english]
     health = network.hub_health(hub or network.hub_url(settings), timeout=wait)
     found += [health, network.public_address(settings, hub_up=bool(health.ok), timeout=wait),
               checks.database_disk(settings), checks.clock(timeout=wait)]

