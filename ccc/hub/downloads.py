@@ -11,7 +11,7 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 
-from flask import Response, abort, request
+from flask import Response, abort, current_app, request
 from sqlalchemy import func, select
 
 from ccc.transcripts import export, filename
@@ -21,7 +21,6 @@ from . import pins, throttle
 from .extensions import db
 from .models import Caption, Room
 
-DOWNLOADS_PER_S = 2.0  # per address, with throttle.BURST_S seconds of burst: 10 downloads at once, then 2 a second
 RENDERERS = 2  # renderings at once (pins.off_loop's two worker threads)
 WAITING = 8  # renderings that may wait for a worker; more are told to come back
 CACHE_FILES = 32
@@ -42,14 +41,18 @@ def _version(room: Room) -> tuple:
 
 
 def _take_token(address: str) -> float:
-    """Spend a download token of this address; return 0, or the seconds until it has one again."""
+    """Spend a download token of this address; return 0, or the seconds until it has one again.
+
+    CCC_DOWNLOADS_PER_S a second, with throttle.BURST_S seconds of them at once (2: 10 at once, then 2 a second).
+    """
+    rate = current_app.config["DOWNLOADS_PER_S"]
     with _lock:
         if len(_buckets) > 10_000:  # addresses that stopped downloading long ago: their buckets are full anyway
             _buckets.clear()
-        bucket = _buckets.setdefault(address, throttle.Bucket(DOWNLOADS_PER_S * throttle.BURST_S))
-        if bucket.take(DOWNLOADS_PER_S):
+        bucket = _buckets.setdefault(address, throttle.Bucket(rate * throttle.BURST_S))
+        if bucket.take(rate):
             return 0.0
-        return max(0.1, (1 - bucket.tokens) / DOWNLOADS_PER_S)
+        return max(0.1, (1 - bucket.tokens) / rate)
 
 
 def _too_many(status: int, retry_s: float, message: str):

@@ -51,7 +51,7 @@ def get(url: str, path: str, source: str) -> tuple[int, dict[str, str], bytes]:
 @pytest.fixture
 def lecture_hub(tmp_path, template_db):
     """Start a hub whose PIN room holds a 600-caption lecture; yield (hub, app, code)."""
-    hub = Hub(tmp_path, template_db)
+    hub = Hub(tmp_path, template_db, CCC_DOWNLOADS_PER_S="2")  # the default
     app = create_app(TestConfig, SQLALCHEMY_DATABASE_URI=f"sqlite:///{hub.db_path}")
     with app.app_context():
         code = rooms.create_room("Optics", pin=PIN).code
