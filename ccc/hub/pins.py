@@ -135,9 +135,11 @@ def _checked(keys: list[Key], hashes: list[str], secret: str) -> bool:
         lockout.note_failure(key, free, first_s)
     if not any(off_loop(check_password_hash, h, secret) for h in hashes):
         return False
-    lockout.forget(keys[0][0])
-    for key, free, _first_s in keys[1:]:
-        lockout.undo_failure(key, free)
+    for key, free, _first_s in keys:
+        if ":addr:" in key:
+            lockout.forget(key)
+        else:
+            lockout.undo_failure(key, free)
     return True
 
 
@@ -166,6 +168,8 @@ def check_read_secret(room: Room | None, secret: str | None, pin_too: bool = Fal
     locked out; a missing secret is not counted.
     """
     keys = _gate("read", room, "passwords")
+    if pin_too and room is not None and room.has_pin:  # the PIN is guessed here too: under the PIN's lockout
+        keys += _gate("pin", room, "PINs")
     if not secret:
         return False
     hashes = [h for h in ((room.read_hash, room.pin_hash if pin_too else None) if room else ()) if h]

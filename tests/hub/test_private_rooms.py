@@ -279,3 +279,17 @@ def test_a_new_password_drops_the_readers_already_connected_on_every_hub_process
         assert [c["text"] for c in back.join(code, password=PASSWORD)["state"]["captions"]] == ["Before.", "After."]
     finally:
         admins_page.close()
+
+
+def test_the_password_prompt_checks_a_pin_under_the_pins_own_lockout(hub, cli):
+    code = make_private(hub, cli, "Shared lockout")
+    guesser = RawSocket(hub.url)  # the same address as the browser below
+    for n in range(20):
+        if refusal(guesser.call("join", {"room": code, "role": "presenter", "name": "Eve",
+                                         "pin": f"{n:04d}"})) == "rate_limited":
+            break
+    else:
+        raise AssertionError("PIN guessing over Socket.IO was never locked out")
+    # Before: the prompt took the PIN under a lockout counter of its own, doubling the guesses, and let
+    # this address in (200) while its socket joins were locked out.
+    assert unlock(requests.Session(), hub, code, PIN).status_code == 429
