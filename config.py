@@ -56,6 +56,8 @@ class Config:
     EVENTS_PER_S = _env_float("CCC_EVENTS_PER_S", 20.0)
     # Events all connections from one address may send per second (a classroom's phones each have their own).
     EVENTS_PER_ADDRESS_S = _env_float("CCC_EVENTS_PER_ADDRESS_S", 200.0)
+    # Transcript downloads one address may make per second (ten at once): a download loop cannot stall the room.
+    DOWNLOADS_PER_S = _env_float("CCC_DOWNLOADS_PER_S", 2.0)
     # `python app.py` applies pending migrations first, so a fresh checkout just starts.
     AUTO_MIGRATE = os.environ.get("CCC_AUTO_MIGRATE", "1") != "0"
     # Saved transcripts older than this many days are deleted daily (a room may set its own); unset keeps them.

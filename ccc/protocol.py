@@ -202,7 +202,7 @@ class Join(Payload):
     @field_validator("name")
     @classmethod
     def _strip_name(cls, value: str) -> str:
-        return " ".join(value.split())
+        return clean_name(value)
 
 
 class Caption(Payload):
@@ -261,6 +261,19 @@ class EditCaption(Payload):
 
     utteranceId: str = Field(min_length=1, max_length=MAX_ID)
     text: str = Field(min_length=1, max_length=MAX_TEXT)
+
+
+# Format characters a name keeps: the joiners some scripts (Devanagari, Persian) and emoji need.
+_NAME_JOINERS = {"\u200c", "\u200d"}
+
+
+def clean_name(value: str) -> str:
+    """Return a name with its spacing collapsed and format characters (bidi overrides, invisibles) removed.
+
+    "\u202eeeL rD" rendered as "Dr Lee": a right-to-left override turned the letters around on every page.
+    """
+    kept = "".join(ch for ch in value if unicodedata.category(ch) != "Cf" or ch in _NAME_JOINERS)
+    return " ".join(kept.split())
 
 
 def _clean_text(value: Any) -> Any:

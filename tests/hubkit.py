@@ -39,6 +39,8 @@ def hub_env(db_url: str, port: int, **extra: str) -> dict[str, str]:
         "CCC_SECRET_KEY": "test-secret", "CCC_ADMIN_PASSWORD": "test-admin", "CCC_FLOOR_GRACE_S": "1.5",
         "CCC_PUBLIC_URL": f"http://127.0.0.1:{port}", "CCC_AUDIENCE_COUNT_INTERVAL_S": "0.3",
         "CCC_ASYNC_MODE": os.environ.get("CCC_TEST_ASYNC_MODE", "gevent"), "PYTHONUNBUFFERED": "1",
+        # Tests download every format again and again from one address; test_download_limits sets 2.
+        "CCC_DOWNLOADS_PER_S": "50",
     })
     env.update(extra)
     return env

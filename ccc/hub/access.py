@@ -79,6 +79,19 @@ def not_found(code: str) -> ProtocolError:
                                                    "or it is private and needs its password")
 
 
+def resumes_pin_presenter(room: Room, data: Join) -> bool:
+    """Tell whether this join resumes, with its secret resumeToken, a presenter who proved the room's PIN.
+
+    Setting a new PIN clears every presenter's proof (services.demote_presenters), so an old proof never outlives it.
+    """
+    if data.role != "presenter" or not (data.participantId and data.resumeToken) or not room.has_pin:
+        return False
+    participant = db.session.scalar(select(Participant).where(Participant.room_id == room.id,
+                                                              Participant.participant_id == data.participantId))
+    return bool(participant and participant.role == "presenter" and participant.pin_ok
+                and participant.holds_token(data.resumeToken))
+
+
 def room_to_join(data: Join, is_admin: bool) -> tuple[Room, bool]:
     """Return the open room a join asks for and whether the joiner proved its PIN on the way.
 
@@ -90,6 +103,8 @@ def room_to_join(data: Join, is_admin: bool) -> tuple[Room, bool]:
         if data.password:  # as slow and as counted as a wrong password for a room that exists
             pins.check_read_secret(None, data.password)
         raise not_found(data.room)
+    if resumes_pin_presenter(room, data):
+        return room, True  # proved the PIN before: neither asked again nor locked out by others' guesses
     if not room.is_private or is_admin or granted(room):
         return room, False
     if data.password and pins.check_read_secret(room, data.password):

@@ -136,6 +136,17 @@ def publish(code: str, unpublish: bool) -> None:
     click.echo(f"Room {room.code} transcript {state}{'' if room.archived_at else ' once it is archived'}.")
 
 
+@rooms_cli.command("unlock")
+@click.argument("code")
+def unlock(code: str) -> None:
+    """Lift a room's PIN and password lockouts: wrong guesses counted so far are forgotten."""
+    try:
+        room = room_rules.lift_lockouts(code)
+    except room_rules.RoomError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"Lockouts of room {room.code} lifted: every address may try its PIN and password again.")
+
+
 @rooms_cli.command("release")
 @click.argument("code")
 def release(code: str) -> None:

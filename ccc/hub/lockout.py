@@ -42,6 +42,22 @@ def note_failure(address: str, free: int = FREE_FAILURES, first_s: float = 1.0) 
             record.locked_until = time.monotonic() + min(MAX_LOCKOUT_S, wait)
 
 
+def has_failures(key: str) -> bool:
+    """Tell whether this key has a wrong try on record (a right one clears it)."""
+    with _lock:
+        record = _failures.get(key)
+        return bool(record and record.count)
+
+
+def clear(prefix: str = "") -> int:
+    """Forget every key starting with ``prefix`` (the operator lifting lockouts); return how many went."""
+    with _lock:
+        gone = [key for key in _failures if key.startswith(prefix)]
+        for key in gone:
+            del _failures[key]
+        return len(gone)
+
+
 def forget(address: str) -> None:
     """Clear a key's failures after a right password."""
     with _lock:

@@ -59,6 +59,9 @@ class Room(db.Model):
     vocabulary: Mapped[Optional[dict]] = mapped_column(JSON)
     # End-to-end encrypted: caption text is an envelope sealed with a key the hub never sees (docs/security.md).
     e2e: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    # PIN and password lockouts count per epoch: the operator lifts them by starting a new one (every process
+    # of a campus sees it, unlike the in-memory counts).
+    lockout_epoch: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     participants: Mapped[list[Participant]] = relationship(
         back_populates="room", cascade="all, delete-orphan", passive_deletes=True

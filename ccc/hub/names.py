@@ -1,21 +1,51 @@
-"""Names compared as readers see them: "Dr Lee", "dr. lee" and "Dr Lее" (Cyrillic e) are one name."""
+"""Names compared as readers see them: "Dr Lee", "dr. lee", "Dr Lее" (Cyrillic e) and "Dr ʟee" are one name.
+
+What a name "reads as" follows Unicode TR 39's idea of a skeleton: each letter that looks like a Latin letter
+or digit stands for it, using the confusables data of Unicode (the maintained `confusable_homoglyphs`
+package, not a hand list). ASCII letters are never merged with each other, except the TR 39 prototypes that
+readers cannot tell apart on a projector: I, 1 and | read as l, 0 as o.
+"""
 from __future__ import annotations
 
+import functools
 import unicodedata
 
-# Letters of other scripts that look like Latin ones (NFKC keeps them apart); the common ones are enough
-# to stop a look-alike of a verified name on a phone's screen.
-_CONFUSABLES = str.maketrans({
-    "а": "a", "в": "b", "е": "e", "ё": "e", "к": "k", "м": "m", "н": "h", "о": "o", "р": "p", "с": "c",
-    "т": "t", "у": "y", "х": "x", "і": "i", "ј": "j", "ѕ": "s", "һ": "h", "ԁ": "d", "ɡ": "g", "ı": "i",
-    "α": "a", "β": "b", "ε": "e", "η": "n", "ι": "i", "κ": "k", "ν": "v", "ο": "o", "ρ": "p", "τ": "t",
-    "υ": "u", "χ": "x", "ϲ": "c", "ℓ": "l",
-})
+from confusable_homoglyphs.confusables import confusables_data
+
+_ASCII_PROTOTYPES = str.maketrans({"I": "l", "1": "l", "|": "l", "0": "o"})
+_HOPS = 3  # в (Cyrillic) -> ʙ -> ᏼ (Cherokee) -> Ᏼ -> B: look-alikes of look-alikes, but no further
+
+
+def _fold(ch: str) -> str:
+    return unicodedata.normalize("NFKC", ch).casefold()
+
+
+@functools.cache
+def _prototype(ch: str) -> str:
+    """Return the ASCII letter or digit a non-ASCII character looks like, or the character itself."""
+    seen, frontier = {ch}, [ch]
+    for _ in range(_HOPS):
+        found, following = [], []
+        for node in frontier:
+            for glyph in confusables_data.get(node, []) + confusables_data.get(_fold(node), []):
+                other = glyph["c"].strip("\u200e")
+                if len(other) != 1:
+                    continue
+                if other.isascii() and other.isalnum():
+                    found.append(other)
+                elif other not in seen:
+                    seen.add(other)
+                    following.append(_fold(other) if len(_fold(other)) == 1 else other)
+        if found:
+            return sorted(found, key=lambda c: (not c.isalpha(), c))[0]
+        frontier = following
+    return ch
 
 
 def name_key(name: str) -> str:
-    """Return what a name reads as: NFKC, case-folded, look-alikes mapped, only letters and digits kept."""
-    folded = unicodedata.normalize("NFKC", name).casefold().translate(_CONFUSABLES)
+    """Return what a name reads as: NFKC, look-alikes mapped, case-folded, only letters and digits kept."""
+    normal = unicodedata.normalize("NFKC", name).translate(_ASCII_PROTOTYPES)
+    mapped = "".join(ch if ch.isascii() else _prototype(ch) for ch in normal).translate(_ASCII_PROTOTYPES)
     # Accents dropped too: "José" and "Jose" read as one name on a projector.
-    stripped = "".join(ch for ch in unicodedata.normalize("NFKD", folded) if not unicodedata.combining(ch))
+    stripped = "".join(ch for ch in unicodedata.normalize("NFKD", mapped.casefold()) if not unicodedata.combining(ch))
     return "".join(ch for ch in stripped if ch.isalnum())

@@ -8,6 +8,7 @@ every other client's messages (a ping went from 2 ms to 240 ms while someone gue
 from __future__ import annotations
 
 import functools
+import ipaddress
 from typing import Callable, TypeVar
 
 from flask import current_app, has_request_context, request
@@ -88,40 +89,63 @@ def off_loop(fn: Callable[..., T], *args) -> T:
 
 
 def _address() -> str:
-    return (request.remote_addr if has_request_context() else None) or "unknown"
+    """Return who is guessing: the client address, an IPv6 one by its /64 (what one device can take at will)."""
+    raw = (request.remote_addr if has_request_context() else None) or "unknown"
+    try:
+        ip = ipaddress.ip_address(raw)
+    except ValueError:
+        return raw
+    if ip.version == 6 and ip.ipv4_mapped is None:
+        return str(ipaddress.ip_network(f"{ip}/64", strict=False))
+    return str(getattr(ip, "ipv4_mapped", None) or ip)
 
 
-def _keys(kind: str, room_id: int | None) -> list[tuple[str, int, float]]:
-    """Return the lockout keys of one kind of secret: per address and (for a room that exists) per room."""
-    keys = [(f"{kind}:addr:{_address()}", FREE_PER_ADDRESS, 1.0)]
-    if room_id is not None:
-        keys.append((f"{kind}:room:{room_id}", FREE_PER_ROOM, ROOM_LOCKOUT_S))
+Key = tuple[str, int, float]  # a lockout key, its free failures, its first wait
+
+
+def _gate(kind: str, room: Room | None, what: str) -> list[Key]:
+    """Refuse a try while this address is locked out, or while the room is and this address guessed wrong.
+
+    Return the keys the try counts against. The room's lockout stops the addresses that guessed wrong; an
+    address that never did still gets its try (the teacher with the right PIN is not shut out by others'
+    guesses), but while the room is locked out that one try is all it gets: wrong, it waits as long as the
+    room. A guesser therefore needs a new address for every guess while the room is locked.
+    """
+    address = f"{kind}:addr:{_address()}"  # across rooms: missing codes count alike, so answers tell nothing
+    wait = lockout.seconds_left(address)
+    keys: list[Key] = [(address, FREE_PER_ADDRESS, 1.0)]
+    if room is not None:
+        room_key = f"{kind}:room:{room.id}.{room.lockout_epoch or 0}"  # a new epoch: the operator lifted it
+        room_wait = lockout.seconds_left(room_key)
+        if room_wait > 0:
+            if lockout.has_failures(address):
+                wait = max(wait, room_wait)
+            else:
+                keys[0] = (address, 1, room_wait)
+        keys.append((room_key, FREE_PER_ROOM, ROOM_LOCKOUT_S))
+    if wait > 0:
+        raise ProtocolError(ErrorCode.RATE_LIMITED, f"too many wrong {what}; try again in {int(wait) + 1} s")
     return keys
 
 
-def _locked(keys: list[tuple[str, int, float]], what: str) -> None:
-    wait = max(lockout.seconds_left(key) for key, *_ in keys)
-    if wait > 0:
-        raise ProtocolError(ErrorCode.RATE_LIMITED, f"too many wrong {what}; try again in {int(wait) + 1} s")
-
-
-def _checked(keys: list[tuple[str, int, float]], hashes: list[str], secret: str) -> bool:
+def _checked(keys: list[Key], hashes: list[str], secret: str) -> bool:
     """Count a try, then check ``secret`` against each hash off the event loop; take the count back if right."""
     # Counted as wrong before the slow check, so parallel guesses cannot all pass the gate while it runs.
     for key, free, first_s in keys:
         lockout.note_failure(key, free, first_s)
     if not any(off_loop(check_password_hash, h, secret) for h in hashes):
         return False
-    lockout.forget(keys[0][0])
-    for key, free, _first_s in keys[1:]:
-        lockout.undo_failure(key, free)
+    for key, free, _first_s in keys:
+        if ":addr:" in key:
+            lockout.forget(key)
+        else:
+            lockout.undo_failure(key, free)
     return True
 
 
 def check_presenter_pin(room: Room, pin: str | None) -> bool:
     """Return True for the room's PIN; raise bad_pin for a wrong one and rate_limited while locked out."""
-    keys = _keys("pin", room.id)
-    _locked(keys, "PINs")
+    keys = _gate("pin", room, "PINs")
     if not pin:  # no guess was made: nothing to count
         raise ProtocolError(ErrorCode.BAD_PIN, "this room needs a presenter PIN")
     if not _checked(keys, [room.pin_hash], pin):
@@ -143,8 +167,9 @@ def check_read_secret(room: Room | None, secret: str | None, pin_too: bool = Fal
     time, so codes cannot be told apart by the answer. Raises rate_limited while the address or room is
     locked out; a missing secret is not counted.
     """
-    keys = _keys("read", room.id if room is not None else None)
-    _locked(keys, "passwords")
+    keys = _gate("read", room, "passwords")
+    if pin_too and room is not None and room.has_pin:  # the PIN is guessed here too: under the PIN's lockout
+        keys += _gate("pin", room, "PINs")
     if not secret:
         return False
     hashes = [h for h in ((room.read_hash, room.pin_hash if pin_too else None) if room else ()) if h]

@@ -131,6 +131,16 @@ def set_password(code: str, password: str | None) -> Room:
     return room
 
 
+def lift_lockouts(code: str) -> Room:
+    """Lift the lockouts of an open room's PIN and password, for every address and every hub process."""
+    room = find_room(code)
+    if room is None:
+        raise RoomError(f"no open room with code {normalize_code(code)!r}")
+    room.lockout_epoch = (room.lockout_epoch or 0) + 1
+    db.session.commit()
+    return room
+
+
 def set_published(code: str, published: bool) -> Room:
     """Publish an archived room's transcript to everyone, or take it back (admin, PIN or password again)."""
     room = find_room(code, include_archived=True)

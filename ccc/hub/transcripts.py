@@ -5,10 +5,10 @@ from datetime import datetime
 
 from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
 
-from ccc.transcripts import CONTENT_TYPES, FORMATS, export, filename
-from ccc.transcripts.queries import SessionNotFound, build_transcript, caption_counts, room_sessions
+from ccc.transcripts import CONTENT_TYPES, FORMATS
+from ccc.transcripts.queries import SessionNotFound, caption_counts, room_sessions
 
-from . import access, adminauth, rooms
+from . import access, adminauth, downloads, rooms
 from .models import Room
 
 bp = Blueprint("transcripts", __name__)
@@ -74,11 +74,11 @@ def download(code: str, fmt: str):
         return _sealed(room)
     number = _session_arg()
     try:
-        transcript = build_transcript(room, number)
+        data, name = downloads.rendered(room, fmt, number)  # limited per address, cached, off the event loop
     except SessionNotFound as exc:
         abort(404, description=str(exc))
-    response = Response(export(fmt, transcript), headers={"Content-Type": CONTENT_TYPES[fmt]})
-    response.headers["Content-Disposition"] = f'attachment; filename="{filename(transcript, fmt, number)}"'
+    response = Response(data, headers={"Content-Type": CONTENT_TYPES[fmt]})
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
     response.headers["Cache-Control"] = "no-store"
     return response
 

@@ -89,10 +89,14 @@ def test_a_pin_presenter_approves_a_waiting_presenter_who_then_may_speak_and_res
 
     # Look-alikes of the approved name are refused, in any role; unrelated names are not.
     impostor = client(vhub.url)
-    for name in ("dr. lee", "DR  LEE", "Dr Lее", "ｄｒ－ｌｅｅ"):  # the third has a Cyrillic e
+    # Cyrillic e; Lisu and Cherokee letters that look Latin; a small capital L; a Cyrillic в for B.
+    for name in ("dr. lee", "DR  LEE", "Dr Lее", "ｄｒ－ｌｅｅ", "ꓓr Lee", "Ꭰr Lee", "Dr ʟee", "Dr L\u200bee"):
         ack = impostor.join(code, "presenter" if name.islower() else "audience", name)
         assert ack["ok"] is False and ack["error"]["code"] == "forbidden", (name, ack)
     assert client(vhub.url).join(code, "audience", "Dr Leeds")["ok"]
+    # A right-to-left override made "\u202eeeL rD" show as "Dr Lee": names lose format characters.
+    spoof = client(vhub.url).join(code, "audience", "\u202eeeL rD")
+    assert spoof["ok"] and "eeL rD" in people(spoof["state"]), spoof
 
     # The approval is kept on the participant: its resume is verified; a new identity waits again.
     guest.close()
