@@ -87,19 +87,38 @@ def download(lang: str, progress: bool = True) -> list[Path]:
     if not wanted:
         languages = sorted({code for key in offered for code in key} - {store.PIVOT})
         raise TranslateError(f"the registry has no model for {lang!r}; languages: {', '.join(languages)}")
+    fetch_now = [key for key in wanted if not _current(key, offered[key])]
+    if not fetch_now:
+        return [_folder(key) for key in wanted]
     base = attachments_url()
-    files = [(key, r) for key in wanted for r in offered[key]]
+    files = [(key, r) for key in fetch_now for r in offered[key]]
     from tqdm import tqdm  # noqa: PLC0415 - only the download shows a progress bar
 
     staging = store.translate_dir() / ".partial"
     total = sum(int(r["attachment"]["size"]) for _, r in files)
     have = sum(_size(staging / _part_name(r)) for _, r in files)
-    folders = []
     with tqdm(total=total, initial=have, unit="B", unit_scale=True, desc=f"translate {lang}", disable=not progress,
               bar_format="{l_bar}{bar}| {n_fmt}B / {total_fmt}B [{elapsed}<{remaining}, {rate_fmt}]") as bar:
-        for key in wanted:
-            folders.append(_install(key, offered[key], base, staging, bar))
-    return folders
+        for key in fetch_now:
+            _install(key, offered[key], base, staging, bar)
+    return [_folder(key) for key in wanted]
+
+
+def _folder(key: tuple[str, str]) -> Path:
+    return store.translate_dir() / f"{key[0]}-{key[1]}"
+
+
+def _hashes(entries: list[dict]) -> dict[str, str]:
+    return {r["name"]: r.get("decompressedHash") or r["attachment"]["hash"] for r in entries}
+
+
+def _current(key: tuple[str, str], entries: list[dict]) -> bool:
+    """Tell whether the pair is installed with exactly these files: nothing to fetch again."""
+    marker = _folder(key) / store.MARKER
+    try:
+        return json.loads(marker.read_text()).get("files") == _hashes(entries)
+    except (OSError, ValueError):
+        return False
 
 
 def _part_name(record: dict) -> str:
@@ -114,7 +133,7 @@ def _install(key: tuple[str, str], entries: list[dict], base: str, staging: Path
     """Fetch, verify and unpack one pair's files, then move the whole folder in at once."""
     from fxtranslate import discovery  # noqa: PLC0415 - its zstd decoder checks the decompressed SHA-256
 
-    target = store.translate_dir() / f"{key[0]}-{key[1]}"
+    target = _folder(key)
     building = staging / target.name
     building.mkdir(parents=True, exist_ok=True)
     for record in entries:
@@ -134,7 +153,7 @@ def _install(key: tuple[str, str], entries: list[dict], base: str, staging: Path
         (building / record["name"]).write_bytes(data)
     (building / store.MARKER).write_text(json.dumps({
         "src": key[0], "dst": key[1], "version": entries[0].get("version"), "registry": base_url(),
-        "files": {r["name"]: r.get("decompressedHash") or r["attachment"]["hash"] for r in entries}}, indent=1))
+        "files": _hashes(entries)}, indent=1))
     if target.exists():
         shutil.rmtree(target)
     building.replace(target)
