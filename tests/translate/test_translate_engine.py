@@ -47,12 +47,12 @@ def test_a_flooded_queue_answers_none_at_once_and_never_past_the_timeout(tmp_pat
         assert service.translate("Good morning.", "en", "pt", timeout=10)  # the process is up and loaded
         slow = [LECTURE * 6] * 6  # about a second of work each
         busy = [threading.Thread(target=service.translate_batch, args=(slow, "en", "pt", 30)) for _ in range(3)]
-        for thread in busy:
+        for count, thread in enumerate(busy):
             thread.start()
-        deadline = time.monotonic() + 10
-        while len(service._jobs) < 2:  # one in the worker's hands, two waiting: the queue is full
-            assert time.monotonic() < deadline
-            time.sleep(0.01)
+            deadline = time.monotonic() + 10
+            while len(service._jobs) != max(count, 0) or (count == 0 and service.stats["translated"] < 1):
+                assert time.monotonic() < deadline  # the first in the worker's hands, then two waiting: full
+                time.sleep(0.005)
         started = time.monotonic()
         assert service.translate("Where is the library?", "en", "pt", timeout=5) is None
         assert time.monotonic() - started < 0.05  # full: the original goes out at once
@@ -87,6 +87,47 @@ def test_translating_never_stalls_the_callers_threads(translations):
         done.set()
         ticker.join()
     assert max(b - a for a, b in zip(ticks, ticks[1:])) < 0.05
+
+
+GEVENT_HUB = """
+from gevent import monkey; monkey.patch_all()
+import gevent, time
+from ccc.translate.engine import Translations
+ticks = []
+def tick():
+    while True:
+        ticks.append(time.perf_counter()); gevent.sleep(0.002)
+gevent.spawn(tick)
+service = Translations()
+service.warm("en", "pt")
+gevent.sleep(1)
+ticks.clear()
+jobs = [gevent.spawn(service.translate, TEXT * 4, "en", "pt", 10) for _ in range(4)]
+gevent.joinall(jobs)
+print(max(b - a for a, b in zip(ticks, ticks[1:])), sum(job.value is not None for job in jobs))
+service.close()
+"""
+
+
+def test_a_gevent_hub_keeps_serving_while_captions_are_translated(tmp_path):
+    code = GEVENT_HUB.replace("TEXT", repr(LECTURE))
+    done = subprocess.run([PYTHON, "-c", code], cwd=ROOT, env=_env(tmp_path), capture_output=True, text=True,
+                          timeout=60)
+    assert done.returncode == 0, done.stderr
+    gap, translated = done.stdout.split()
+    assert int(translated) == 4 and float(gap) < 0.05, done.stdout  # the event loop never stopped for 50 ms
+
+
+def test_a_worker_process_that_dies_is_started_again(translations):
+    import os
+    import signal
+
+    assert translations.translate("Good morning.", "en", "pt", timeout=10)
+    os.kill(translations._process[0], signal.SIGKILL)
+    time.sleep(0.1)
+    assert translations.translate("Good night.", "en", "pt", timeout=10) is None  # that caption goes out as it was
+    assert "noite" in translations.translate("Good night.", "en", "pt", timeout=10).lower()
+    assert translations.stats["processes"] == 2
 
 
 def test_a_folder_copied_in_by_hand_is_listed_and_used(tmp_path, monkeypatch):

@@ -2,11 +2,13 @@
 
 The mirror speaks Remote Settings as Firefox reads it: ``/v1/`` names the attachments' base URL and
 ``/v1/buckets/main/collections/translations-models-v2/records`` lists one record per file with its size and
-SHA-256. No Spanish model can be fetched here, so the "es" pair it serves is a stand-in: the bundled
-English <-> Portuguese files under en-es / es-en names, served uncompressed as a mirror may keep them.
+SHA-256 of the zstd file it serves (and ``decompressedHash``, of the file unpacked), as Mozilla publishes them.
+No Spanish model can be fetched here, so the "es" pair it serves is a stand-in: the bundled English <->
+Portuguese files under en-es / es-en names.
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -18,11 +20,18 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+import zstandard
 
 from ccc.translate import store
+from ccc.translate.engine import Translations
 from hubkit import PYTHON, ROOT, free_port
 
 RECORDS = "/v1/buckets/main/collections/translations-models-v2/records"
+
+
+@functools.cache
+def _packed(path: Path) -> bytes:
+    return zstandard.ZstdCompressor(level=1).compress(path.read_bytes())
 
 
 class Mirror:
@@ -36,14 +45,15 @@ class Mirror:
             for kind in ("model", "srcvocab", "lex"):
                 name = real.files[kind].name.replace("enpt", src + dst).replace("pten", src + dst)
                 data = real.files[kind].read_bytes()
-                location = f"main/translations-models-v2/{src}{dst}-{kind}.bin"
-                self.files[f"/attachments/{location}"] = data
+                packed = _packed(real.files[kind])
+                location = f"main/translations-models-v2/{src}{dst}-{kind}.zst"
+                self.files[f"/attachments/{location}"] = packed
                 self.records.append({
                     "name": name, "sourceLanguage": src, "targetLanguage": dst, "version": "3.0", "architecture": "tiny",
                     "fileType": "vocab" if kind == "srcvocab" else kind, "filter_expression": "",
                     "decompressedHash": hashlib.sha256(data).hexdigest(), "decompressedSize": len(data),
-                    "attachment": {"filename": name, "location": location, "hash": hashlib.sha256(data).hexdigest(),
-                                   "size": len(data), "mimetype": "application/octet-stream"}})
+                    "attachment": {"filename": name + ".zst", "location": location, "mimetype": "application/zstd",
+                                   "hash": hashlib.sha256(packed).hexdigest(), "size": len(packed)}})
         self.records.append({**self.records[0], "version": "2.0"})  # an older format the engine skips
         self.gets: list[tuple[str, str | None]] = []
         self.stall_once = threading.Event()
@@ -80,7 +90,7 @@ class Mirror:
                 if data is None:
                     return self._send(404, b"")
                 start = int(re.match(r"bytes=(\d+)-", self.headers.get("Range", "bytes=0-")).group(1))
-                if self.path.endswith("enes-model.bin") and mirror.stall_once.is_set():
+                if self.path.endswith("enes-model.zst") and mirror.stall_once.is_set():
                     mirror.stall_once.clear()
                     self.send_response(200)
                     self.send_header("Content-Length", str(len(data)))
@@ -121,7 +131,7 @@ def translate(tmp_path: Path, *args: str, url: str) -> subprocess.CompletedProce
                           capture_output=True, text=True, timeout=120)
 
 
-def test_download_checks_lands_and_is_listed(tmp_path, mirror):
+def test_download_checks_lands_and_is_listed(tmp_path, mirror, monkeypatch):
     done = translate(tmp_path, "models", "download", "es", url=mirror.url)
     assert done.returncode == 0, done.stderr
     root = tmp_path / "models" / "translate"
@@ -133,6 +143,12 @@ def test_download_checks_lands_and_is_listed(tmp_path, mirror):
                      listed.stdout), listed.stdout
     assert "readers of English (en) captions can pick: Español (es), Português (pt)" in listed.stdout
     assert re.search(r"installed\s+es\s+Español\s+en->es es->en\s+[\d.]+ MB\s+models download es", listed.stdout)
+    monkeypatch.setenv("CCC_MODELS_DIR", str(tmp_path / "models"))
+    service = Translations()
+    try:  # the unpacked stand-in writes Portuguese: the downloaded files are the ones used
+        assert "livros" in service.translate("Please open your books.", "en", "es", timeout=10).lower()
+    finally:
+        service.close()
     before = len(mirror.gets)
     again = translate(tmp_path, "models", "download", "es", url=mirror.url)
     assert again.returncode == 0, again.stderr
@@ -143,8 +159,8 @@ def test_a_download_killed_mid_file_resumes_in_the_next_run(tmp_path, mirror):
     mirror.stall_once.set()
     first = subprocess.Popen([PYTHON, "-m", "ccc.translate", "models", "download", "es"], cwd=ROOT,
                              env=env(tmp_path, mirror.url), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    part = tmp_path / "models" / "translate" / ".partial" / f"en-es.{mirror.records[0]['name']}.part"
-    half, deadline = len(mirror.files["/attachments/main/translations-models-v2/enes-model.bin"]) // 2, \
+    part = tmp_path / "models" / "translate" / ".partial" / f"en-es.{mirror.records[0]['name']}.zst.part"
+    half, deadline = len(mirror.files["/attachments/main/translations-models-v2/enes-model.zst"]) // 2, \
         time.monotonic() + 60
     while not part.exists() or part.stat().st_size < half - 64 * 1024:  # the file buffer may hold the rest
         assert first.poll() is None and time.monotonic() < deadline, "the first half never arrived"
@@ -154,19 +170,19 @@ def test_a_download_killed_mid_file_resumes_in_the_next_run(tmp_path, mirror):
     kept = part.stat().st_size
     again = translate(tmp_path, "models", "download", "es", url=mirror.url)
     assert again.returncode == 0, again.stderr
-    model_gets = [rng for path, rng in mirror.gets if path.endswith("enes-model.bin")]
+    model_gets = [rng for path, rng in mirror.gets if path.endswith("enes-model.zst")]
     assert model_gets == [None, f"bytes={kept}-"]  # only what the killed run did not get
     assert not part.exists()
     model = tmp_path / "models" / "translate" / "en-es" / mirror.records[0]["name"]
-    assert model.read_bytes() == mirror.files["/attachments/main/translations-models-v2/enes-model.bin"]
+    assert hashlib.sha256(model.read_bytes()).hexdigest() == mirror.records[0]["decompressedHash"]  # unpacked
 
 
 def test_a_corrupt_file_is_refused_and_nothing_is_installed(tmp_path, mirror):
-    path = "/attachments/main/translations-models-v2/enes-lex.bin"
+    path = "/attachments/main/translations-models-v2/enes-lex.zst"
     mirror.files[path] = mirror.files[path][:-4] + b"\0\0\0\0"  # same size, other bytes
     done = translate(tmp_path, "models", "download", "es", url=mirror.url)
     assert done.returncode == 2
-    assert done.stderr.strip().splitlines()[-1].startswith("error: lex.50.50.enes.s2t.bin is corrupt (SHA-256 mismatch)")
+    assert done.stderr.strip().splitlines()[-1].startswith("error: lex.50.50.enes.s2t.bin.zst is corrupt (SHA-256 mismatch)")
     assert not (tmp_path / "models" / "translate" / "en-es").exists()
     listed = translate(tmp_path, "models", "list", url=mirror.url)
     assert "en -> es" not in listed.stdout and "captions can pick: Português (pt)" in listed.stdout
