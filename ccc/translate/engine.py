@@ -77,7 +77,7 @@ class _Job:
 
 
 class Translations:
-    """Translate text between the installed languages on a worker thread of its own; see ``translate``."""
+    """Translate text between the installed languages in one worker process, fed by one real thread."""
 
     def __init__(self, pairs: list[store.Pair] | None = None, queue_size: int = 32):
         self.pairs = store.installed() if pairs is None else pairs
