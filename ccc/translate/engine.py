@@ -123,6 +123,26 @@ class Translations:
             self.stats["late"] += 1
         return answer
 
+    def translate_to(self, text: str, src: str, dsts: list[str], timeout: float = 1.0) -> dict[str, str | None]:
+        """Return ``text`` in each language of ``dsts`` (None where full or late), all within one ``timeout``."""
+        deadline = time.monotonic() + timeout
+        jobs = {}
+        for dst in dict.fromkeys(dsts):
+            if dst == src:
+                continue
+            store.route(src, dst, self.pairs)
+            jobs[dst] = _Job([text], src, dst, deadline)
+            if not self._put(jobs[dst]):
+                self.stats["refused"] += 1
+                jobs[dst] = None
+        found: dict[str, str | None] = {dst: text for dst in dsts if dst == src}
+        for dst, job in jobs.items():
+            answer = job.waiter.wait(max(deadline - time.monotonic(), 0)) if job else None
+            if job and answer is None:
+                self.stats["late"] += 1
+            found[dst] = None if answer is None else answer[0]
+        return found
+
     def warm(self, src: str, dst: str) -> None:
         """Load the models of ``src`` -> ``dst`` now, on the worker, so the first caption is not slowed by it."""
         self._put(_Job([], src, dst, time.monotonic() + 60))

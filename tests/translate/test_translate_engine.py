@@ -159,6 +159,8 @@ def test_a_folder_copied_in_by_hand_is_listed_and_used(tmp_path, monkeypatch):
         assert "livros" in said.lower(), said
         pivot = service.translate("Abram os livros, por favor.", "pt", "es", timeout=10)
         assert "livros" in pivot.lower(), pivot
+        each = service.translate_to("Please open your books.", "en", ["pt", "es", "en"], timeout=10)
+        assert each["en"] == "Please open your books." and "livros" in each["pt"] and "livros" in each["es"], each
     finally:
         service.close()
 
