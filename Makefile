@@ -34,7 +34,7 @@ help:
 	@echo "make demo   the hub plus a station reading a lecture recording, no microphone needed"
 	@echo "make doctor check this PC: microphone, pedal, models, hub, address for phones, disk, clock"
 	@echo "make install  (sudo) hub and station as services, projector in kiosk mode at login; see README.md"
-	@echo "make bench  run the benchmarks under bench/ (fan-out, station, accuracy, export); figures in docs/"
+	@echo "make bench  run the benchmarks under bench/ (fan-out, station, accuracy, export, translation); figures in docs/"
 	@echo "make cluster       nginx on CCC_CLUSTER_PORT (8080) in front of 2 hubs, PostgreSQL and Redis (state in .cluster/)"
 	@echo "make cluster-stop  stop all of it"
 
@@ -101,6 +101,7 @@ bench: venv
 	$(PY) bench/export.py
 	$(PY) bench/faults.py
 	$(PY) bench/fuzz.py
+	$(PY) bench/translation.py
 
 CCC_CLUSTER_PORT ?= 8080
 

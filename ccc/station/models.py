@@ -11,17 +11,12 @@ from pathlib import Path
 
 import requests
 
+from ccc.paths import models_dir  # one folder for the station and the translation layer
 from ccc.station import StationError
 
 DEFAULT_LIST_URL = "https://alphacephei.com/vosk/models/model-list.json"
 MARKER = "ccc-model.json"
 FIX_HINT = "python -m ccc.station models download {lang}"
-
-
-def models_dir() -> Path:
-    """Return the folder models are kept in (CCC_MODELS_DIR, else ~/.local/share/ccc/models)."""
-    configured = os.environ.get("CCC_MODELS_DIR")
-    return Path(configured) if configured else Path.home() / ".local" / "share" / "ccc" / "models"
 
 
 def list_url() -> str:
