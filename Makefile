@@ -21,7 +21,7 @@ INSTALL_OPTIONS = $(if $(ROOM),--room "$(ROOM)") $(if $(PEDAL),--pedal "$(PEDAL)
 APT_PACKAGES := chromium espeak-ng libportaudio2 xvfb xdotool pocketsphinx-testdata \
 	asterisk-core-sounds-en-g722 asterisk-core-sounds-en \
 	asterisk-core-sounds-es-g722 asterisk-core-sounds-es sox fonts-dejavu-core fonts-noto-cjk \
-	postgresql redis-server nginx tmux iproute2 systemd desktop-file-utils
+	postgresql redis-server nginx tmux iproute2 systemd desktop-file-utils strace
 # Debian packages the hub and station need at run time.
 APT_RUNTIME := libportaudio2 espeak-ng
 

@@ -106,7 +106,7 @@ class Infra:
         """Return Redis's counters of commands and bytes in and out."""
         import redis
 
-        info = redis.Redis(port=self.cluster.info["redis_port"]).info("stats")
+        info = redis.Redis.from_url(self.cluster.redis_url).info("stats")
         return {key: int(info[key]) for key in ("total_commands_processed", "total_net_input_bytes",
                                                 "total_net_output_bytes")}
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import secrets
 import shutil
 import subprocess
@@ -60,6 +61,23 @@ def quote(value: str) -> str:
     return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"' if value else ""
 
 
+def write_secret(path: Path, text: str, mode: int = 0o640) -> None:
+    """Write a file that holds secrets: created with its final mode, never readable by others, then renamed.
+
+    ``write_text`` then ``chmod`` left the admin password world-readable (umask 022) until the chmod.
+    """
+    part = path.with_name(path.name + ".part")
+    part.unlink(missing_ok=True)
+    fd = os.open(part, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
+    try:
+        os.fchmod(fd, mode)  # the umask may have taken bits off: set exactly these
+        os.write(fd, text.encode())
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    os.replace(part, path)
+
+
 def update_settings(path: Path, given: dict[str, str], defaults: dict[str, str]) -> dict[str, str]:
     """Write the settings file: a new one from the defaults, or the kept one with only ``given`` keys changed."""
     if path.is_file():
@@ -70,12 +88,37 @@ def update_settings(path: Path, given: dict[str, str], defaults: dict[str, str])
                 lines[at[-1]] = f"{key}={quote(value)}"
             else:
                 lines.append(f"{key}={quote(value)}")
-        path.write_text("\n".join(lines) + "\n")
+        text = "\n".join(lines) + "\n"
     else:
         values = {**defaults, **given}
-        path.write_text(HEADER + "".join(f"{key}={quote(value)}\n" for key, value in values.items()))
-    path.chmod(0o640)  # it holds the admin password
+        text = HEADER + "".join(f"{key}={quote(value)}\n" for key, value in values.items())
+    write_secret(path, text)  # it holds the admin password and the secret key
     return envfile.read(path)
+
+
+class PedalError(ValueError):
+    """A pedal named in a way that may point at another device after a reboot."""
+
+
+def stable_pedal(device: str, sys_root: Path = Path("/")) -> tuple[str, str]:
+    """Return (by-id path, USB id) naming the pedal ``/dev/input/eventN`` stably, whichever is known.
+
+    Event numbers follow the order devices were found at boot: after a reboot event3 may be the keyboard.
+    """
+    name = Path(device).name
+    by_id = sys_root / "dev/input/by-id"
+    if by_id.is_dir():
+        for link in sorted(by_id.iterdir()):
+            if link.is_symlink() and Path(os.readlink(link)).name == name:
+                return f"/dev/input/by-id/{link.name}", ""
+    ids = sys_root / "sys/class/input" / name / "device/id"
+    try:
+        vendor, product = ((ids / part).read_text().strip() for part in ("vendor", "product"))
+    except OSError:
+        raise PedalError(f"{device} is an event number, which may name another device after a reboot, and no "
+                         "stable name for it was found: give PEDAL=/dev/input/by-id/... or PEDAL_ID=vendor:product "
+                         "(python -m ccc.station --list-keys shows them)") from None
+    return "", f"{vendor}:{product}"
 
 
 def udev_rule(settings: dict[str, str]) -> str:
@@ -140,6 +183,17 @@ def install(options: argparse.Namespace) -> int:
     settings_path = out.path(settings_rel)
     first = not settings_path.exists()
     given = {key: str(getattr(options, opt)) for opt, key in OPTIONS.items() if getattr(options, opt) is not None}
+    if re.fullmatch(r"/dev/input/event\d+", given.get("CCC_PEDAL_DEVICE", "")):
+        try:
+            by_id, usb_id = stable_pedal(given["CCC_PEDAL_DEVICE"], root if options.destdir else Path("/"))
+        except PedalError as exc:
+            print(f"make install: {exc}", file=sys.stderr)
+            return 2
+        if by_id:
+            given["CCC_PEDAL_DEVICE"] = by_id
+        else:
+            given.setdefault("CCC_PEDAL_ID", usb_id)
+        print(f"The pedal {options.pedal} is matched as {by_id or 'USB id ' + usb_id} (event numbers change)")
     if options.port is not None:
         given["CCC_STATION_HUB"] = f"http://127.0.0.1:{options.port}"
     settings = update_settings(settings_path, given, default_settings(options.user, options.port or "5000"))

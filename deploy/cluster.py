@@ -126,16 +126,28 @@ class Cluster:
                 raise
 
     def _start_redis(self) -> None:
+        """Start Redis on loopback with a password, from a config file only its owner reads (not argv: ps)."""
         port = self.info["redis_port"]
-        subprocess.run(["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly",
-                        "no", "--daemonize", "yes", "--pidfile", str(self.state / "redis.pid"),
-                        "--logfile", str(self.state / "redis.log"), "--dir", str(self.state)], check=True, timeout=30)
+        self.info.setdefault("redis_password", secrets.token_urlsafe(24))
+        conf = self.state / "redis.conf"
+        conf.touch(mode=0o600)
+        conf.chmod(0o600)
+        conf.write_text(f"port {port}\nbind 127.0.0.1 ::1\nprotected-mode yes\nrequirepass {self.info['redis_password']}\n"
+                        f'save ""\nappendonly no\ndaemonize yes\npidfile {self.state / "redis.pid"}\n'
+                        f'logfile {self.state / "redis.log"}\ndir {self.state}\n')
+        subprocess.run(["redis-server", str(conf)], check=True, timeout=30)
+        auth = {**os.environ, "REDISCLI_AUTH": self.info["redis_password"]}
         deadline = time.monotonic() + 10
-        while subprocess.run(["redis-cli", "-p", str(port), "ping"], capture_output=True, text=True).stdout.strip() \
-                != "PONG":
+        while subprocess.run(["redis-cli", "-p", str(port), "ping"], capture_output=True, text=True,
+                             env=auth).stdout.strip() != "PONG":
             if time.monotonic() > deadline:
                 raise RuntimeError(f"redis-server did not start; see {self.state / 'redis.log'}")
             time.sleep(0.05)
+
+    @property
+    def redis_url(self) -> str:
+        """Return the message queue's URL, with its password (as /etc/ccc/hub.env holds it, mode 600)."""
+        return f"redis://:{self.info['redis_password']}@127.0.0.1:{self.info['redis_port']}/0"
 
     def hub_environment(self, index: int) -> dict[str, str]:
         """Return the environment of hub process ``index`` (what /etc/ccc/hub.env holds on a campus server)."""
@@ -144,7 +156,7 @@ class Cluster:
             "CCC_HOST": "127.0.0.1",  # only nginx reaches the hubs, so only nginx can set X-Forwarded-For
             "CCC_PORT": str(self.info["hub_ports"][index]),
             "CCC_DATABASE_URL": f"postgresql+psycopg://ccc@127.0.0.1:{self.info['postgres_port']}/ccc",
-            "CCC_MESSAGE_QUEUE": f"redis://127.0.0.1:{self.info['redis_port']}/0",
+            "CCC_MESSAGE_QUEUE": self.redis_url,
             "CCC_SECRET_KEY": self.info["secret_key"],  # one key: a cookie one process signed, all accept
             "CCC_ADMIN_PASSWORD": self.info["admin_password"],
             "CCC_PUBLIC_URL": self.url,
@@ -234,9 +246,12 @@ class Cluster:
             self.info = {"postgres_port": free_port(), "redis_port": free_port(),
                          "secret_key": secrets.token_hex(32), "admin_password": secrets.token_urlsafe(9)}
         self.info.update(port=self.port, hub_ports=[free_port() for _ in range(self.hub_count)])
+        self.info_path.touch(mode=0o600)
+        self.info_path.chmod(0o600)  # the admin password, the secret key and the Redis password
         self.info_path.write_text(json.dumps(self.info, indent=2))
         self._start_postgres()
         self._start_redis()
+        self.info_path.write_text(json.dumps(self.info, indent=2))  # now with the Redis password
         self.start_hub(0)  # it brings the schema up to date first, as `python app.py` does
         self.start_hubs(list(range(1, self.hub_count)))
         self._start_nginx()

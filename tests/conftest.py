@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import secrets
 import shutil
 import sqlite3
 import subprocess
@@ -145,15 +146,18 @@ def postgres(tmp_path_factory):
 
 
 @pytest.fixture
-def redis_url():
-    """Start a throwaway Redis server (no persistence) and return its URL."""
-    port = free_port()
-    server = subprocess.Popen(["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "",
-                               "--appendonly", "no"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+def redis_url(tmp_path):
+    """Start a throwaway Redis server (no persistence) with a password, as deployed, and return its URL."""
+    port, password = free_port(), secrets.token_urlsafe(16)
+    conf = tmp_path / "redis.conf"
+    conf.write_text(f'port {port}\nbind 127.0.0.1\nrequirepass {password}\nsave ""\nappendonly no\n')
+    server = subprocess.Popen(["redis-server", str(conf)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 10
-    while subprocess.run(["redis-cli", "-p", str(port), "ping"], capture_output=True, text=True).stdout.strip() != "PONG":
+    auth = {**os.environ, "REDISCLI_AUTH": password}
+    while subprocess.run(["redis-cli", "-p", str(port), "ping"], capture_output=True, text=True,
+                         env=auth).stdout.strip() != "PONG":
         assert server.poll() is None and time.monotonic() < deadline, "redis-server did not start"
         time.sleep(0.05)
-    yield f"redis://127.0.0.1:{port}/0"
+    yield f"redis://:{password}@127.0.0.1:{port}/0"
     server.terminate()
     server.wait(10)

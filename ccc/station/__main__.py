@@ -20,6 +20,7 @@ from ccc.station.station import Station, StatusLine
 
 DRAIN_S = 15.0
 PASSWORD_ENV = "CCC_ROOM_PASSWORD"
+KEY_ENV = "CCC_ROOM_KEY"
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -29,7 +30,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--room", help="room code")
     parser.add_argument("--name", help="presenter name shown to the room")
     parser.add_argument("--pin", help="the room's presenter PIN")
-    parser.add_argument("--room-key", help="the key of an end-to-end encrypted room (the part after #k=)")
+    parser.add_argument("--room-key", help="the key of an end-to-end encrypted room (the part after #k=); better "
+                                           f"in {KEY_ENV} or --room-key-file (others see a command line)")
+    parser.add_argument("--room-key-file", help="a file holding the room key; - reads it from standard input")
     parser.add_argument("--join-url", help="a room link, http://HUB/r/CODE#k=KEY (or #p=PASSWORD): sets --hub, "
                                            "--room, --room-key and --password")
     parser.add_argument("--password", help="a private room's read password, needed without the room's PIN; "
@@ -154,16 +157,27 @@ def run(options: argparse.Namespace) -> int:
 
 
 def _room_key(options: argparse.Namespace) -> bytes | None:
-    """Take hub, room and key from --join-url, and return the room key's bytes (None for an ordinary room)."""
-    if not options.join_url and not options.room_key:
+    """Take hub, room and key from --join-url, and return the room key's bytes (None for an ordinary room).
+
+    The key: --room-key, --room-key-file (- is standard input), the link's #k=, or CCC_ROOM_KEY.
+    """
+    if options.room_key_file:
+        try:
+            text = sys.stdin.read() if options.room_key_file == "-" else Path(options.room_key_file).read_text()
+        except OSError as exc:
+            raise StationError(f"cannot read the room key: {exc}") from None
+        options.room_key = options.room_key or text.strip()
+    if not options.join_url and not options.room_key and not os.environ.get(KEY_ENV):
         return None
     from ccc import e2e  # noqa: PLC0415 - only e2e rooms need cryptography
 
+    options.room_key = options.room_key or None
     try:
         if options.join_url:
             hub, room, key = e2e.from_join_url(options.join_url)
             options.hub, options.room = options.hub or hub, options.room or room
             options.room_key = options.room_key or key or None
+        options.room_key = options.room_key or os.environ.get(KEY_ENV, "").strip() or None
         if not options.room_key:
             return None  # a plain room's link
         return e2e.parse_key(options.room_key)

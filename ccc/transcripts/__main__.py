@@ -1,6 +1,9 @@
 """Export an end-to-end encrypted room's transcript where its key is, with no Flask and no database:
 
-    python -m ccc.transcripts export --hub URL --room CODE --key KEY --format srt [--session N] [-o FILE]
+    CCC_ROOM_KEY=KEY python -m ccc.transcripts export --hub URL --room CODE --format srt [--session N] [-o FILE]
+
+The key comes from ``CCC_ROOM_KEY``, ``--key-file FILE`` or standard input (``--key-file -``); ``--key KEY``
+works too, but a command line is readable by every user of the PC (``ps``).
 
 The hub serves the sealed captions as ``/r/<code>/transcript.json``; this opens them with the room key and
 writes them with the same exporters the hub uses for ordinary rooms (see docs/security.md).
@@ -8,6 +11,7 @@ writes them with the same exporters the hub uses for ordinary rooms (see docs/se
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -19,6 +23,7 @@ from ccc.protocol import normalize_code
 from ccc.transcripts import FORMATS, CaptionRecord, Revision, SessionRecord, Transcript, Word, export
 
 UNREADABLE = "[unreadable caption]"
+NOT_SEALED = "[not from this room]"
 
 
 class Opener:
@@ -27,11 +32,17 @@ class Opener:
     def __init__(self, key: bytes, code: str):
         self.key, self.code = key, code
         self.failed: set[str] = set()  # utteranceIds with a text (current or a revision) that did not open
+        self.unsealed: set[str] = set()  # utteranceIds with a text that is no envelope at all
 
     def open(self, utterance_id: str, text: str) -> dict[str, Any]:
-        """Return the plaintext {text, words?} of an envelope (a plain text passes through)."""
+        """Return the plaintext {text, words?} of an envelope; a text that is none is not from this room.
+
+        The hub cannot seal: a caption it stored in the clear (a hub that was changed, an older client that
+        sent plain text) would otherwise read as genuine speech in a room whose point is that it cannot.
+        """
         if not text.startswith("e2e1."):
-            return {"text": text}
+            self.unsealed.add(utterance_id)
+            return {"text": NOT_SEALED}
         try:
             return e2e.open_envelope(self.key, self.code, utterance_id, text)
         except e2e.E2EError:
@@ -67,10 +78,22 @@ def opened_transcript(doc: dict[str, Any], opener: Opener) -> Transcript:
     return Transcript(room_code=doc["room"]["code"], room_title=doc["room"]["title"], sessions=sessions)
 
 
+def room_key(options: argparse.Namespace) -> str:
+    """Return the room key from --key, --key-file (``-``: standard input) or CCC_ROOM_KEY."""
+    if options.key:
+        return options.key
+    if options.key_file:
+        text = sys.stdin.read() if options.key_file == "-" else Path(options.key_file).read_text()
+        return text.strip()
+    if os.environ.get("CCC_ROOM_KEY"):
+        return os.environ["CCC_ROOM_KEY"].strip()
+    raise e2e.E2EError("no room key: set CCC_ROOM_KEY, or give --key-file FILE (- reads standard input)")
+
+
 def export_command(options: argparse.Namespace) -> int:
     """Fetch, open and write one room's transcript; return the exit status."""
     code = normalize_code(options.room)
-    key = e2e.parse_key(options.key)
+    key = e2e.parse_key(room_key(options))
     url = f"{options.hub.rstrip('/')}/r/{code}/transcript.json"
     response = requests.get(url, params={"session": options.session} if options.session else None, timeout=60)
     if not response.ok:
@@ -81,11 +104,16 @@ def export_command(options: argparse.Namespace) -> int:
         Path(options.output).write_bytes(data)
     else:
         sys.stdout.buffer.write(data)
+    status = 0
     if opener.failed:
         print(f"warning: {len(opener.failed)} captions did not open with this key (wrong key, or tampered); "
               f"they read {UNREADABLE}", file=sys.stderr)
-        return 1
-    return 0
+        status = 1
+    if opener.unsealed:
+        print(f"warning: {len(opener.unsealed)} captions were not sealed with the room key, so nobody in the room "
+              f"wrote them (or they were changed on the way); they read {NOT_SEALED}", file=sys.stderr)
+        status = 1
+    return status
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -95,7 +123,9 @@ def main(argv: list[str] | None = None) -> int:
     cmd = sub.add_parser("export", help="export an end-to-end encrypted room's transcript with its key")
     cmd.add_argument("--hub", required=True, help="hub URL, e.g. http://192.168.1.10:5000")
     cmd.add_argument("--room", required=True, help="room code")
-    cmd.add_argument("--key", required=True, help="the room key (the part after #k= in its links)")
+    cmd.add_argument("--key", help="the room key (the part after #k= in its links); better CCC_ROOM_KEY or "
+                                    "--key-file, which other users of the PC cannot read with ps")
+    cmd.add_argument("--key-file", help="a file holding the room key; - reads it from standard input")
     cmd.add_argument("--format", choices=FORMATS, default="txt")
     cmd.add_argument("--session", type=int, help="one session's number (default: all, in order)")
     cmd.add_argument("-o", "--output", help="file to write (default: standard output)")
@@ -105,8 +135,11 @@ def main(argv: list[str] | None = None) -> int:
     except e2e.E2EError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    except requests.RequestException as exc:
+    except requests.RequestException as exc:  # an OSError too: before the next clause
         print(f"error: the hub could not be reached: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:
+        print(f"error: cannot read the room key: {exc}", file=sys.stderr)
         return 2
 
 

@@ -585,7 +585,7 @@
    * WebCrypto does the AES-GCM where the page is a secure context; elsewhere (plain http:// on a LAN address)
    * the vendored @noble/ciphers (static/vendor/noble-ciphers, window.CCCAesGcm) does, with the same bytes. */
   const E2E_PREFIX = 'e2e1.';
-  const E2E_TEXT = { nokey: 'encrypted caption', unreadable: 'unreadable caption' };
+  const E2E_TEXT = { nokey: 'encrypted caption', unreadable: 'unreadable caption', unsealed: 'not from this room' };
 
   function fromB64url(text) {
     const b64 = text.replace(/-/g, '+').replace(/_/g, '/') + '==='.slice((text.length + 3) % 4);
@@ -711,7 +711,14 @@
     }
 
     async openOne(item) {
-      if (typeof item.text !== 'string' || !item.text.startsWith(E2E_PREFIX)) return;
+      if (typeof item.text !== 'string' || !item.text) return;
+      if (!item.text.startsWith(E2E_PREFIX)) {
+        // Nobody in the room wrote it: only the room key seals, and the hub never has it (a changed hub, or
+        // its database edited, could store words of its own). Never shown as if someone said it.
+        item.text = E2E_TEXT.unsealed;
+        item.unreadable = 'unsealed';
+        return;
+      }
       const key = await this.key;
       const plain = key ? await this.open(item.utteranceId, item.text) : null;
       if (plain) {

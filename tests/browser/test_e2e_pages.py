@@ -124,13 +124,18 @@ def test_a_tampered_or_replayed_caption_shows_as_unreadable_and_the_rest_still_o
         raw = bytearray(e2e.unb64url(text[5:]))
         raw[-20] ^= 0x01
         db.execute("UPDATE captions SET text = ? WHERE utterance_id = 'u2'", ("e2e1." + e2e.b64url(bytes(raw)),))
+        # and words written in the clear, as a changed hub could: before, shown as if the speaker said them
+        db.execute("UPDATE captions SET text = 'The exam is cancelled.' WHERE utterance_id = 'u3'")
     replayed = seal(key, code, "u1", "periwinkle zeppelin")
     assert presenter.client.call("caption", {"utteranceId": "u4", "text": replayed, "isFinal": True})["ok"]
     into_other = speaker(hub, other, name="Replayer")
     assert into_other.client.call("caption", {"utteranceId": "u1", "text": replayed, "isFinal": True})["ok"]
 
     page = new_page(f"{hub.url}/r/{code}#k={key}")
-    expect(page.locator("#captions")).to_contain_text("walrus tangerine")
+    expect(page.locator("#captions")).to_contain_text("periwinkle zeppelin")
+    expect(page.locator("#captions li[data-utterance=u3] .text[data-unreadable=unsealed]")).to_have_text(
+        "not from this room")
+    expect(page.locator("#captions")).not_to_contain_text("exam is cancelled")
     unreadable = page.locator("#captions .text[data-unreadable=unreadable]")
     expect(unreadable).to_have_count(2)  # u2 (flipped byte) and u4 (another utterance's envelope)
     expect(unreadable.first).to_have_text("unreadable caption")

@@ -9,7 +9,7 @@ import pytest
 import requests
 
 from ccc import envfile
-from ccc.install import udev_rule
+from ccc.install import PedalError, stable_pedal, udev_rule
 from hubkit import ROOT
 
 PEDAL = "/dev/input/by-id/usb-VEC_VEC_USB_Footpedal-event-kbd"
@@ -118,7 +118,7 @@ def test_uninstall_removes_exactly_what_install_wrote(tmp_path):
         "etc", "etc/hostname", "etc/systemd", "etc/systemd/system", "etc/systemd/system/other.service"]
 
 
-def test_the_station_user_is_in_the_audio_and_pedal_groups_only(stage, tmp_path):
+def test_only_the_station_service_may_open_the_microphone_and_the_pedal(stage, tmp_path):
     # systemd-sysusers creates the user for real, in a scratch root that has Debian's audio and input groups.
     system = tmp_path / "system"
     (system / "etc").mkdir(parents=True)
@@ -130,8 +130,46 @@ def test_the_station_user_is_in_the_audio_and_pedal_groups_only(stage, tmp_path)
     user = [line for line in (system / "etc/passwd").read_text().splitlines() if line.startswith("ccc:")]
     assert user and user[0].endswith(":/var/lib/ccc:/usr/sbin/nologin"), user
     members = {line.split(":")[0]: line.split(":")[3].split(",") for line in (system / "etc/group").read_text().splitlines()}
-    assert "ccc" in members["audio"] and "ccc" in members["ccc-pedal"]
-    assert "ccc" not in members["input"]  # the station reads the pedal alone, not every keyboard
+    # Before: the user itself was in audio and ccc-pedal, so the hub (same user, facing the network) could
+    # open the microphone and the pedal. Now only the station's service gets those groups.
+    assert "ccc-pedal" in members and not any("ccc" in users for users in members.values()), members
+    hub = (stage / "etc/systemd/system/ccc-hub.service").read_text()
+    station = (stage / "etc/systemd/system/ccc-station.service").read_text()
+    assert "SupplementaryGroups" not in hub and "\nSupplementaryGroups=audio ccc-pedal\n" in station
+
+
+def test_the_settings_file_is_created_with_its_final_mode(tmp_path):
+    # strace shows the mode each file is created with. Before: open(..., O_CREAT, 0666) under the umask, so
+    # the admin password sat in a world-readable file until the chmod that followed.
+    root, log = tmp_path / "stage", tmp_path / "strace.log"
+    for room in ("PHY7K", "CHEM2"):  # a first install, then a rewrite of the kept file
+        args = ["make", "-s", "install", f"DESTDIR={root}", "PREFIX=/usr", f"ROOM={room}"]
+        traced = subprocess.run(["strace", "-f", "-e", "trace=open,openat", "-o", str(log), *args], cwd=ROOT,
+                                capture_output=True, text=True, timeout=120)
+        assert traced.returncode == 0, traced.stderr
+        creations = [line for line in log.read_text().splitlines() if "ccc.env" in line and "O_CREAT" in line]
+        assert creations and all(line.rstrip().split(", ")[-1].startswith("0640)") for line in creations), creations
+
+
+def test_a_pedal_given_by_event_number_is_matched_by_its_stable_name(tmp_path):
+    # /dev/input/event3 is whichever device the kernel found third at boot: after a reboot, the keyboard.
+    fake = tmp_path / "fakeroot"
+    (fake / "dev/input/by-id").mkdir(parents=True)
+    (fake / "dev/input/event3").touch()
+    (fake / "dev/input/by-id/usb-VEC_Footpedal-event-kbd").symlink_to("../event3")
+    assert stable_pedal("/dev/input/event3", fake) == ("/dev/input/by-id/usb-VEC_Footpedal-event-kbd", "")
+    ids = fake / "sys/class/input/event5/device/id"
+    ids.mkdir(parents=True)
+    (ids / "vendor").write_text("05f3\n")
+    (ids / "product").write_text("00ff\n")
+    assert stable_pedal("/dev/input/event5", fake) == ("", "05f3:00ff")
+    with pytest.raises(PedalError, match="by-id"):
+        stable_pedal("/dev/input/event9", fake)
+    # Through make install: refused in one line, nothing written.
+    root = tmp_path / "stage"
+    out = subprocess.run(["make", "-s", "install", f"DESTDIR={root}", "PREFIX=/usr", "PEDAL=/dev/input/event9"],
+                         cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert out.returncode != 0 and "event number" in out.stderr and not (root / "etc/ccc/ccc.env").exists()
 
 
 def test_the_projector_command_waits_for_the_hub_then_opens_its_page_in_kiosk_mode(tmp_path, hub):

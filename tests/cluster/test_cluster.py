@@ -8,6 +8,7 @@ nginx, on B, without a gap.
 from __future__ import annotations
 
 import importlib.util
+import os
 import re
 import shutil
 import subprocess
@@ -17,6 +18,7 @@ import time
 import uuid
 from pathlib import Path
 
+import psutil
 import psycopg
 import pytest
 import requests
@@ -282,3 +284,19 @@ def test_a_killed_process_loses_nothing_and_its_clients_resume_through_the_same_
             newcomer.close()
     finally:
         close_all([*phones, rival, watcher, challenger])
+
+
+def test_redis_takes_only_clients_with_its_password_on_loopback(cluster):
+    # Anyone on the PC could read every broadcast and publish fake ones into the hubs (captions, floor
+    # changes) through a Redis without a password; the hubs' own URL carries it.
+    port = str(cluster.info["redis_port"])
+    plain = subprocess.run(["redis-cli", "-p", port, "ping"], capture_output=True, text=True, timeout=10)
+    assert "NOAUTH" in plain.stdout + plain.stderr, plain.stdout
+    authed = subprocess.run(["redis-cli", "-p", port, "ping"], capture_output=True, text=True, timeout=10,
+                            env={**os.environ, "REDISCLI_AUTH": cluster.info["redis_password"]})
+    assert authed.stdout.strip() == "PONG"
+    assert cluster.hub_environment(0)["CCC_MESSAGE_QUEUE"].startswith("redis://:")
+    command_lines = " ".join(" ".join(p.info["cmdline"] or []) for p in psutil.process_iter(["name", "cmdline"])
+                             if "redis" in (p.info["name"] or ""))
+    assert "redis-server" in command_lines and cluster.info["redis_password"] not in command_lines  # ps shows argv
+    assert oct(cluster.info_path.stat().st_mode & 0o777) == "0o600"

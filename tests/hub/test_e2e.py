@@ -157,7 +157,9 @@ def test_sealed_captions_are_relayed_numbered_stored_and_never_readable_by_the_h
 
     export = [sys.executable, "-m", "ccc.transcripts", "export", "--hub", hub.url, "--room", code.lower(),
               "--format", "srt"]
-    out = subprocess.run([*export, "--key", key], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    # The key from the environment: a command line is readable by every user of the PC.
+    out = subprocess.run(export, cwd=ROOT, capture_output=True, text=True, timeout=60,
+                         env={**os.environ, "CCC_ROOM_KEY": key})
     assert out.returncode == 0 and out.stderr == "", out.stderr
     assert "periwinkle zeppelin" in out.stdout and "quokka marzipan" in out.stdout and "e2e1." not in out.stdout
     wrong = subprocess.run([*export, "--key", e2e.new_key()], cwd=ROOT, capture_output=True, text=True, timeout=60)
@@ -216,14 +218,15 @@ def test_a_station_hub_link_with_the_room_key_spools_and_sends_only_ciphertext(h
     assert b"e2e1." in spooled and b"quokka" not in spooled and b"marzipan" not in spooled
 
 
-def test_the_station_command_with_a_join_url_sends_finals_that_decrypt_to_its_words(hub, client, tmp_path,
-                                                                                    new_room, capsys):
+def test_the_station_command_with_the_key_in_its_environment_sends_finals_that_decrypt_to_its_words(
+        hub, client, tmp_path, new_room, capsys):
     code, key, _ = new_room("Station command")
     phone = client(hub.url)
     phone.join(code)
+    # The key in the environment, not on the command line (ps shows a command line to every user of the PC).
     env = {"CCC_MODELS_DIR": str(tmp_path / "models"), "CCC_SPOOL": str(tmp_path / "spool.sqlite3"),
-           "PYTHONUNBUFFERED": "1"}
-    out = subprocess.run([sys.executable, "-m", "ccc.station", "--join-url", f"{hub.url}/r/{code}#k={key}",
+           "PYTHONUNBUFFERED": "1", "CCC_ROOM_KEY": key}
+    out = subprocess.run([sys.executable, "-m", "ccc.station", "--hub", hub.url, "--room", code,
                           "--name", "Lecturer", "--engine", "pocketsphinx", "--input", str(LIBRIVOX_CLIP),
                           "--speed", "0", "--ptt", "file"], cwd=ROOT, capture_output=True, text=True,
                          env={**os.environ, **env}, timeout=60)
@@ -264,3 +267,24 @@ def test_the_cli_export_with_the_key_reads_back_in_independent_srt_and_webvtt_pa
     cues = list(webvtt.from_buffer(io.StringIO(export("vtt")), strict=True))
     assert " ".join(html.unescape(c.text) for c in cues).split() == " ".join(finals).split()
     assert {c.voice for c in cues} == {"Dr Export"}
+
+
+def test_a_caption_the_hub_stored_in_the_clear_is_flagged_not_shown_as_said(hub, client, new_room):
+    code, key, _ = new_room("Forged")
+    speaker = presenter(hub, client, code, "Dr Real")
+    assert speaker.call("caption", sealed(key, code, "real1", "periwinkle zeppelin sails north"))["ok"]
+    assert speaker.call("caption", sealed(key, code, "real2", "quokka marzipan for everyone"))["ok"]
+    # What a hub (or whoever holds its database) could do: write words of its own in the clear.
+    import sqlite3  # noqa: PLC0415 - only this test opens the database behind the hub's back
+
+    with sqlite3.connect(hub.db_path) as conn:
+        conn.execute("UPDATE captions SET text = ? WHERE utterance_id = ?", ("The exam is cancelled.", "real2"))
+    key_file = Path(hub.db_path).parent / f"{code}.key"
+    key_file.write_text(key + "\n")
+    out = subprocess.run([sys.executable, "-m", "ccc.transcripts", "export", "--hub", hub.url, "--room", code,
+                          "--key-file", str(key_file), "--format", "txt"], cwd=ROOT, capture_output=True, text=True,
+                         timeout=60)
+    # Before: exit 0, no warning, and "The exam is cancelled." in the transcript as if Dr Real said it.
+    assert out.returncode == 1 and "1 captions were not sealed with the room key" in out.stderr, out.stderr
+    assert "exam is cancelled" not in out.stdout and "[not from this room]" in out.stdout
+    assert "periwinkle zeppelin sails north" in out.stdout
