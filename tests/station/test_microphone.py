@@ -86,3 +86,5 @@ def test_speech_from_the_microphone_reaches_the_audience(hub, client, tmux, stat
     heard = set(" ".join(m["text"] for m in finals).lower().split())
     said = set(librivox[0][1].split())  # the same sentence, over and over, so any few seconds of it will do
     assert len(heard & said) >= 2, (heard, said)
+    # The live meter reads the same microphone: a clean close voice is "good" on the station's terminal line.
+    wait_until(lambda: "audio: good" in screen(), screen, timeout=15)
