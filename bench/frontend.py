@@ -17,15 +17,17 @@ from pathlib import Path
 import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(ROOT), str(ROOT / "tests" / "station")]
+sys.path[:0] = [str(ROOT), str(ROOT / "bench"), str(ROOT / "tests" / "station")]
 
 import corpora  # noqa: E402
+import frontends as frontend  # noqa: E402
 import room_corpus  # noqa: E402
 
-from ccc.station import frontend, whisper  # noqa: E402
+from ccc.station import whisper  # noqa: E402
 
 CHAINS = {"none": [], "highpass": ["highpass"], "agc": ["agc"], "denoise": ["denoise"], "dereverb": ["dereverb"],
-          "dereverb+denoise": ["dereverb", "denoise"], "highpass+agc": ["highpass", "agc"]}
+          "dereverb+denoise": ["dereverb", "denoise"], "highpass+agc": ["highpass", "agc"],
+          "dereverb_online": ["dereverb_online"]}
 BEGIN, END = "<!-- room bench -->", "<!-- /room bench -->"
 
 
