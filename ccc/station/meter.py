@@ -28,7 +28,7 @@ FRAME = RATE // 100  # 10 ms
 WINDOW_S = 20.0
 CLIPPED_SHARE = 0.001  # more than 1 sample in 1000 at full scale
 QUIET_DBFS = -42.0  # speech below this is too quiet for the recognizer's comfort
-NOISY_DB = 22.0  # peaks over dips: clean speech in a quiet room reads 25-35 dB, a classroom desk mic under 22
+NOISY_DB = 25.0  # peaks over dips: clean speech in a quiet room reads 28-65 dB, a classroom desk mic 16-23
 ECHO_S = 0.4  # a decay estimate above this: the microphone hears the room more than the speaker
 MIN_SPEECH_DB = 8.0  # speech must stand this far above the floor before anything else is judged
 
@@ -105,10 +105,11 @@ class Meter:
         db = np.array(self.frames) if self.frames else np.full(1, -120.0)
         clipped = sum(c for c, _ in self.samples) / max(1, sum(n for _, n in self.samples))
         ordered = np.sort(db)
-        floor = _power_mean(ordered[: max(1, len(ordered) * 15 // 100)])
+        floor = _power_mean(ordered[: max(1, len(ordered) * 5 // 100)])  # the dips between words
         level = _power_mean(ordered[len(ordered) * 70 // 100:])
         snr = level - floor
-        reverb = decay_time(db, floor) if snr >= MIN_SPEECH_DB else None
+        # Decays are followed down to the level most frames stay above, not to the deepest dips.
+        reverb = decay_time(db, _power_mean(ordered[: max(1, len(ordered) * 15 // 100)])) if snr >= MIN_SPEECH_DB else None
         if clipped > CLIPPED_SHARE:
             verdict = "clipping"
         elif snr < MIN_SPEECH_DB:
