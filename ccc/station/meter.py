@@ -80,17 +80,19 @@ class Meter:
         self._rest = np.zeros(0, np.float32)
         self.every_s = every_s
         self._last = 0.0
+        self._lock = threading.Lock()  # the audio thread pushes while the main thread reads
 
     def push(self, pcm: bytes) -> None:
         """Add a chunk of 16 kHz 16-bit mono audio."""
         x = np.frombuffer(pcm, np.int16)
-        self.samples.append((int(np.count_nonzero((x >= 32767) | (x <= -32768))), len(x)))
+        clipped = int(np.count_nonzero((x >= 32767) | (x <= -32768)))
         y = np.concatenate([self._rest, x.astype(np.float32) / 32768])
         whole = len(y) // FRAME * FRAME
         self._rest = y[whole:]
-        if whole:
-            power = (y[:whole].reshape(-1, FRAME) ** 2).mean(axis=1)
-            self.frames.extend((10 * np.log10(power + 1e-12)).tolist())
+        levels = (10 * np.log10((y[:whole].reshape(-1, FRAME) ** 2).mean(axis=1) + 1e-12)).tolist() if whole else []
+        with self._lock:
+            self.samples.append((clipped, len(x)))
+            self.frames.extend(levels)
 
     def due(self) -> bool:
         """Tell whether a new reading is due (every few seconds), and start the next period if so."""
@@ -102,8 +104,9 @@ class Meter:
 
     def reading(self) -> Reading:
         """Return the level, SNR, reverberation estimate, clipping and verdict of the audio kept."""
-        db = np.array(self.frames) if self.frames else np.full(1, -120.0)
-        clipped = sum(c for c, _ in self.samples) / max(1, sum(n for _, n in self.samples))
+        with self._lock:
+            db = np.array(self.frames) if self.frames else np.full(1, -120.0)
+            clipped = sum(c for c, _ in self.samples) / max(1, sum(n for _, n in self.samples))
         ordered = np.sort(db)
         floor = _power_mean(ordered[: max(1, len(ordered) * 5 // 100)])  # the dips between words
         level = _power_mean(ordered[len(ordered) * 70 // 100:])
