@@ -16,7 +16,8 @@ Split, fixed: TUNE may be listened to and tuned on; HELD_OUT is only reported.
 Room copies (`room_copy`): an image-source room of 9 x 7 x 3 m (pyroomacoustics, reflection order 24, air
 absorption; Sabine RT60 drawn in 0.6-0.8 s; measured T30 of the responses 0.65-0.83 s, median 0.74 s), the
 talker standing 2-3 m from a microphone on the desk (2.2-3.1 m in three dimensions), five other real
-talkers elsewhere in the room mixed 15 dB below the talker (babble), and pink noise 25 dB below (ventilation). Seeded by the clip's name, cached as WAV files.
+talkers elsewhere in the room mixed 15 dB below the talker (babble), and pink noise 25 dB below
+(ventilation). Seeded by the clip's name, cached as WAV files.
 """
 from __future__ import annotations
 
