@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -19,6 +20,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "tests"), str(ROOT / "tests" / "station")]
 
 import corpora  # noqa: E402
+import room_corpus  # noqa: E402
 
 from ccc.station import audio, recognizers, vad, whisper  # noqa: E402
 from ccc.station.hub_link import HubLink  # noqa: E402
@@ -147,9 +149,15 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3, help="utterances of each length per mode")
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "accuracy.md")
     parser.add_argument("--quiet", action="store_true", help="say in the report that nothing else ran")
+    parser.add_argument("--room", action="store_true", help="also the held-out clips, clean and as a classroom "
+                                                            "desk microphone hears them (tests/station/room_corpus.py)")
     options = parser.parse_args()
     sets = {"LibriVox (5 clips, 25 s)": corpora.librivox(),
             "Asterisk prompts (16, 51 s)": corpora.asterisk_prompts(Path(tempfile.mkdtemp()))}
+    if options.room:
+        held_out = room_corpus.clips("held_out")
+        sets["held-out, clean (20, 86 s)"] = held_out
+        sets["held-out, classroom copies"] = [(room_corpus.room_copy(path), ref) for path, ref in held_out]
     sphinx = recognizers.SphinxRecognizer()
     final_pass = whisper.WhisperRecognizer()
     engines = {

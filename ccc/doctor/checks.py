@@ -96,7 +96,17 @@ def microphone(settings: dict, record: bool = True, seconds: float = 1.0, timeou
     if rms < SILENT_DBFS:
         return Check(name, False, f"{detail}: it hears nothing (muted?)",
                      "unmute the input and raise its level: alsamixer -V capture (F6 picks the sound card)")
-    return Check(name, True, f"{detail}, no clipping")
+    return Check(name, True, f"{detail}, no clipping; {_meter_words(result['pcm'], rate)}")
+
+
+def _meter_words(samples: np.ndarray, rate: int) -> str:
+    """Return the station meter's advice on a recording (a second is enough for level and noise, not echo)."""
+    from ccc.station import audio, meter  # noqa: PLC0415 - the station's numpy-only parts
+
+    reading = meter.measure(audio.resample(samples, rate))
+    if reading.verdict == "silence":
+        return "meter: no speech heard (speak while it records, or run: python -m ccc.station meter)"
+    return f"meter: {reading.advice} (SNR {reading.snr_db:.0f} dB)"
 
 
 def station_option(settings: dict, flag: str) -> str | None:

@@ -1,6 +1,7 @@
 """Run the presenter station: ``python -m ccc.station --hub URL --room CODE --name NAME ...``.
 
-Also ``python -m ccc.station models list`` and ``python -m ccc.station models download LANG|whisper:NAME``.
+Also ``python -m ccc.station meter --input FILE.wav|DEVICE``, ``python -m ccc.station models list`` and
+``python -m ccc.station models download LANG|whisper:NAME``.
 """
 from __future__ import annotations
 
@@ -13,10 +14,10 @@ import threading
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from ccc.station import StationError, audio, models, ptt, recognizers, whisper_base, whisper_models
+from ccc.station import StationError, audio, meter, models, ptt, recognizers, whisper_base, whisper_models
 from ccc.station.hub_link import HubLink
 from ccc.station.spool import Spool, default_path
-from ccc.station.station import Station, StatusLine
+from ccc.station.station import Station
 
 DRAIN_S = 15.0
 PASSWORD_ENV = "CCC_ROOM_PASSWORD"
@@ -113,7 +114,8 @@ def run(options: argparse.Namespace) -> int:
     mode = options.mode
     if ptt_spec == "terminal" and mode == "hold":
         mode = "toggle"  # A terminal sees no key-up: space starts and space stops.
-    status = StatusLine(sys.stderr)
+    levels = meter.Meter()
+    status = meter.MeterStatus(sys.stderr, levels)
     spool = Spool(options.spool or default_path(), options.room.upper())
     spool.prune()
     link = HubLink(options.hub, options.room, options.name, spool, pin=options.pin,
@@ -135,10 +137,14 @@ def run(options: argparse.Namespace) -> int:
     station.start()
     if is_file:
         _wait_connected(link, timeout=10)  # A recorded lecture waits for the hub; a live voice does not.
-    source.start(station.audio)
+    source.start(lambda pcm: (levels.push(pcm), station.audio(pcm)))
     try:
         while station._thread.is_alive() and link.fatal is None and not stop.is_set():
             station.join(timeout=0.2)
+            changed = status.update()  # every few seconds; said in full when the advice changes
+            if changed:
+                status.say(changed.brief())
+                station.refresh()
     except KeyboardInterrupt:
         station.end_of_input()
         station.join(timeout=5)
@@ -209,6 +215,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if argv[:1] == ["models"]:
             return models_command(argv[1:])
+        if argv[:1] == ["meter"]:
+            return meter.command(argv[1:])
         options = build_parser().parse_args(argv)
         if options.list_devices:
             print(audio.list_devices())

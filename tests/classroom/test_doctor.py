@@ -66,6 +66,7 @@ def test_the_recorded_level_is_the_level_of_the_signal_and_clipping_is_caught(tm
     for (ok, detail, _), gain_db in zip(found[:2], (TONES["ccc_loud"], TONES["ccc_quiet"])):
         rms = gain_db - 3.01  # a sine's RMS is its peak over the square root of 2
         assert ok == "True" and f"level {rms:.1f} dBFS (peak {gain_db:.1f} dBFS), no clipping" in detail, detail
+        assert detail.endswith("meter: no speech heard (speak while it records, or run: python -m ccc.station meter)")
     ok, detail, fix = found[2]
     assert ok == "False" and "clipping" in detail and "alsamixer" in fix, found[2]
 

@@ -86,3 +86,13 @@ def test_speech_from_the_microphone_reaches_the_audience(hub, client, tmux, stat
     heard = set(" ".join(m["text"] for m in finals).lower().split())
     said = set(librivox[0][1].split())  # the same sentence, over and over, so any few seconds of it will do
     assert len(heard & said) >= 2, (heard, said)
+    # The live meter reads the same microphone: a clean close voice is "good" on the station's terminal line.
+    wait_until(lambda: "audio: good" in screen(), screen, timeout=15)
+
+
+def test_the_meter_listens_to_the_microphone(alsa_microphone, station_env):
+    out = subprocess.run([sys.executable, "-m", "ccc.station", "meter", "--input", "cccmic", "--seconds", "4"],
+                         cwd=ROOT, text=True, capture_output=True, timeout=60,
+                         env={**station_env, "HOME": str(alsa_microphone)})
+    assert out.returncode == 0, out.stderr
+    assert "speech level: -" in out.stdout and out.stdout.rstrip().endswith("advice: good"), out.stdout
