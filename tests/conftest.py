@@ -20,7 +20,7 @@ from hubkit import PYTHON, ROOT, Client, Hub, free_port, hub_env
 def app(tmp_path):
     """Return an in-process hub app on a fresh SQLite file, inside its app context (no sockets)."""
     from ccc.hub import create_app
-    from ccc.hub.extensions import db
+    from ccc.store.db import db
     from config import TestConfig
 
     app = create_app(TestConfig, SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'app.sqlite3'}")

@@ -1,5 +1,5 @@
 """The overlay's URL parameters: defaults, clamping, colour forms, and nothing unchecked passes."""
-from ccc.hub.overlay import OverlayOptions, as_data, parse
+from ccc.hub.web.overlay import OverlayOptions, as_data, parse
 
 
 def test_missing_parameters_give_the_defaults():

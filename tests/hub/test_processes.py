@@ -1,13 +1,14 @@
-"""The participants of a hub process that died are let go by the others; nobody else's (ccc/hub/processes.py)."""
+"""The participants of a hub process that died are let go by the others; nobody else's (ccc/hub/live/processes.py)."""
 from __future__ import annotations
 
 import time
 
 import redis
 
-from ccc.hub import processes, rooms
-from ccc.hub.extensions import db
-from ccc.hub.models import Participant
+from ccc.hub.live import processes
+from ccc.hub.rules import rooms
+from ccc.store.db import db
+from ccc.store.models import Participant
 
 DEAD, ALIVE, OWN = "deadbeef", "a1b2c3d4", "00c0ffee"
 

@@ -1,7 +1,7 @@
 """Room rules, tested directly against a database (no sockets)."""
 import pytest
 
-from ccc.hub import rooms
+from ccc.hub.rules import rooms
 from ccc.protocol import CODE_ALPHABET, ProtocolError
 
 
