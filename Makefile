@@ -74,6 +74,7 @@ run: system-runtime demo-room  ## the hub, plus a station when a microphone is p
 TEST_WORKERS ?= auto
 test: system-deps venv
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports
 	status=0; \
 	$(PY) -m pytest -n $(TEST_WORKERS) --dist worksteal -m "not alone" --durations=25 || status=$$?; \
 	$(PY) -m pytest -m alone || status=$$?; \
@@ -111,8 +112,11 @@ cluster: system-deps venv
 cluster-stop:
 	$(PY) deploy/cluster.py stop
 
+# ruff, then the import contracts of .importlinter (docs/architecture.md): imports point down the layers,
+# the station never imports Flask or the hub, the hub never the station.
 lint: venv
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports
 
 clean:
 	rm -rf $(VENV) .pytest_cache tests/artifacts
