@@ -1,6 +1,7 @@
 """Real parts for tests: a hub process on a free port and Socket.IO clients that record what they get.
 
-Imported by tests/conftest.py and by test modules that need a hub of their own (`from hubkit import Hub`).
+Imported by tests/conftest.py, by test modules that need a hub of their own (`from hubkit import Hub`), and by
+bench/ (testkit/ is on pytest's pythonpath, see pytest.ini).
 """
 from __future__ import annotations
 
