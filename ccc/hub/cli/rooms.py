@@ -219,12 +219,12 @@ def ensure_demo() -> None:
 @rooms_cli.command("delete")
 @click.argument("code")
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
-def deleteroom_or_fail(code: str, yes: bool) -> None:
+def delete_room(code: str, yes: bool) -> None:
     """Delete a room with all its sessions and captions (archive keeps them instead)."""
     room = room_or_fail(code)
     if not yes:
         click.confirm(f"Delete room {room.code} with all its transcripts?", abort=True)
-    gone = session_rules.deleteroom_or_fail(room)
+    gone = session_rules.delete_room(room)
     click.echo(f"Deleted room {code.upper()} ({gone} captions).")
 
 
