@@ -133,7 +133,7 @@ def limit_websocket_messages(eio_server, max_bytes: int) -> None:
                 return []
             finally:
                 # Break the cycle socket -> websocket -> handler -> socket: the hub's garbage collector runs
-                # rarely (serve.py), and 1,200 joins left 23 MB of closed connections behind (test_soak).
+                # rarely (server.py), and 1,200 joins left 23 MB of closed connections behind (test_soak).
                 if owner is not None:
                     owner.ccc_websocket = None
 
