@@ -25,7 +25,7 @@ APT_PACKAGES := chromium espeak-ng libportaudio2 xvfb xdotool pocketsphinx-testd
 # Debian packages the hub and station need at run time.
 APT_RUNTIME := libportaudio2 espeak-ng
 
-.PHONY: run test demo doctor install uninstall bench lint venv system-deps system-runtime migrate demo-room clean \
+.PHONY: run test demo doctor install uninstall bench lint venv venv-dev system-deps system-runtime migrate demo-room clean \
 	help cluster cluster-stop
 
 help:
@@ -35,15 +35,25 @@ help:
 	@echo "make doctor check this PC: microphone, pedal, models, hub, address for phones, disk, clock"
 	@echo "make install  (sudo) hub and station as services, projector in kiosk mode at login; see README.md"
 	@echo "make bench  run the benchmarks under bench/ (fan-out, station, accuracy, export, translation); figures in docs/"
+	@echo "make lint   ruff, and the import contracts of .importlinter (docs/architecture.md)"
 	@echo "make cluster       nginx on CCC_CLUSTER_PORT (8080) in front of 2 hubs, PostgreSQL and Redis (state in .cluster/)"
 	@echo "make cluster-stop  stop all of it"
 
-$(VENV)/.installed: requirements.txt requirements-dev.txt
+# Two stamps: `make run` installs what the hub and station need (requirements.txt) and nothing more; the test,
+# bench and lint tools (requirements-dev.txt) come on top for `make test`, `make bench` and `make lint`, also
+# after a `make run` (the dev stamp is older than the runtime one, or missing).
+$(VENV)/.runtime: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PIP) install --disable-pip-version-check -q -r requirements.txt
+	touch $@
+
+$(VENV)/.installed: $(VENV)/.runtime requirements.txt requirements-dev.txt
 	$(PIP) install --disable-pip-version-check -q -r requirements-dev.txt
 	touch $@
 
-venv: $(VENV)/.installed
+venv: $(VENV)/.runtime
+
+venv-dev: $(VENV)/.installed
 
 # apt-get only when root and something is missing, so a second run costs nothing.
 system-deps:
@@ -73,8 +83,9 @@ run: system-runtime demo-room  ## the hub, plus a station when a microphone is p
 # The suite runs on every core (pytest-xdist; each test starts its own hubs on free ports, so they cannot
 # meet), then the tests marked `alone`, which time or weigh the hub, run by themselves on a quiet machine.
 TEST_WORKERS ?= auto
-test: system-deps venv
+test: system-deps venv-dev
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports
 	status=0; \
 	$(PY) -m pytest -n $(TEST_WORKERS) --dist worksteal -m "not alone" --durations=25 || status=$$?; \
 	$(PY) -m pytest -m alone || status=$$?; \
@@ -93,7 +104,7 @@ install:
 uninstall:
 	$(PYTHON) -m ccc.install uninstall --destdir "$(DESTDIR)" --prefix "$(PREFIX)"
 
-bench: venv
+bench: venv-dev
 	$(PY) bench/fanout.py
 	$(PY) bench/station.py
 	$(PY) bench/vad.py
@@ -113,8 +124,11 @@ cluster: system-deps venv
 cluster-stop:
 	$(PY) deploy/cluster.py stop
 
-lint: venv
+# ruff, then the import contracts of .importlinter (docs/architecture.md): imports point down the layers,
+# the station never imports Flask or the hub, the hub never the station.
+lint: venv-dev
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports
 
 clean:
 	rm -rf $(VENV) .pytest_cache tests/artifacts

@@ -21,8 +21,8 @@ except SettingError as error:  # a setting's own words, not a traceback
     raise SystemExit(f"ccc hub: {error}") from None
 
 if __name__ == "__main__":
-    from ccc.hub.serve import serve  # noqa: E402
     from ccc.hub.startup import announce, prepare  # noqa: E402
+    from ccc.hub.transport.server import serve  # noqa: E402
 
     prepare(app)
     announce(app)

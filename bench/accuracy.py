@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(ROOT), str(ROOT / "tests"), str(ROOT / "tests" / "station")]
+sys.path[:0] = [str(ROOT), str(ROOT / "testkit")]  # ccc, and the kit tests and benchmarks share
 
 import corpora  # noqa: E402
 import room_corpus  # noqa: E402
@@ -196,7 +196,7 @@ def write(options, sets: dict, rows: list[str], live: dict, lengths: list[float]
         "The hub, the station and the audience client all run on this one machine.",
         "",
         "WER is over normalized words (lower case, no punctuation, `Mr.` = mister, contractions spelled out;",
-        "`tests/station/corpora.py`). Real-time factor: processing time over audio time, fed in 100 ms chunks",
+        "`testkit/corpora.py`). Real-time factor: processing time over audio time, fed in 100 ms chunks",
         "with partials read (lower is faster). Slowest finish: the longest key-up to final text in the process.",
         "",
         "| engine / mode | " + " | ".join(f"{s}: WER | RTF | CPU s per audio s | slowest finish s" for s in sets)

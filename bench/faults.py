@@ -36,7 +36,7 @@ import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+sys.path[:0] = [str(Path(__file__).resolve().parent.parent / d) for d in ("", "testkit")]  # ccc, and the kit tests and benchmarks share
 
 from faultkit import (  # noqa: E402
     Lecturer,

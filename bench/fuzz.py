@@ -1,7 +1,7 @@
 """Fuzzing benchmark: a lecture's caption latency while the hub is attacked below the payload.
 
 A real hub (SQLite) with a room of 200 long finals; a presenter sends 10 finals a second to a phone, each
-timed from send to receive: first with nobody else there, then while another process (tests/fuzzkit.py)
+timed from send to receive: first with nobody else there, then while another process (testkit/attackers.py)
 holds 2,000 idle Socket.IO connections (opened 50 a second) and, all along, sends malformed Engine.IO and
 Socket.IO packets, binary attachments, oversized and endless long-polling bodies, silent and slowloris
 connections, and joins the room with clients that never read. Printed: p50/p95/p99 of the lecture's latency
@@ -26,10 +26,10 @@ from pathlib import Path
 
 import psutil
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+sys.path[:0] = [str(Path(__file__).resolve().parent.parent / d) for d in ("", "testkit")]  # ccc, and the kit tests and benchmarks share
 
 from faults import template  # noqa: E402
-from fuzzkit import GoodPair, fill, percentile  # noqa: E402
+from fuzzclient import GoodPair, fill, percentile  # noqa: E402
 
 from hubkit import PYTHON, ROOT, Hub  # noqa: E402
 
@@ -46,7 +46,7 @@ def run(workdir: Path, quiet_s: float, attack_s: float, idle: int, slow: int) ->
         base_rss, base_fds = process.memory_info().rss, process.num_fds()
         pair.mark("attack")
         attackers = subprocess.Popen(
-            [PYTHON, str(ROOT / "tests" / "fuzzkit.py"), "--url", hub.url, "--room", room, "--seconds",
+            [PYTHON, str(ROOT / "testkit" / "attackers.py"), "--url", hub.url, "--room", room, "--seconds",
              str(attack_s), "--idle", str(idle), "--half-open", "50", "--slow", str(slow)],
             stdout=subprocess.PIPE, text=True)
         peak_rss, peak_fds, teardown = base_rss, base_fds, time.monotonic() + attack_s

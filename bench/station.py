@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
+sys.path[:0] = [str(ROOT)]
 
 from ccc.station import audio, recognizers  # noqa: E402
 from ccc.station.hub_link import HubLink  # noqa: E402

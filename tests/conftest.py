@@ -25,7 +25,7 @@ os.environ.setdefault("CCC_WHISPER_DEFAULT", "tiny.en")
 def app(tmp_path):
     """Return an in-process hub app on a fresh SQLite file, inside its app context (no sockets)."""
     from ccc.hub import create_app
-    from ccc.hub.extensions import db
+    from ccc.store.db import db
     from config import TestConfig
 
     app = create_app(TestConfig, SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'app.sqlite3'}")

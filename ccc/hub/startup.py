@@ -1,4 +1,5 @@
-"""What `python app.py` does before serving: recover the floor after a restart, print where to go."""
+"""What `python app.py` does before serving: recover the floor after a restart, start the daily purge and the
+sweep of departed participants, print where to go."""
 import logging
 
 import flask_migrate
@@ -6,13 +7,15 @@ import segno
 from flask import Flask
 from sqlalchemy.exc import SQLAlchemyError
 
-from ccc.transcripts.retention import purge_daily
+from ccc.store import retention
+from ccc.store.db import db
 
-from . import processes, rooms, services
-from .events import schedule_grace_release
-from .extensions import db, socketio
-from .network import public_url
-from .queue_events import watch_offers
+from .extensions import socketio
+from .live import processes
+from .live.broadcast import schedule_grace_release
+from .live.queue import watch_offers
+from .rules import presence, rooms
+from .transport.network import public_url
 
 log = logging.getLogger(__name__)
 
@@ -28,9 +31,23 @@ def prepare(app: Flask) -> None:
         if app.config["MESSAGE_QUEUE"]:  # other hub processes may hold live connections: sweep only the dead's
             processes.start(app)
             return
-        for room in services.mark_all_disconnected():
+        for room in presence.mark_all_disconnected():
             schedule_grace_release(room.id)
         watch_offers()
+
+
+def purge_daily(app: Flask) -> None:
+    """Purge now and then once a day, forever (run as a background task; opens its own app context)."""
+    while True:
+        with app.app_context():
+            try:
+                retention.purge()
+            except (SQLAlchemyError, ValueError):  # a failed purge must not end the loop; it is retried tomorrow
+                retention.log.exception("retention purge failed")
+                db.session.rollback()
+            finally:
+                db.session.remove()
+        socketio.sleep(app.config.get("RETENTION_PURGE_EVERY_S", retention.PURGE_EVERY_S))
 
 
 def forget_departed(app: Flask) -> None:
@@ -40,7 +57,7 @@ def forget_departed(app: Flask) -> None:
         socketio.sleep(every)
         with app.app_context():
             try:
-                services.forget_departed(app.config["PARTICIPANT_TTL_S"], app.config["LATE_FINAL_S"])
+                presence.forget_departed(app.config["PARTICIPANT_TTL_S"], app.config["LATE_FINAL_S"])
             except SQLAlchemyError:  # a busy or lost database: the loop tries again next time
                 log.exception("forgetting departed participants failed")
                 db.session.rollback()

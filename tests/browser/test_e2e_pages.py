@@ -33,7 +33,7 @@ def client(quick_client):
 def new_room(hub):
     """Return a factory of e2e rooms made in this process on the hub's database; each gets a fresh key."""
     from ccc.hub import create_app
-    from ccc.hub.rooms import create_room
+    from ccc.hub.rules.rooms import create_room
     from config import TestConfig
 
     app = create_app(TestConfig, SQLALCHEMY_DATABASE_URI=f"sqlite:///{hub.db_path}")
@@ -265,7 +265,7 @@ def lan_hub(tmp_path_factory, template_db):
 
 def test_over_plain_http_on_a_lan_address_pages_open_and_seal_without_webcrypto(lan_hub, speaker, new_page, client):
     from ccc.hub import create_app
-    from ccc.hub.rooms import create_room
+    from ccc.hub.rules.rooms import create_room
     from config import TestConfig
 
     with create_app(TestConfig, SQLALCHEMY_DATABASE_URI=f"sqlite:///{lan_hub.db_path}").app_context():

@@ -1,7 +1,7 @@
 """Fuzzing below the payload: while attackers abuse Engine.IO, Socket.IO, HTTP and TCP, a lecture goes on.
 
 A presenter sends 10 finals a second to a phone in the same room, timed from send to receive, before and
-during the attack. The attackers (tests/fuzzkit.py, a process of their own, each on its own 127.0.0.x
+during the attack. The attackers (testkit/attackers.py, a process of their own, each on its own 127.0.0.x
 address) send malformed packets, binary attachments announced and never sent, oversized and endless
 long-polling bodies, open connections that go silent or send headers a byte a second, hold 500 idle
 Socket.IO connections, and join the (busy) room without ever reading their socket.
@@ -16,7 +16,7 @@ import time
 import psutil
 import pytest
 import requests
-from fuzzkit import GoodPair, fill, percentile
+from fuzzclient import GoodPair, fill, percentile
 
 from hubkit import PYTHON, ROOT
 
@@ -50,7 +50,7 @@ def test_the_hub_keeps_serving_a_lecture_while_attacked_below_the_payload(make_h
     base_rss, base_fds = process.memory_info().rss, process.num_fds()
     pair.mark("attack")
     attackers = subprocess.Popen(
-        [PYTHON, str(ROOT / "tests" / "fuzzkit.py"), "--url", hub.url, "--room", room, "--seconds", str(ATTACK_S),
+        [PYTHON, str(ROOT / "testkit" / "attackers.py"), "--url", hub.url, "--room", room, "--seconds", str(ATTACK_S),
          "--idle", str(IDLE), "--half-open", str(HALF_OPEN), "--slow", str(SLOW)],
         stdout=subprocess.PIPE, text=True)
     peak_rss, peak_fds = base_rss, base_fds

@@ -13,7 +13,7 @@ import pytest
 from hubkit import PYTHON, Client, Hub
 
 CAPTIONS = 20_000
-PAGE = 200  # ccc.hub.captions.CATCH_UP_PAGE
+PAGE = 200  # ccc.hub.rules.captions.CATCH_UP_PAGE
 
 
 def fill(hub: Hub, code: str) -> None:

@@ -52,7 +52,7 @@ def hub_app(hub):
 @pytest.fixture(scope="module")
 def new_room(hub_app):
     """Return a factory of e2e rooms made in this process on the hub's database."""
-    from ccc.hub.rooms import create_room
+    from ccc.hub.rules.rooms import create_room
 
     app = hub_app
 

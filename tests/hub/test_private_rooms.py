@@ -18,7 +18,7 @@ import requests
 from rawsocket import RawSocket
 
 from ccc.hub import create_app
-from ccc.hub.pages import _qr
+from ccc.hub.web.pages import qr_response
 from config import TestConfig
 from hubkit import ROOT, AdminWeb, Client, assert_checks_do_not_stall_pings, wait_until
 
@@ -123,7 +123,7 @@ def test_reading_a_private_room_needs_its_password_everywhere(hub, client, cli):
     # The projector posts the password to get the QR code with it in the fragment; a wrong one gets 404.
     qr = requests.post(f"{hub.url}/r/{code}/qr.svg", data={"password": PASSWORD}, timeout=10)
     with cli.app.test_request_context():
-        expected = _qr(f"{hub.url}/r/{code}#p={PASSWORD}", code).get_data(as_text=True)
+        expected = qr_response(f"{hub.url}/r/{code}#p={PASSWORD}", code).get_data(as_text=True)
     assert qr.status_code == 200 and qr.text == expected
     assert requests.post(f"{hub.url}/r/{code}/qr.svg", data={"password": "nope-123"}, timeout=10).status_code == 404
 

@@ -195,8 +195,8 @@ def test_a_station_says_it_waits_until_approved_and_stops_when_denied(vhub, web,
 
 
 def test_the_command_line_turns_verification_on_and_off(app):
-    from ccc.hub import rooms
-    from ccc.hub.extensions import db
+    from ccc.hub.rules import rooms
+    from ccc.store.db import db
 
     room = rooms.create_room("Command line")
     runner = app.test_cli_runner()

@@ -9,10 +9,11 @@ import uuid
 
 import pytest
 
-from ccc.hub import create_app, rooms
-from ccc.hub.captions import current_session
-from ccc.hub.extensions import db
-from ccc.hub.models import Caption
+from ccc.hub import create_app
+from ccc.hub.rules import rooms
+from ccc.store.db import db
+from ccc.store.models import Caption
+from ccc.hub.rules.captions import current_session
 from config import TestConfig
 from hubkit import Client, Hub
 

@@ -4,11 +4,11 @@ import time
 import pytest
 from sqlalchemy import func, select
 
-from ccc.hub import rooms
-from ccc.hub.extensions import db
-from ccc.hub.models import Caption, CaptionRevision, Participant, Room, TranscriptSession
-from ccc.transcripts import retention, sessions
-from ccc.transcripts.queries import SessionNotFound, build_transcript
+from ccc.hub.rules import rooms
+from ccc.store import retention, sessions
+from ccc.store.db import db
+from ccc.store.models import Caption, CaptionRevision, Participant, Room, TranscriptSession
+from ccc.store.transcripts import SessionNotFound, build_transcript
 
 DAY = 86_400
 NOW = 1_750_000_000.0

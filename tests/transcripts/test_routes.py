@@ -16,7 +16,8 @@ import requests
 import srt
 import webvtt
 
-from ccc.hub import create_app, rooms
+from ccc.hub import create_app
+from ccc.hub.rules import rooms
 from ccc.transcripts import CONTENT_TYPES, FORMATS
 from config import TestConfig
 from hubkit import Client, Hub

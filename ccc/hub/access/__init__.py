@@ -1,0 +1,1 @@
+"""Secrets and who may: admin sessions, PINs and passwords, lock-outs, rate limits, read grants."""

@@ -1,0 +1,103 @@
+"""What the room hears about the queue for the floor, and the timers that pass a lapsed offer on.
+
+Every change of the queue or of its offer is announced to the whole room as one ``floorQueue`` event
+carrying the queue and the offer, so pages and stations just show the latest one. The handlers that change
+the queue are in ``events``; its rules in ``ccc.hub.rules.floor_queue``.
+"""
+from __future__ import annotations
+
+import threading
+
+from flask import current_app
+
+from ccc import protocol
+from ccc.hub.extensions import socketio
+from ccc.hub.rules import floor_queue, presence
+from ccc.store.db import db
+from ccc.store.models import Participant, Room, now
+
+from .sockets import room_key
+
+_timers: set[tuple[int, str, float]] = set()  # offers this process watches, so each gets one timer
+_timers_lock = threading.Lock()
+
+
+def announce_queue(code: str, room_id: int) -> dict:
+    """Send the room its queue and offer (floorQueue), watch an open offer's deadline; return what was sent."""
+    state = floor_queue.wire(room_id)
+    socketio.emit(protocol.FLOOR_QUEUE, state, to=room_key(code))
+    offer = state["offer"]
+    if offer:
+        _watch(room_id, offer["id"], offer["until"])
+    return state
+
+
+def after_release(code: str) -> None:
+    """Offer a floor just released to the first in the queue."""
+    room = db.session.scalar(db.select(Room).where(Room.code == code, Room.archived_at.is_(None)))
+    if room is not None and floor_queue.settle(room.id):
+        announce_queue(code, room.id)
+
+
+def queue_changed(code: str, room_id: int, changed: bool) -> None:
+    """Announce the queue when a rule says it changed."""
+    if changed:
+        announce_queue(code, room_id)
+
+
+def on_departure(room_id: int, code: str, participant: Participant, left: bool) -> None:
+    """A queued presenter left (out at once) or dropped (out once gone longer than the floor's grace period)."""
+    if left:
+        if floor_queue.withdraw(room_id, participant.participant_id):
+            floor_queue.settle(room_id)
+            announce_queue(code, room_id)
+        return
+    queued = participant.participant_id in {e.participant_id for e in floor_queue.entries(room_id)}
+    offer = floor_queue.offer_of(room_id)
+    if queued or (offer and offer[0] == participant.participant_id):
+        app = current_app._get_current_object()
+        socketio.start_background_task(_drop_after_grace, app, room_id, code, participant.participant_id)
+
+
+def _drop_after_grace(app, room_id: int, code: str, participant_id: str) -> None:
+    socketio.sleep(app.config["FLOOR_GRACE_S"] + 0.1)
+    with app.app_context():
+        try:
+            participant = presence.find_participant(room_id, participant_id)
+            if participant is None or participant.sid is None:
+                if floor_queue.withdraw(room_id, participant_id) | floor_queue.settle(room_id):
+                    announce_queue(code, room_id)
+        finally:
+            db.session.remove()
+
+
+def watch_offers() -> None:
+    """Watch every open offer again after a restart, so each still passes on when it lapses."""
+    for room_id, participant_id, until in db.session.execute(
+        db.select(Room.id, Room.offer_to_id, Room.offer_until).where(Room.offer_to_id.is_not(None))
+    ):
+        _watch(room_id, participant_id, int((until or 0) * 1000))
+
+
+def _watch(room_id: int, participant_id: str, until_ms: int) -> None:
+    key = (room_id, participant_id, until_ms)
+    with _timers_lock:
+        if key in _timers:
+            return
+        _timers.add(key)
+    app = current_app._get_current_object()
+    socketio.start_background_task(_lapse, app, key)
+
+
+def _lapse(app, key: tuple[int, str, float]) -> None:
+    room_id, _participant_id, until_ms = key
+    socketio.sleep(max(0.0, until_ms / 1000 - now()) + 0.05)
+    with _timers_lock:
+        _timers.discard(key)
+    with app.app_context():
+        try:
+            room = db.session.get(Room, room_id)
+            if room is not None and room.archived_at is None and floor_queue.settle(room_id):
+                announce_queue(room.code, room_id)
+        finally:
+            db.session.remove()

@@ -1,0 +1,148 @@
+"""The Socket.IO plumbing every handler shares: connections, rate limits, validation, refusals as error acks.
+
+A handler registered with ``@handler(EVENT, Model)`` is throttled (per connection and per address), gets
+its payload parsed by ``ccc.protocol`` (or is refused with an error ack, changing nothing), and may require
+a joined room. Events the hub does not know, and handlers that fail, are answered too: one misbehaving
+client never stops the hub serving the others.
+"""
+from __future__ import annotations
+
+import functools
+import logging
+from dataclasses import dataclass
+
+from flask import current_app, request
+from sqlalchemy.exc import OperationalError
+
+from ccc import protocol
+from ccc.hub.access import throttle
+from ccc.hub.extensions import socketio
+from ccc.hub.rules import presence
+from ccc.protocol import ErrorCode, ProtocolError
+from ccc.store.db import db
+from ccc.store.models import Participant, Room
+
+log = logging.getLogger("ccc.hub.events")  # the name operators' log filters already use
+
+LOGGED_REFUSALS = 3  # per connection; the rest are counted and the count logged when it goes
+
+
+@dataclass
+class Connection:
+    """What this process knows of one Socket.IO connection: its room and a rate-limit bucket."""
+
+    bucket: throttle.Bucket
+    address: str = ""
+    refusals: int = 0
+    room_id: int | None = None
+    code: str | None = None
+    participant_id: str | None = None
+    role: str | None = None
+    admin_token: str | None = None  # checked at each use, so signing out ends admin rights at once
+    e2e: bool = False  # the joined room is end-to-end encrypted: caption text must be an envelope
+
+
+# Per-process connection registry: a connection lives in exactly one hub process.
+_connections: dict[str, Connection] = {}
+
+
+def room_key(code: str) -> str:
+    """Return the Socket.IO room name of a CCC room."""
+    return f"room:{code}"
+
+
+def presenters_key(code: str) -> str:
+    """Return the Socket.IO room of a CCC room's presenters (they alone receive its vocabulary)."""
+    return f"presenters:{code}"
+
+
+def managers_key(code: str) -> str:
+    """Return the Socket.IO room of those who may approve presenters in a CCC room (admin, PIN presenters)."""
+    return f"managers:{code}"
+
+
+def connection(sid: str) -> Connection | None:
+    """Return what this process knows of a connection, or None when another process (or nobody) holds it."""
+    return _connections.get(sid)
+
+
+def throttled(sid: str) -> Connection:
+    """Return this connection (opened on its first event), or refuse it when it or its address sends too fast."""
+    conn = _connections.get(sid) or _open(sid, request.remote_addr or "unknown")
+    if not throttle.allow(conn.address, conn.bucket, current_app.config["EVENTS_PER_S"],
+                          current_app.config["EVENTS_PER_ADDRESS_S"]):
+        raise ProtocolError(ErrorCode.RATE_LIMITED, "too many events; slow down")
+    return conn
+
+
+def _open(sid: str, address: str) -> Connection:
+    bucket = throttle.open_bucket(address, current_app.config["EVENTS_PER_S"],
+                                  current_app.config["EVENTS_PER_ADDRESS_S"])
+    conn = _connections[sid] = Connection(bucket=bucket, address=address)
+    return conn
+
+
+def close_connection(sid: str) -> Connection | None:
+    """Forget a connection, leaving its bucket to its address's next connection."""
+    conn = _connections.pop(sid, None)
+    if conn is not None:
+        throttle.close_bucket(conn.address, conn.bucket)
+        if conn.refusals > LOGGED_REFUSALS:
+            log.info("%s from %s was refused %d events in all", sid, conn.address, conn.refusals)
+    return conn
+
+
+def refused(sid: str, event: str, exc: ProtocolError) -> dict:
+    """Log a refusal (only the first few of a connection: a flood must not flood the log) and return its ack."""
+    conn = _connections.get(sid)
+    refusals = 1
+    if conn is not None:
+        conn.refusals += 1
+        refusals = conn.refusals
+    if refusals <= LOGGED_REFUSALS:
+        log.info("refused %.40r from %s: %s %s", event, sid, exc.code.value, exc.message)
+    if refusals == LOGGED_REFUSALS:
+        log.info("further refusals of %s are counted, not logged", sid)
+    return exc.ack()
+
+
+def handler(event: str, model, joined: bool = True):
+    """Register a client event: throttle, validate, require a joined room, turn refusals into error acks.
+
+    ``model`` is a payload class, or a function of the connection returning one (see events' ``_caption_model``).
+    """
+    def wrap(fn):
+        @functools.wraps(fn)
+        def run(*args):
+            sid = request.sid
+            try:
+                conn = throttled(sid)
+                if len(args) > 1:
+                    raise ProtocolError(ErrorCode.BAD_REQUEST, "send one JSON object per event")
+                data = protocol.parse(model if isinstance(model, type) else model(conn), args[0] if args else None)
+                if joined and conn.room_id is None:
+                    raise ProtocolError(ErrorCode.NOT_JOINED, "join a room first")
+                return fn(data, conn)
+            except ProtocolError as exc:
+                db.session.rollback()
+                return refused(sid, event, exc)
+            except OperationalError as exc:  # not the client's fault: it must keep the final and resend it
+                db.session.rollback()
+                log.warning("database unavailable for %s: %s", event, exc.orig)
+                reason = str(exc.orig).splitlines()[0][:80] if exc.orig else "unavailable"
+                return refused(sid, event, ProtocolError(
+                    ErrorCode.UNAVAILABLE, f"the hub cannot save right now (database: {reason}); send it again later"))
+        socketio.on_event(event, run)
+        return run
+    return wrap
+
+
+def joined_context(conn: Connection) -> tuple[Room, Participant]:
+    """Return the room and participant of a joined connection, or refuse a closed room or a replaced connection."""
+    room = db.session.get(Room, conn.room_id)
+    if room is None or room.archived_at is not None:
+        raise ProtocolError(ErrorCode.ROOM_NOT_FOUND, "this room has been closed")
+    participant = presence.find_participant(room.id, conn.participant_id)
+    if participant is None or participant.sid != request.sid:
+        raise ProtocolError(ErrorCode.NOT_JOINED, "this connection is no longer in the room; join again")
+    return room, participant

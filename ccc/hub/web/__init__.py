@@ -1,0 +1,13 @@
+"""The hub's HTTP side: the pages, transcript downloads, health, the admin pages, and the error handlers."""
+from flask import Flask
+
+from . import admin, errors, health, pages, transcripts
+
+
+def register(app: Flask) -> None:
+    """Register the blueprints and the HTTP error handlers on the app."""
+    app.register_blueprint(health.bp)
+    app.register_blueprint(pages.bp)
+    app.register_blueprint(admin.bp)
+    app.register_blueprint(transcripts.bp)
+    errors.register_error_handlers(app)

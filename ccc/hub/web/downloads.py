@@ -1,0 +1,97 @@
+"""Transcript downloads that cannot stall a room: limited per address, rendered off the event loop, cached.
+
+One HTTP client looping /r/CODE/transcript.docx took readers' caption p99 from 154 ms to 2.3 s, and four
+loops lost captions (issue #19): every download queried the whole transcript and rendered it on the event
+loop. Now a download costs a token of its address's bucket (429 with Retry-After when it has none), a
+rendered file is kept until the transcript changes (its last seq, last rev, sessions or caption count), and
+rendering runs in a worker thread, at most ``RENDERERS`` at once with ``WAITING`` more queued (503 past that).
+"""
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+
+from flask import Response, abort, current_app, request
+from sqlalchemy import func, select
+
+from ccc.hub.access import pins, throttle
+from ccc.store.db import db
+from ccc.store.models import Caption, Room
+from ccc.store.transcripts import build_transcript, room_sessions
+from ccc.transcripts import export, filename
+
+RENDERERS = 2  # renderings at once (pins.off_loop's two worker threads)
+WAITING = 8  # renderings that may wait for a worker; more are told to come back
+CACHE_FILES = 32
+CACHE_BYTES = 64 * 1024 * 1024
+
+_cache: OrderedDict[tuple, tuple[bytes, str]] = OrderedDict()
+_cache_bytes = 0
+_buckets: dict[str, throttle.Bucket] = {}
+_lock = threading.Lock()
+_slots = threading.BoundedSemaphore(RENDERERS + WAITING)
+
+
+def _version(room: Room) -> tuple:
+    """Return what a rendered transcript depends on, from two small queries (no caption rows are read)."""
+    count = db.session.scalar(select(func.count()).select_from(Caption).where(Caption.room_id == room.id))
+    sessions = tuple((s.number, s.title, s.started_at, s.ended_at) for s in room_sessions(room))
+    return room.title, room.last_seq, room.last_rev, count, sessions
+
+
+def _take_token(address: str) -> float:
+    """Spend a download token of this address; return 0, or the seconds until it has one again.
+
+    CCC_DOWNLOADS_PER_S a second, with throttle.BURST_S seconds of them at once (2: 10 at once, then 2 a second).
+    """
+    rate = current_app.config["DOWNLOADS_PER_S"]
+    with _lock:
+        if len(_buckets) > 10_000:  # addresses that stopped downloading long ago: their buckets are full anyway
+            _buckets.clear()
+        bucket = _buckets.setdefault(address, throttle.Bucket(rate * throttle.BURST_S))
+        if bucket.take(rate):
+            return 0.0
+        return max(0.1, (1 - bucket.tokens) / rate)
+
+
+def _too_many(status: int, retry_s: float, message: str):
+    response = Response(message + "\n", status=status, headers={"Content-Type": "text/plain; charset=utf-8"})
+    response.headers["Retry-After"] = str(int(retry_s) + 1)
+    response.headers["Cache-Control"] = "no-store"
+    abort(response)
+
+
+def rendered(room: Room, fmt: str, number: int | None) -> tuple[bytes, str]:
+    """Return the room's transcript file in ``fmt`` and its download name, from the cache when unchanged.
+
+    Raises SessionNotFound for a session the room does not have; aborts with 429 or 503 when busy.
+    """
+    wait = _take_token(request.remote_addr or "unknown")
+    if wait:
+        _too_many(429, wait, f"Too many downloads from this address: try again in {int(wait) + 1} s.")
+    key = (room.id, fmt, number, _version(room))
+    with _lock:
+        if key in _cache:
+            _cache.move_to_end(key)
+            return _cache[key]
+    if not _slots.acquire(blocking=False):
+        _too_many(503, 5, "The hub is busy writing transcripts: try again in a few seconds.")
+    try:
+        transcript = build_transcript(room, number)
+        data = pins.off_loop(export, fmt, transcript)
+    finally:
+        _slots.release()
+    found = (data, filename(transcript, fmt, number))
+    _keep(key, found)
+    return found
+
+
+def _keep(key: tuple, found: tuple[bytes, str]) -> None:
+    global _cache_bytes
+    with _lock:
+        if key not in _cache:
+            _cache[key] = found
+            _cache_bytes += len(found[0])
+        while _cache and (len(_cache) > CACHE_FILES or _cache_bytes > CACHE_BYTES):
+            _, (old, _name) = _cache.popitem(last=False)
+            _cache_bytes -= len(old)

@@ -1,0 +1,88 @@
+"""Real English speech with reference texts, for the tests and bench/accuracy.py, and a fair WER.
+
+(tests/station/corpora.py is the same file, kept there until the station's tests import this one.)
+
+LibriVox: five sentences read by a human (Debian `pocketsphinx-testdata`). Asterisk: telephone prompts
+recorded by a professional voice (Debian `asterisk-core-sounds-en-g722`, 16 kHz G.722, decoded by PyAV's
+FFmpeg), their texts from `asterisk-core-sounds-en`'s core-sounds-en.txt.
+"""
+from __future__ import annotations
+
+import gzip
+import re
+import wave
+from pathlib import Path
+
+import jiwer
+import numpy as np
+
+LIBRIVOX = Path("/usr/share/pocketsphinx/test/data/librivox")
+ASTERISK_SOUNDS = Path("/usr/share/asterisk/sounds/en_US_f_Allison")
+ASTERISK_TEXTS = Path("/usr/share/doc/asterisk-core-sounds-en/core-sounds-en.txt.gz")
+# Whole sentences of plain words (no digits, no "..." fragments), short and long, about 60 s in all.
+PROMPTS = [
+    "agent-pass", "auth-incorrect", "cannot-complete-as-dialed", "check-number-dial-again", "conf-getconfno",
+    "conf-invalid", "conf-onlyperson", "conf-waitforleader", "confbridge-lock-no-join", "confbridge-pin-bad",
+    "followme/pls-hold-while-try", "followme/sorry", "privacy-prompt", "privacy-unident", "queue-youarenext",
+    "ss-noservice",
+]
+_SPOKEN = {"mr": "mister", "mrs": "missus", "dr": "doctor", "you're": "you are", "i'm": "i am", "that's": "that is",
+           "it's": "it is", "we're": "we are", "they're": "they are", "can't": "cannot", "won't": "will not"}
+
+
+def librivox() -> list[tuple[Path, str]]:
+    """Return the LibriVox recordings with their reference texts."""
+    refs = {}
+    for line in (LIBRIVOX / "transcription").read_text().splitlines():
+        text, _, rest = line.rpartition("(")
+        refs[rest.rstrip(")").strip()] = text.replace("<s>", "").replace("</s>", "").strip()
+    return [(LIBRIVOX / f"{name}.wav", ref) for name, ref in sorted(refs.items())]
+
+
+def asterisk_prompts(folder: Path) -> list[tuple[Path, str]]:
+    """Decode the chosen prompts to 16 kHz WAV files in ``folder`` (once) and return them with their texts."""
+    import av  # noqa: PLC0415 - PyAV comes with faster-whisper
+
+    texts = {}
+    for line in gzip.decompress(ASTERISK_TEXTS.read_bytes()).decode().splitlines():
+        name, sep, text = line.partition(": ")
+        if sep and not name.startswith(";"):
+            texts[name.strip()] = text.strip()
+    found = []
+    for name in PROMPTS:
+        wav = folder / (name.replace("/", "_") + ".wav")
+        if not wav.exists():
+            with av.open(str(ASTERISK_SOUNDS / f"{name}.g722"), format="g722") as container:
+                pcm = np.concatenate([frame.to_ndarray().reshape(-1) for frame in container.decode(audio=0)])
+            with wave.open(str(wav), "wb") as out:
+                out.setnchannels(1)
+                out.setsampwidth(2)
+                out.setframerate(16000)
+                out.writeframes(pcm.astype(np.int16).tobytes())
+        found.append((wav, texts[name]))
+    return found
+
+
+def normalize(text: str) -> str:
+    """Return ``text`` as bare lower-case words: no punctuation, hyphens split, titles and contractions spelled out."""
+    words = re.sub(r"[-\u2014]", " ", text.lower())
+    words = re.sub(r"[^\w' ]", " ", words).split()
+    return " ".join(_SPOKEN.get(w, w) for w in words if w != "'")
+
+
+def wer(refs: list[str], hyps: list[str]) -> float:
+    """Return the word error rate of ``hyps`` against ``refs``, both normalized."""
+    return jiwer.wer([normalize(r) for r in refs], [normalize(h) or "-" for h in hyps])
+
+
+def concatenate(clips: list[tuple[Path, str]], path: Path, gap_s: float = 0.6) -> tuple[Path, str]:
+    """Write the clips one after another with a pause between them; return the file and the whole reference."""
+    pause = b"\0" * int(16000 * gap_s) * 2
+    with wave.open(str(path), "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(16000)
+        for clip, _ in clips:
+            with wave.open(str(clip), "rb") as source:
+                out.writeframes(source.readframes(source.getnframes()) + pause)
+    return path, " ".join(ref for _, ref in clips)
