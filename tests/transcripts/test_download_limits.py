@@ -11,9 +11,9 @@ import pytest
 
 from ccc.hub import create_app
 from ccc.hub.rules import rooms
+from ccc.hub.rules.captions import current_session
 from ccc.store.db import db
 from ccc.store.models import Caption
-from ccc.hub.rules.captions import current_session
 from config import TestConfig
 from hubkit import Client, Hub
 
