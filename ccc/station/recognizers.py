@@ -52,6 +52,9 @@ class Recognizer:
     def set_vocabulary(self, vocab) -> None:
         """Use the room's vocabulary (ccc.station.vocabulary.Vocabulary); engines that cannot, ignore it."""
 
+    def begin_hold(self) -> None:
+        """Start a new key hold: engines that carry text from one cut to the next forget it."""
+
 
 class VoskRecognizer(Recognizer):
     """Recognize with a Vosk (Kaldi) model folder."""

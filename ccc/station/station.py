@@ -201,6 +201,7 @@ class Station:
             self.state = "speaking"
             self._hold_at = now_ms()
             self.segmenter.reset()
+            self.recognizer.begin_hold()
             self._last_partial_at = 0.0
             if self.link:
                 self.link.speaking = True

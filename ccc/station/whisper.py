@@ -36,6 +36,10 @@ DEFAULT_TEMPERATURES = (0.0, 0.2, 0.4, 0.6, 0.8, 1.0)  # faster-whisper's fallba
 MAX_WORDS_PER_S = 8  # fast speech is 4-5 words a second; a sentence repeated in the padding is 30
 MAX_GAP_S = 1.5  # seconds of an utterance its text may leave uncovered
 NO_SPEECH = 0.6  # faster-whisper's own no_speech_threshold
+MAX_COMPRESSION = 2.4  # faster-whisper's compression_ratio_threshold: text that gzips this well is a loop
+CONTEXT_S = 4.0
+ECHO_WORDS = 3  # drop_echo() looks at this many words either side of a cut
+ECHO_S = 1.0
 # Names faster-whisper knows; any of them may be downloaded into models_dir()/whisper-NAME.
 KNOWN = {"tiny", "tiny.en", "base", "base.en", "small", "small.en", "medium", "medium.en", "large-v1", "large-v2",
          "large-v3", "large", "distil-small.en", "distil-medium.en", "distil-large-v2", "distil-large-v3",
@@ -138,6 +142,8 @@ class WhisperRecognizer(Recognizer):
         self.partial_every_s = partial_every_s
         self.vocabulary = Vocabulary()
         self.full_window_retries = 0  # short-window decodings redone with the 30 s window (looks_wrong)
+        self.context_s = CONTEXT_S
+        self.begin_hold()
         self._new_utterance()
 
     def _new_utterance(self) -> None:
@@ -149,6 +155,11 @@ class WhisperRecognizer(Recognizer):
     def set_vocabulary(self, vocab: Vocabulary) -> None:
         """Expect the room's terms and make its replacements from the next decoding on."""
         self.vocabulary = vocab
+
+    def begin_hold(self) -> None:
+        """Forget the last hold's audio and words: a new key press starts without context."""
+        self._heard = np.zeros(0, np.float32)  # the end of this hold's audio so far, decoded again as context
+        self._last_words: list[list[str]] = []  # the last final's last words, normalized: see drop_echo
 
     def feed(self, pcm: bytes) -> None:
         """Keep a chunk of PCM for the decoding at the end (and re-decode for a partial when asked)."""
@@ -168,12 +179,21 @@ class WhisperRecognizer(Recognizer):
         if self._samples < MIN_SPEECH_S * RATE:
             self._new_utterance()
             return Final("")
-        text, words = self._decode(beam_size=self.beam_size, word_timestamps=True)
+        samples = np.frombuffer(b"".join(self._chunks), np.int16).astype(np.float32) / 32768
+        before = self._heard[max(0, len(self._heard) - round(self.context_s * RATE)):]
+        text, words = self._decode(beam_size=self.beam_size, word_timestamps=True, before=before)
+        if len(before):
+            text, words = after_context(words, len(before) / RATE)
+        text, words = drop_echo(self._last_words, text, words)
+        self._last_words = [_words(w["word"]) for w in words[-ECHO_WORDS:]] if words else self._last_words
+        self._heard = np.concatenate([before, samples])
         self._new_utterance()
         return Final(self.vocabulary.apply(text), self.vocabulary.apply_words(words))
 
-    def _decode(self, beam_size: int, word_timestamps: bool) -> tuple[str, list[dict]]:
+    def _decode(self, beam_size: int, word_timestamps: bool, before=None) -> tuple[str, list[dict]]:
         samples = np.frombuffer(b"".join(self._chunks), np.int16).astype(np.float32) / 32768
+        if before is not None and len(before):
+            samples = np.concatenate([before, samples])
         window = round(max(MIN_WINDOW_S, len(samples) / RATE + WINDOW_MARGIN_S) * FRAMES_PER_S)
         if window < 30 * FRAMES_PER_S:
             segments = self._transcribe(samples, window + window % 2, beam_size, word_timestamps)
@@ -208,6 +228,8 @@ def looks_wrong(segments: list, seconds: float) -> bool:
     """
     if not segments:
         return seconds >= 1.0
+    if any(seg.compression_ratio > MAX_COMPRESSION for seg in segments):  # "old-s-s-y-y-y-y-y-y-y-y-y-y"
+        return True
     if any(seg.no_speech_prob > NO_SPEECH for seg in segments):  # silence: "you" (speech measures 0.01-0.10)
         return True
     sentences = [_words(s) for s in re.split(r"(?<=[.!?])\s+", " ".join(seg.text for seg in segments))]
@@ -217,6 +239,30 @@ def looks_wrong(segments: list, seconds: float) -> bool:
         return True
     edges = [0.0] + [t for seg in segments for t in (seg.start, seg.end)] + [seconds]
     return any(b - a > MAX_GAP_S for a, b in zip(edges[::2], edges[1::2]))
+
+
+def after_context(words: list[dict], context_s: float) -> tuple[str, list[dict]]:
+    """Return the text and words of a decoding that lie after its first ``context_s``, times made relative."""
+    shift = round(context_s * 1000)
+    kept = [{**w, "start": max(0, w["start"] - shift), "end": max(0, w["end"] - shift)}
+            for w in words if (w["start"] + w["end"]) / 2 >= shift]
+    return re.sub(r" (?=-)", "", " ".join(w["word"] for w in kept)), kept  # "cold -hearted": one word
+
+
+def drop_echo(last: list[list[str]], text: str, words: list[dict]) -> tuple[str, list[dict]]:
+    """Drop the words a final opens with when they repeat the previous final's last words across the cut.
+
+    A word cut in two at the 15 s limit, or one straddling the end of the context (after_context), is
+    heard on both sides of the cut ("and And"); a speaker repeating a word across a half-second pause
+    is rarer than that, and only the first ``ECHO_S`` of a final is looked at.
+    """
+    for count in range(min(ECHO_WORDS, len(last), len(words)), 0, -1):
+        head = words[:count]
+        if [_words(w["word"]) for w in head] == last[-count:] and head[-1]["start"] < ECHO_S * 1000:
+            kept = words[count:]
+            text = re.sub(r" (?=-)", "", " ".join(w["word"] for w in kept))
+            return (text[:1].upper() + text[1:] if head[0]["word"][:1].isupper() else text), kept
+    return text, words
 
 
 def _words(sentence: str) -> list[str]:
@@ -256,6 +302,10 @@ class TwoPassRecognizer(Recognizer):
     def partial(self) -> str:
         """Return the streaming engine's text so far, with the room's replacements made."""
         return self.whisper.vocabulary.apply(self.streaming.partial())
+
+    def begin_hold(self) -> None:
+        """Start Whisper's context afresh for a new key hold."""
+        self.whisper.begin_hold()
 
     def finish(self) -> Final:
         """Reset the streaming engine and return Whisper's final for the utterance."""
