@@ -53,7 +53,10 @@ class Recognizer:
         """Use the room's vocabulary (ccc.station.vocabulary.Vocabulary); engines that cannot, ignore it."""
 
     def begin_hold(self) -> None:
-        """Start a new key hold: engines that carry text from one cut to the next forget it."""
+        """Start a key hold: engines that carry context from one cut to the next start afresh."""
+
+    def end_hold(self) -> None:
+        """End the key hold: later utterances are decoded without the hold's context."""
 
 
 class VoskRecognizer(Recognizer):

@@ -253,6 +253,7 @@ class Station:
         if self.state == "speaking":
             for kind, value in self.segmenter.end():  # Key-up ends the last segment.
                 self._segment_event(kind, value)
+            self.recognizer.end_hold()
             if self.link:
                 self.link.speaking = False
                 self.link.stop_speak()

@@ -7,6 +7,7 @@ utterance's audio is the final.
 from __future__ import annotations
 
 import re
+import zlib
 from difflib import SequenceMatcher
 from pathlib import Path
 
@@ -15,6 +16,7 @@ import numpy as np
 from ccc.station import StationError
 from ccc.station import models as model_store
 from ccc.station.audio import RATE
+from ccc.station.joins import ECHO_WORDS, after_context, bare_words, drop_echo
 from ccc.station.recognizers import Final, Recognizer
 from ccc.station.vocabulary import Vocabulary
 
@@ -37,9 +39,7 @@ MAX_WORDS_PER_S = 8  # fast speech is 4-5 words a second; a sentence repeated in
 MAX_GAP_S = 1.5  # seconds of an utterance its text may leave uncovered
 NO_SPEECH = 0.6  # faster-whisper's own no_speech_threshold
 MAX_COMPRESSION = 2.4  # faster-whisper's compression_ratio_threshold: text that gzips this well is a loop
-CONTEXT_S = 4.0
-ECHO_WORDS = 3  # drop_echo() looks at this many words either side of a cut
-ECHO_S = 1.0
+CONTEXT_S = 4.0  # seconds of the hold's audio before a cut that Whisper hears again with it (docs/accuracy.md)
 # Names faster-whisper knows; any of them may be downloaded into models_dir()/whisper-NAME.
 KNOWN = {"tiny", "tiny.en", "base", "base.en", "small", "small.en", "medium", "medium.en", "large-v1", "large-v2",
          "large-v3", "large", "distil-small.en", "distil-medium.en", "distil-large-v2", "distil-large-v3",
@@ -143,7 +143,7 @@ class WhisperRecognizer(Recognizer):
         self.vocabulary = Vocabulary()
         self.full_window_retries = 0  # short-window decodings redone with the 30 s window (looks_wrong)
         self.context_s = CONTEXT_S
-        self.begin_hold()
+        self.end_hold()
         self._new_utterance()
 
     def _new_utterance(self) -> None:
@@ -157,7 +157,13 @@ class WhisperRecognizer(Recognizer):
         self.vocabulary = vocab
 
     def begin_hold(self) -> None:
-        """Forget the last hold's audio and words: a new key press starts without context."""
+        """Start a key hold: each cut after the first is decoded with the audio before it as context."""
+        self.end_hold()
+        self._in_hold = True
+
+    def end_hold(self) -> None:
+        """End the hold: utterances fed outside one (a bench, a test) are decoded alone, as before."""
+        self._in_hold = False
         self._heard = np.zeros(0, np.float32)  # the end of this hold's audio so far, decoded again as context
         self._last_words: list[list[str]] = []  # the last final's last words, normalized: see drop_echo
 
@@ -185,8 +191,10 @@ class WhisperRecognizer(Recognizer):
         if len(before):
             text, words = after_context(words, len(before) / RATE)
         text, words = drop_echo(self._last_words, text, words)
-        self._last_words = [_words(w["word"]) for w in words[-ECHO_WORDS:]] if words else self._last_words
-        self._heard = np.concatenate([before, samples])
+        if self._in_hold and words:
+            self._last_words = [bare_words(w["word"]) for w in words[-ECHO_WORDS:]]
+        if self._in_hold:
+            self._heard = np.concatenate([before, samples])
         self._new_utterance()
         return Final(self.vocabulary.apply(text), self.vocabulary.apply_words(words))
 
@@ -228,45 +236,18 @@ def looks_wrong(segments: list, seconds: float) -> bool:
     """
     if not segments:
         return seconds >= 1.0
-    if any(seg.compression_ratio > MAX_COMPRESSION for seg in segments):  # "old-s-s-y-y-y-y-y-y-y-y-y-y"
+    text = " ".join(seg.text for seg in segments).encode()
+    if len(text) / len(zlib.compress(text)) > MAX_COMPRESSION:  # a loop: "old-s-s-y-y-y-y-y-y-y-y-y-y"
         return True
     if any(seg.no_speech_prob > NO_SPEECH for seg in segments):  # silence: "you" (speech measures 0.01-0.10)
         return True
-    sentences = [_words(s) for s in re.split(r"(?<=[.!?])\s+", " ".join(seg.text for seg in segments))]
+    sentences = [bare_words(s) for s in re.split(r"(?<=[.!?])\s+", " ".join(seg.text for seg in segments))]
     if any(len(a) >= 2 and SequenceMatcher(None, a, b).ratio() >= 0.8 for a, b in zip(sentences, sentences[1:])):
         return True
     if any(len(seg.text.split()) > MAX_WORDS_PER_S * max(seg.end - seg.start, 0.1) for seg in segments):
         return True
     edges = [0.0] + [t for seg in segments for t in (seg.start, seg.end)] + [seconds]
     return any(b - a > MAX_GAP_S for a, b in zip(edges[::2], edges[1::2]))
-
-
-def after_context(words: list[dict], context_s: float) -> tuple[str, list[dict]]:
-    """Return the text and words of a decoding that lie after its first ``context_s``, times made relative."""
-    shift = round(context_s * 1000)
-    kept = [{**w, "start": max(0, w["start"] - shift), "end": max(0, w["end"] - shift)}
-            for w in words if (w["start"] + w["end"]) / 2 >= shift]
-    return re.sub(r" (?=-)", "", " ".join(w["word"] for w in kept)), kept  # "cold -hearted": one word
-
-
-def drop_echo(last: list[list[str]], text: str, words: list[dict]) -> tuple[str, list[dict]]:
-    """Drop the words a final opens with when they repeat the previous final's last words across the cut.
-
-    A word cut in two at the 15 s limit, or one straddling the end of the context (after_context), is
-    heard on both sides of the cut ("and And"); a speaker repeating a word across a half-second pause
-    is rarer than that, and only the first ``ECHO_S`` of a final is looked at.
-    """
-    for count in range(min(ECHO_WORDS, len(last), len(words)), 0, -1):
-        head = words[:count]
-        if [_words(w["word"]) for w in head] == last[-count:] and head[-1]["start"] < ECHO_S * 1000:
-            kept = words[count:]
-            text = re.sub(r" (?=-)", "", " ".join(w["word"] for w in kept))
-            return (text[:1].upper() + text[1:] if head[0]["word"][:1].isupper() else text), kept
-    return text, words
-
-
-def _words(sentence: str) -> list[str]:
-    return re.sub(r"[^\w ]", "", sentence.lower().replace("-", " ")).split()
 
 
 def _text_and_words(segments: list) -> tuple[str, list[dict]]:
@@ -306,6 +287,10 @@ class TwoPassRecognizer(Recognizer):
     def begin_hold(self) -> None:
         """Start Whisper's context afresh for a new key hold."""
         self.whisper.begin_hold()
+
+    def end_hold(self) -> None:
+        """End Whisper's context with the key hold."""
+        self.whisper.end_hold()
 
     def finish(self) -> Final:
         """Reset the streaming engine and return Whisper's final for the utterance."""
