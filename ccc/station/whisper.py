@@ -38,6 +38,7 @@ DEFAULT_TEMPERATURES = (0.0, 0.2, 0.4, 0.6, 0.8, 1.0)  # faster-whisper's fallba
 MAX_WORDS_PER_S = 8  # fast speech is 4-5 words a second; a sentence repeated in the padding is 30
 MAX_GAP_S = 1.5  # seconds of an utterance its text may leave uncovered
 NO_SPEECH = 0.6  # faster-whisper's own no_speech_threshold
+LOOP = re.compile(r"\b(\w+)(?:[\s,-]+\1\b){7}", re.IGNORECASE)  # one word 8 times in a row
 MAX_COMPRESSION = 2.4  # faster-whisper's compression_ratio_threshold: text that gzips this well is a loop
 CONTEXT_S = 4.0  # seconds of the hold's audio before a cut that Whisper hears again with it (docs/accuracy.md)
 # Names faster-whisper knows; any of them may be downloaded into models_dir()/whisper-NAME.
@@ -236,9 +237,9 @@ def looks_wrong(segments: list, seconds: float) -> bool:
     """
     if not segments:
         return seconds >= 1.0
-    text = " ".join(seg.text for seg in segments).encode()
-    if len(text) / len(zlib.compress(text)) > MAX_COMPRESSION:  # a loop: "old-s-s-y-y-y-y-y-y-y-y-y-y"
-        return True
+    text = " ".join(seg.text for seg in segments)
+    if len(text) / len(zlib.compress(text.encode())) > MAX_COMPRESSION or LOOP.search(text):
+        return True  # a loop: "He was not an old-s-s-y-y-y-y-y-y-y-y-y-y..." instead of the next sentence
     if any(seg.no_speech_prob > NO_SPEECH for seg in segments):  # silence: "you" (speech measures 0.01-0.10)
         return True
     sentences = [bare_words(s) for s in re.split(r"(?<=[.!?])\s+", " ".join(seg.text for seg in segments))]
