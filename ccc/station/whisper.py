@@ -40,6 +40,8 @@ MAX_GAP_S = 1.5  # seconds of an utterance its text may leave uncovered
 NO_SPEECH = 0.6  # faster-whisper's own no_speech_threshold
 LOOP = re.compile(r"\b(\w+)(?:[\s,-]+\1\b){7}", re.IGNORECASE)  # one word 8 times in a row
 MAX_COMPRESSION = 2.4  # faster-whisper's compression_ratio_threshold: text that gzips this well is a loop
+CONTEXT_BELOW_S = 3.0  # only a cut shorter than this is decoded after the audio before it
+TAIL_S = 0.2  # the context ends this long after its last word
 CONTEXT_S = 4.0  # seconds of the hold's audio before a cut that Whisper hears again with it (docs/accuracy.md)
 # Names faster-whisper knows; any of them may be downloaded into models_dir()/whisper-NAME.
 KNOWN = {"tiny", "tiny.en", "base", "base.en", "small", "small.en", "medium", "medium.en", "large-v1", "large-v2",
@@ -188,14 +190,17 @@ class WhisperRecognizer(Recognizer):
             return Final("")
         samples = np.frombuffer(b"".join(self._chunks), np.int16).astype(np.float32) / 32768
         before = self._heard[max(0, len(self._heard) - round(self.context_s * RATE)):]
+        if len(samples) >= CONTEXT_BELOW_S * RATE:
+            before = before[:0]  # a whole sentence decodes as well alone; a phrase of a few words does not
         text, words = self._decode(beam_size=self.beam_size, word_timestamps=True, before=before)
         if len(before):
             text, words = after_context(words, len(before) / RATE)
         text, words = drop_echo(self._last_words, text, words)
         if self._in_hold and words:
             self._last_words = [bare_words(w["word"]) for w in words[-ECHO_WORDS:]]
-        if self._in_hold:
-            self._heard = np.concatenate([before, samples])
+        if self._in_hold and words:  # the context is speech: the pause after the last word is left out
+            self._heard = np.concatenate([self._heard, samples[:round((words[-1]["end"] / 1000 + TAIL_S) * RATE)]])
+            self._heard = self._heard[max(0, len(self._heard) - round(self.context_s * RATE)):]
         self._new_utterance()
         return Final(self.vocabulary.apply(text), self.vocabulary.apply_words(words))
 
