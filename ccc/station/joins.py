@@ -39,7 +39,8 @@ def drop_echo(last: list[list[str]], text: str, words: list[dict]) -> tuple[str,
     for count in range(min(ECHO_WORDS, len(last), len(words)), 0, -1):
         head = words[:count]
         if [bare_words(w["word"]) for w in head] == last[-count:] and head[-1]["start"] < ECHO_S * 1000:
-            kept = words[count:]
-            text = join_words(kept)
-            return (text[:1].upper() + text[1:] if head[0]["word"][:1].isupper() else text), kept
+            kept = [dict(w) for w in words[count:]]
+            if kept and head[0]["word"][:1].isupper():  # the dropped word began the sentence
+                kept[0]["word"] = kept[0]["word"][:1].upper() + kept[0]["word"][1:]
+            return join_words(kept), kept
     return text, words
