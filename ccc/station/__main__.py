@@ -51,6 +51,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--loop", action="store_true", help="play the WAV file again and again")
     parser.add_argument("--ptt", help="key:NAME, evdev:/dev/input/eventN:KEY_X, terminal, or file")
     parser.add_argument("--mode", choices=["hold", "toggle"], default="hold")
+    parser.add_argument("--verbatim", action="store_true",
+                        help="keep hesitations (uh, um, er, hmm) in captions; by default they are left out")
     parser.add_argument("--beep", action="store_true", help="beep when the floor is denied")
     parser.add_argument("--spool", type=Path, help=f"spool file for finals (default {default_path()})")
     parser.add_argument("--list-devices", action="store_true", help="list audio devices and exit")
@@ -122,7 +124,8 @@ def run(options: argparse.Namespace) -> int:
                    on_change=lambda: station.refresh(), on_vocabulary=recognizer.set_vocabulary, room_key=room_key,
                    password=_room_password(options))
     station = Station(recognizer, link, mode="hold" if ptt_spec == "file" else mode, beep=options.beep,
-                      status=status, on_final=lambda payload: print(payload["text"], flush=True))
+                      status=status, on_final=lambda payload: print(payload["text"], flush=True),
+                      verbatim=options.verbatim)
     link.start()
     key_source = None
     if ptt_spec == "file":

@@ -54,6 +54,12 @@ class Recognizer:
     def set_vocabulary(self, vocab) -> None:
         """Use the room's vocabulary (ccc.station.vocabulary.Vocabulary); engines that cannot, ignore it."""
 
+    def begin_hold(self) -> None:
+        """Start a key hold: engines that carry context from one cut to the next start afresh."""
+
+    def end_hold(self) -> None:
+        """End the key hold: later utterances are decoded without the hold's context."""
+
 
 class VoskRecognizer(Recognizer):
     """Recognize with a Vosk (Kaldi) model folder."""

@@ -17,6 +17,7 @@ from typing import Callable, TextIO
 from ccc import protocol
 from ccc.station.audio import RATE
 from ccc.station.cue import Cue
+from ccc.station.fillers import strip_filler_words, strip_fillers
 from ccc.station.hub_link import PARTIAL_SPACING_S, HubLink
 from ccc.station.recognizers import Final, Recognizer
 from ccc.station.vad import Segmenter
@@ -93,8 +94,9 @@ class Station:
 
     def __init__(self, recognizer: Recognizer, link: HubLink | None, mode: str = "hold", beep: bool = False,
                  status: StatusLine | None = None, on_final: Callable[[dict], None] | None = None,
-                 segmenter: Segmenter | None = None, cue: Cue | None = None):
+                 segmenter: Segmenter | None = None, cue: Cue | None = None, verbatim: bool = False):
         self.recognizer = recognizer
+        self.verbatim = verbatim  # keep "uh", "um" and the like in captions (ccc/station/fillers.py)
         self.segmenter = segmenter or Segmenter()
         self.link = link
         self.mode = mode
@@ -199,6 +201,7 @@ class Station:
             self.state = "speaking"
             self._hold_at = now_ms()
             self.segmenter.reset()
+            self.recognizer.begin_hold()
             self._last_partial_at = 0.0
             if self.link:
                 self.link.speaking = True
@@ -250,6 +253,7 @@ class Station:
         if self.state == "speaking":
             for kind, value in self.segmenter.end():  # Key-up ends the last segment.
                 self._segment_event(kind, value)
+            self.recognizer.end_hold()
             if self.link:
                 self.link.speaking = False
                 self.link.stop_speak()
@@ -272,6 +276,8 @@ class Station:
             self._last_partial = ""
         else:  # "cut": this segment's final, spooled in order before anything later in the hold
             final = self.recognizer.finish()
+            if not self.verbatim:
+                final = Final(strip_fillers(final.text), strip_filler_words(final.words))
             if final.text.strip():
                 for payload in final_payloads(self._utterance_id, final, self._started_at, self._at(value)):
                     self.on_final(payload)
@@ -287,7 +293,8 @@ class Station:
         now = time.monotonic()
         if now - self._last_partial_at < PARTIAL_SPACING_S:
             return
-        text = self.recognizer.partial()[-protocol.MAX_TEXT:]
+        text = self.recognizer.partial()
+        text = (text if self.verbatim else strip_fillers(text))[-protocol.MAX_TEXT:]
         if text and text != self._last_partial:
             self._last_partial, self._last_partial_at = text, now
             self.partials_sent += 1

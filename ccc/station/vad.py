@@ -28,6 +28,8 @@ from ccc.station.audio import RATE
 FRAME_S = 0.02
 FRAME = int(RATE * FRAME_S)  # samples per frame
 PAUSE_S = 0.5
+SHORT_S = 2.0  # a caption shorter than this is a phrase, not a sentence: only a LONG_PAUSE_S pause ends it
+LONG_PAUSE_S = 1.5
 MAX_S = 15.0
 SOFT_S = 10.0
 MIN_PAUSE_S = 0.12
@@ -88,6 +90,8 @@ class Segmenter:
     def __init__(self, pause_s: float = PAUSE_S, max_s: float = MAX_S,
                  is_speech: Callable[[bytes], bool] | None = None):
         self.pause = max(1, round(pause_s / FRAME_S))
+        self.short = round(SHORT_S / FRAME_S)
+        self.long_pause = max(self.pause, round(LONG_PAUSE_S / FRAME_S))
         self.max = max(self.pause + 1, round(max_s / FRAME_S))
         self.soft = min(round(SOFT_S / FRAME_S), self.max * 2 // 3)
         self.min_pause = min(self.pause, round(MIN_PAUSE_S / FRAME_S))
@@ -109,6 +113,8 @@ class Segmenter:
 
     def needed_pause(self) -> int:
         """Return the frames of silence that end the current caption: fewer as it nears the maximum."""
+        if self._length - self._silence < self.short:
+            return self.long_pause  # a hesitation after a few words: decoded alone they come out wrong
         if self._length <= self.soft:
             return self.pause
         share = min(1.0, (self._length - self.soft) / (self.max - self.soft))

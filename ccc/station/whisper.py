@@ -7,6 +7,7 @@ utterance's audio is the final.
 from __future__ import annotations
 
 import re
+import zlib
 from difflib import SequenceMatcher
 from pathlib import Path
 
@@ -15,6 +16,7 @@ import numpy as np
 from ccc.station import StationError, whisper_base
 from ccc.station import models as model_store
 from ccc.station.audio import RATE
+from ccc.station.joins import ECHO_WORDS, after_context, bare_words, drop_echo
 from ccc.station.recognizers import Final, Recognizer
 from ccc.station.vocabulary import Vocabulary
 
@@ -38,6 +40,11 @@ DEFAULT_TEMPERATURES = (0.0, 0.2, 0.4, 0.6, 0.8, 1.0)  # faster-whisper's fallba
 MAX_WORDS_PER_S = 8  # fast speech is 4-5 words a second; a sentence repeated in the padding is 30
 MAX_GAP_S = 1.5  # seconds of an utterance its text may leave uncovered
 NO_SPEECH = 0.6  # faster-whisper's own no_speech_threshold
+LOOP = re.compile(r"\b(\w+)(?:[\s,-]+\1\b){7}", re.IGNORECASE)  # one word 8 times in a row
+MAX_COMPRESSION = 2.4  # faster-whisper's compression_ratio_threshold: text that gzips this well is a loop
+CONTEXT_BELOW_S = 3.0  # only a cut shorter than this is decoded after the audio before it
+TAIL_S = 0.2  # the context ends this long after its last word
+CONTEXT_S = 4.0  # seconds of the hold's audio before a cut that Whisper hears again with it (docs/accuracy.md)
 # Names faster-whisper knows; any of them may be downloaded into models_dir()/whisper-NAME.
 KNOWN = {"tiny", "tiny.en", "base", "base.en", "small", "small.en", "medium", "medium.en", "large-v1", "large-v2",
          "large-v3", "large", "distil-small.en", "distil-medium.en", "distil-large-v2", "distil-large-v3",
@@ -146,6 +153,8 @@ class WhisperRecognizer(Recognizer):
         self.partial_every_s = partial_every_s
         self.vocabulary = Vocabulary()
         self.full_window_retries = 0  # short-window decodings redone with the 30 s window (looks_wrong)
+        self.context_s = CONTEXT_S
+        self.end_hold()
         self._new_utterance()
 
     def _new_utterance(self) -> None:
@@ -157,6 +166,17 @@ class WhisperRecognizer(Recognizer):
     def set_vocabulary(self, vocab: Vocabulary) -> None:
         """Expect the room's terms and make its replacements from the next decoding on."""
         self.vocabulary = vocab
+
+    def begin_hold(self) -> None:
+        """Start a key hold: each cut after the first is decoded with the audio before it as context."""
+        self.end_hold()
+        self._in_hold = True
+
+    def end_hold(self) -> None:
+        """End the hold: utterances fed outside one (a bench, a test) are decoded alone, as before."""
+        self._in_hold = False
+        self._heard = np.zeros(0, np.float32)  # the end of this hold's audio so far, decoded again as context
+        self._last_words: list[list[str]] = []  # the last final's last words, normalized: see drop_echo
 
     def feed(self, pcm: bytes) -> None:
         """Keep a chunk of PCM for the decoding at the end (and re-decode for a partial when asked)."""
@@ -176,12 +196,26 @@ class WhisperRecognizer(Recognizer):
         if self._samples < MIN_SPEECH_S * RATE:
             self._new_utterance()
             return Final("")
-        text, words = self._decode(beam_size=self.beam_size, word_timestamps=True)
+        samples = np.frombuffer(b"".join(self._chunks), np.int16).astype(np.float32) / 32768
+        before = self._heard[max(0, len(self._heard) - round(self.context_s * RATE)):]
+        if len(samples) >= CONTEXT_BELOW_S * RATE:
+            before = before[:0]  # a whole sentence decodes as well alone; a phrase of a few words does not
+        text, words = self._decode(beam_size=self.beam_size, word_timestamps=True, before=before)
+        if len(before):
+            text, words = after_context(words, len(before) / RATE)
+        text, words = drop_echo(self._last_words, text, words)
+        if self._in_hold and words:
+            self._last_words = [bare_words(w["word"]) for w in words[-ECHO_WORDS:]]
+        if self._in_hold and words:  # the context is speech: the pause after the last word is left out
+            self._heard = np.concatenate([self._heard, samples[:round((words[-1]["end"] / 1000 + TAIL_S) * RATE)]])
+            self._heard = self._heard[max(0, len(self._heard) - round(self.context_s * RATE)):]
         self._new_utterance()
         return Final(self.vocabulary.apply(text), self.vocabulary.apply_words(words))
 
-    def _decode(self, beam_size: int, word_timestamps: bool) -> tuple[str, list[dict]]:
+    def _decode(self, beam_size: int, word_timestamps: bool, before=None) -> tuple[str, list[dict]]:
         samples = np.frombuffer(b"".join(self._chunks), np.int16).astype(np.float32) / 32768
+        if before is not None and len(before):
+            samples = np.concatenate([before, samples])
         window = round(max(MIN_WINDOW_S, len(samples) / RATE + WINDOW_MARGIN_S) * FRAMES_PER_S)
         if window < 30 * FRAMES_PER_S:
             segments = self._transcribe(samples, window + window % 2, beam_size, word_timestamps)
@@ -216,19 +250,18 @@ def looks_wrong(segments: list, seconds: float) -> bool:
     """
     if not segments:
         return seconds >= 1.0
+    text = " ".join(seg.text for seg in segments)
+    if len(text) / len(zlib.compress(text.encode())) > MAX_COMPRESSION or LOOP.search(text):
+        return True  # a loop: "He was not an old-s-s-y-y-y-y-y-y-y-y-y-y..." instead of the next sentence
     if any(seg.no_speech_prob > NO_SPEECH for seg in segments):  # silence: "you" (speech measures 0.01-0.10)
         return True
-    sentences = [_words(s) for s in re.split(r"(?<=[.!?])\s+", " ".join(seg.text for seg in segments))]
+    sentences = [bare_words(s) for s in re.split(r"(?<=[.!?])\s+", " ".join(seg.text for seg in segments))]
     if any(len(a) >= 2 and SequenceMatcher(None, a, b).ratio() >= 0.8 for a, b in zip(sentences, sentences[1:])):
         return True
     if any(len(seg.text.split()) > MAX_WORDS_PER_S * max(seg.end - seg.start, 0.1) for seg in segments):
         return True
     edges = [0.0] + [t for seg in segments for t in (seg.start, seg.end)] + [seconds]
     return any(b - a > MAX_GAP_S for a, b in zip(edges[::2], edges[1::2]))
-
-
-def _words(sentence: str) -> list[str]:
-    return re.sub(r"[^\w ]", "", sentence.lower().replace("-", " ")).split()
 
 
 def _text_and_words(segments: list) -> tuple[str, list[dict]]:
@@ -264,6 +297,14 @@ class TwoPassRecognizer(Recognizer):
     def partial(self) -> str:
         """Return the streaming engine's text so far, with the room's replacements made."""
         return self.whisper.vocabulary.apply(self.streaming.partial())
+
+    def begin_hold(self) -> None:
+        """Start Whisper's context afresh for a new key hold."""
+        self.whisper.begin_hold()
+
+    def end_hold(self) -> None:
+        """End Whisper's context with the key hold."""
+        self.whisper.end_hold()
 
     def finish(self) -> Final:
         """Reset the streaming engine and return Whisper's final for the utterance."""

@@ -115,3 +115,37 @@ def concatenate(clips: list[tuple[Path, str]], path: Path, gap_s: float = 0.6) -
             with wave.open(str(clip), "rb") as source:
                 out.writeframes(source.readframes(source.getnframes()) + pause)
     return path, " ".join(ref for _, ref in clips)
+
+
+def room_tone(seconds: float, seed: int = 0) -> np.ndarray:
+    """Return ``seconds`` of noise with the spectrum and level of the LibriVox recordings' own lead-ins.
+
+    A pause in a real room is not digital silence: the recordings' first 0.2 s (before the reader speaks)
+    are their room tone. Their average spectrum shapes random noise to any length, so a pause can last 5 s.
+    """
+    leads = []
+    for path, _ in librivox():
+        with wave.open(str(path), "rb") as source:
+            leads.append(np.frombuffer(source.readframes(3200), np.int16).astype(float))
+    shape = np.mean([np.abs(np.fft.rfft(lead * np.hanning(len(lead)))) for lead in leads], axis=0)
+    level = np.mean([np.sqrt(np.mean(lead ** 2)) for lead in leads])
+    count = max(1, int(seconds * 16000))
+    spectrum = np.fft.rfft(np.random.default_rng(seed).standard_normal(count))
+    noise = np.fft.irfft(spectrum * np.interp(np.linspace(0, 1, len(spectrum)), np.linspace(0, 1, len(shape)), shape),
+                         count)
+    return noise * level / (np.sqrt(np.mean(noise ** 2)) + 1e-9)
+
+
+def hesitant(clips: list[bytes], phrase_cuts: list[list[int]], pauses: list[float]) -> bytes:
+    """Return the clips (16-bit PCM) cut into phrases at ``phrase_cuts`` (samples) and joined by room tone.
+
+    The pauses (seconds) are used in turn, between phrases and between clips: a speaker who hesitates.
+    """
+    parts, turn = [room_tone(0.4, seed=99)], 0
+    for pcm, cuts in zip(clips, phrase_cuts):
+        samples = np.frombuffer(pcm, np.int16).astype(float)
+        edges = [0, *cuts, len(samples)]
+        for start, end in zip(edges, edges[1:]):
+            parts += [samples[start:end], room_tone(pauses[turn % len(pauses)], seed=turn)]
+            turn += 1
+    return np.clip(np.concatenate(parts), -32768, 32767).astype(np.int16).tobytes()

@@ -74,6 +74,8 @@ def test_a_short_window_decoding_that_repeats_stops_early_or_hears_silence_is_re
     assert whisper.looks_wrong(good[:1], 8.5), "the second sentence was left out"
     assert whisper.looks_wrong([seg(2.0, 8.2, " Unless to be rather cold.")], 8.5), "the first was left out"
     assert whisper.looks_wrong([seg(0.0, 2.0, " you", no_speech=0.98)], 2.0)
+    # seen with 3 s of room tone inside one piece: the next sentence's 15 words became this loop
+    assert whisper.looks_wrong([seg(0.0, 7.8, " He was not an old-s-s" + "-y" * 25)], 8.0)
     assert whisper.looks_wrong([], 3.0) and not whisper.looks_wrong([], 0.5)
 
 
