@@ -20,7 +20,7 @@ sys.path[:0] = [str(ROOT), str(ROOT / "bench"), str(ROOT / "tests"), str(ROOT / 
 
 import corpora  # noqa: E402
 
-from ccc.station import audio, choice, recognizers, whisper, whisper_base  # noqa: E402
+from ccc.station import audio, choice, engines, recognizers, whisper, whisper_base  # noqa: E402
 
 CHUNK = 3200
 
@@ -75,7 +75,7 @@ def other_languages(scratch: Path) -> None:
     said_en = corpora.prompt_texts()
     print("\n| Whisper base | clips | audio s | WER | CPU s per audio s |")
     print("|---|---:|---:|---:|---:|")
-    spanish = recognizers.load(lang="es")
+    spanish = engines.load(lang="es")
     for label, names in (("Spanish, test prompts", corpora.SPANISH_TEST),
                          ("Spanish, held out", corpora.SPANISH_HELD_OUT)):
         clips = corpora.spanish_prompts(scratch, names)
@@ -87,7 +87,7 @@ def other_languages(scratch: Path) -> None:
     hyps, cpu, heard = transcribe(finals_only, clips)
     print(f"| Spanish, held out, finals only | {len(clips)} | {heard:.0f} | "
           f"{corpora.wer([r for _, r in clips], hyps):.3f} | {cpu:.2f} |", flush=True)
-    translator = recognizers.load(lang="es", translate_to="en")
+    translator = engines.load(lang="es", translate_to="en")
     for label, names in (("Spanish to English, test", corpora.TRANSLATE_TEST),
                          ("Spanish to English, held out", corpora.TRANSLATE_HELD_OUT)):
         clips = corpora.spanish_prompts(scratch, names)

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import requests
 
-from ccc.station import StationError, audio, recognizers
+from ccc.station import StationError, audio, engines
 from ccc.station.hub_link import HubLink
 from ccc.station.spool import Spool
 from ccc.station.station import Station, StatusLine
@@ -96,7 +96,7 @@ def main(argv: list[str] | None = None) -> int:
     hub = None
     try:
         sentences = lecture()
-        recognizer = recognizers.load()
+        recognizer = engines.load()
         code = demo_room(env)
         hub = start_hub(options.port, env)
         base = os.environ.get("CCC_PUBLIC_URL") or f"http://localhost:{options.port}"

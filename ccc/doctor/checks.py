@@ -193,7 +193,8 @@ def push_to_talk(settings: dict) -> Check:
 
 def recognizer_models(settings: dict) -> Check:
     """Check that the station's recognizer model is installed: its English Whisper, Whisper base or a Vosk model."""
-    from ccc.station import StationError, choice, models, whisper, whisper_base, whisper_models  # noqa: PLC0415
+    from ccc.station import StationError, choice, whisper, whisper_base, whisper_models  # noqa: PLC0415
+    from ccc.station import vosk_models as models
 
     name = "Models"
     lang = settings.get("CCC_STATION_LANG") or "en"

@@ -14,7 +14,8 @@ import threading
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from ccc.station import StationError, audio, meter, models, ptt, recognizers, whisper_base, whisper_models
+from ccc.station import StationError, audio, engines, meter, ptt, whisper_base, whisper_models
+from ccc.station import vosk_models as models
 from ccc.station.hub_link import HubLink
 from ccc.station.spool import Spool, default_path
 from ccc.station.station import Station
@@ -38,7 +39,7 @@ def build_parser() -> argparse.ArgumentParser:
                                            "--room, --room-key and --password")
     parser.add_argument("--password", help="a private room's read password, needed without the room's PIN; "
                                            f"better in {PASSWORD_ENV} or the link (others see a command line)")
-    parser.add_argument("--engine", choices=list(recognizers.ENGINES),
+    parser.add_argument("--engine", choices=list(engines.ENGINES),
                         help="default: Whisper (two passes) for English, Whisper base for other languages")
     parser.add_argument("--model", help="Whisper: a CTranslate2 folder or a name (tiny.en, base, ...); "
                                         "Vosk: a model folder or language code (see: models list)")
@@ -77,8 +78,8 @@ def models_command(args: list[str]) -> int:
         return 0
     from ccc.station.languages import served  # noqa: PLC0415
 
-    for lang, engines in served():
-        print(f"language   {lang:17} {engines}")
+    for lang, serving in served():
+        print(f"language   {lang:17} {serving}")
     for model in models.installed():
         print(f"installed  vosk     {model['lang'] or '?':8} {model['path']}")
     mine = {model["name"]: model["path"] for model in whisper_models.installed()}
@@ -107,7 +108,7 @@ def run(options: argparse.Namespace) -> int:
     for flag in ("hub", "room", "name"):
         if not getattr(options, flag):
             raise StationError(f"--{flag} is required")
-    recognizer = recognizers.load(options.engine, options.model, lang=options.lang, translate_to=options.translate_to)
+    recognizer = engines.load(options.engine, options.model, lang=options.lang, translate_to=options.translate_to)
     source = audio.open_source(options.input, speed=options.speed, loop=options.loop)
     is_file = isinstance(source, audio.WavSource)
     ptt_spec = options.ptt or ("file" if is_file else "terminal")

@@ -18,7 +18,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from ccc.station import StationError, whisper_base
-from ccc.station.models import models_dir
+from ccc.station.vosk_models import models_dir
 
 VERDICT_FILE = "default-model.json"
 ENV = "CCC_WHISPER_DEFAULT"

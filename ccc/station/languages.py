@@ -10,7 +10,7 @@ import os
 from pathlib import Path
 
 from ccc.station import StationError
-from ccc.station import models as model_store
+from ccc.station import vosk_models as model_store
 from ccc.station.recognizers import Recognizer, VoskRecognizer
 
 

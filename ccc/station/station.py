@@ -16,7 +16,7 @@ from typing import Callable, TextIO
 
 from ccc import protocol
 from ccc.station.audio import RATE
-from ccc.station.cue import Cue
+from ccc.station.beep import Cue
 from ccc.station.fillers import strip_filler_words, strip_fillers
 from ccc.station.hub_link import PARTIAL_SPACING_S, HubLink
 from ccc.station.recognizers import Final, Recognizer

@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from ccc.station import StationError, whisper_base
-from ccc.station import models as model_store
+from ccc.station import vosk_models as model_store
 from ccc.station.audio import RATE
 from ccc.station.joins import ECHO_WORDS, after_context, bare_words, drop_echo
 from ccc.station.recognizers import Final, Recognizer

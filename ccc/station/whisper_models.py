@@ -15,8 +15,8 @@ from pathlib import Path
 import requests
 
 from ccc.station import StationError
-from ccc.station import models as model_store
-from ccc.station.models import models_dir
+from ccc.station import vosk_models as model_store
+from ccc.station.vosk_models import models_dir
 
 PREFIX = "whisper:"
 # faster-whisper's own choice of files (faster_whisper.utils.download_model): the rest of a repo is not needed.

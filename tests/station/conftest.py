@@ -13,7 +13,7 @@ from pathlib import Path
 import corpora
 import pytest
 
-from ccc.station import audio, recognizers
+from ccc.station import audio, engines
 from ccc.station.hub_link import HubLink
 from ccc.station.recognizers import SphinxRecognizer, VoskRecognizer
 from ccc.station.spool import Spool
@@ -70,7 +70,7 @@ def whisper() -> WhisperRecognizer:
 @pytest.fixture(scope="session")
 def two_pass() -> TwoPassRecognizer:
     """Return the default English recognizer: PocketSphinx partials, Whisper finals."""
-    recognizer = recognizers.load()
+    recognizer = engines.load()
     assert isinstance(recognizer, TwoPassRecognizer)
     return recognizer
 

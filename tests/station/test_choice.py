@@ -5,8 +5,8 @@ import time
 
 import pytest
 
-from ccc.station import StationError, choice, recognizers, whisper, whisper_base
-from ccc.station.models import models_dir
+from ccc.station import StationError, choice, engines, whisper, whisper_base
+from ccc.station.vosk_models import models_dir
 
 
 def test_the_halves_join_once_into_the_models_folder_and_models_list_shows_base(station_env):
@@ -63,7 +63,7 @@ def test_the_english_default_follows_this_pcs_measurement(monkeypatch, station_e
     choice.save(fast)
     started = time.monotonic()
     assert choice.default_english()["model"] == "base" and time.monotonic() - started < 1  # kept, not measured
-    recognizer = recognizers.load()
+    recognizer = engines.load()
     assert recognizer.name == "whisper+pocketsphinx" and recognizer.whisper.path == models_dir() / "whisper-base"
     with open(recognizer.whisper.path / "model.bin", "r+b") as damaged:
         damaged.truncate(1000)
@@ -84,6 +84,6 @@ def test_the_english_default_follows_this_pcs_measurement(monkeypatch, station_e
 def test_a_pinned_default_is_checked(monkeypatch):
     monkeypatch.setenv(choice.ENV, "small")
     with pytest.raises(StationError, match="use one of base, tiny.en"):
-        recognizers.load()
+        engines.load()
     monkeypatch.setenv(choice.ENV, "tiny.en")
-    assert recognizers.load().whisper.path.name != "whisper-base"
+    assert engines.load().whisper.path.name != "whisper-base"

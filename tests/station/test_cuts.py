@@ -11,7 +11,7 @@ import corpora
 import jiwer
 import pytest
 
-from ccc.station import audio, recognizers
+from ccc.station import audio, engines
 from ccc.station.station import Station
 
 PAUSES = [0.3, 0.6, 2.0, 1.0, 5.0, 0.4]  # seconds, in turn between phrases: 2 s and 5 s among them
@@ -45,7 +45,7 @@ def sentences(texts: list[str]) -> list[str]:
 @pytest.fixture(scope="module")
 def engine():
     """Return the recognizer `python -m ccc.station` loads by default."""
-    return recognizers.load(warn=lambda message: None)
+    return engines.load(warn=lambda message: None)
 
 
 @pytest.mark.timeout(300)

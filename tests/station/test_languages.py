@@ -6,7 +6,7 @@ import corpora
 import pytest
 from test_flow import captions
 
-from ccc.station import StationError, audio, recognizers
+from ccc.station import StationError, audio, engines
 
 # Measured on the three test prompts: WER 0.03 (one word: "para" for "pero"); the 16 held-out prompts 0.12
 # (bench/models.py, docs/accuracy.md). Translation of the test prompt: WER 0.11 against its English twin.
@@ -19,7 +19,7 @@ def loaded(tmp_path_factory):
     """Return Whisper base recognizers for Spanish and for Spanish into English, loaded once for the module."""
     with pytest.MonkeyPatch.context() as patch:  # module scope: joined into a folder of its own, not the home
         patch.setenv("CCC_MODELS_DIR", str(tmp_path_factory.mktemp("models")))
-        return {"es": recognizers.load(lang="es"), "es>en": recognizers.load(lang="es", translate_to="en")}
+        return {"es": engines.load(lang="es"), "es>en": engines.load(lang="es", translate_to="en")}
 
 
 @pytest.fixture(scope="module")
@@ -61,11 +61,11 @@ def test_translate_to_english_captions_real_spanish_speech_in_english(loaded, sp
 
 def test_what_cannot_be_done_is_one_clear_line(say, station_env):
     with pytest.raises(StationError, match="translates into English only"):
-        recognizers.load(lang="es", translate_to="fr")
+        engines.load(lang="es", translate_to="fr")
     with pytest.raises(StationError, match="needs the language spoken"):
-        recognizers.load(translate_to="en")
+        engines.load(translate_to="en")
     with pytest.raises(StationError, match="needs Whisper, not --engine vosk"):
-        recognizers.load("vosk", lang="es", translate_to="en")
+        engines.load("vosk", lang="es", translate_to="en")
     out = subprocess.run(
         [sys.executable, "-m", "ccc.station", "--hub", "http://127.0.0.1:9", "--room", "ABCD", "--name", "T",
          "--lang", "es", "--model", "tiny.en", "--input", str(say("hola"))],

@@ -11,7 +11,8 @@ import zipfile
 
 import pytest
 
-from ccc.station import StationError, models, recognizers
+from ccc.station import StationError, engines
+from ccc.station import vosk_models as models
 
 
 class Server(http.server.ThreadingHTTPServer):
@@ -134,12 +135,12 @@ def test_offline_and_unknown_language_fail_clearly(server, monkeypatch):
 def test_installed_fake_model_is_found_by_language_and_its_breakage_names_the_fix(server):
     models.download("xx", progress=False)
     warnings = []
-    assert recognizers.load(warn=warnings.append).name == "whisper+pocketsphinx"  # English is not Vosk's
+    assert engines.load(warn=warnings.append).name == "whisper+pocketsphinx"  # English is not Vosk's
     assert warnings == []
     with pytest.raises(StationError, match="models download xx"):
-        recognizers.load(lang="xx")
+        engines.load(lang="xx")
     with pytest.raises(StationError, match="models download xx"):
-        recognizers.load(model="xx")
+        engines.load(model="xx")
 
 
 def test_models_cli_lists_and_downloads(server, station_env, monkeypatch):

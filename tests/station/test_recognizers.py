@@ -6,8 +6,8 @@ import sys
 import jiwer
 import pytest
 
-from ccc.station import StationError, audio, recognizers
-from ccc.station import models as model_store
+from ccc.station import StationError, audio, engines
+from ccc.station import vosk_models as model_store
 
 # Measured WER of PocketSphinx's bundled English model over the five LibriVox clips, fed in 100 ms chunks
 # as the station does: 0.34 on this machine (2 cores, x86-64). The bound leaves a little room for other CPUs.
@@ -53,20 +53,20 @@ def test_vosk_korean_model_recognizes_korean_speech(korean, say):
 
 def test_default_is_whisper_and_falls_back_to_pocketsphinx_only_when_whisper_cannot_load():
     warnings = []
-    assert recognizers.load(warn=warnings.append).name == "whisper+pocketsphinx" and warnings == []
+    assert engines.load(warn=warnings.append).name == "whisper+pocketsphinx" and warnings == []
     broken = model_store.models_dir() / "whisper-tiny.en"  # a downloaded tiny.en takes precedence
     broken.mkdir(parents=True)
     (broken / "model.bin").write_bytes(b"truncated")
-    recognizer = recognizers.load(warn=warnings.append)
+    recognizer = engines.load(warn=warnings.append)
     assert recognizer.name == "pocketsphinx"
     assert len(warnings) == 1 and "broken or incomplete" in warnings[0] and "using PocketSphinx" in warnings[0]
 
 
 def test_explicit_vosk_without_a_model_names_the_fix():
     with pytest.raises(StationError, match="models download en-us"):
-        recognizers.load("vosk")
+        engines.load("vosk")
     with pytest.raises(StationError, match="models download fr"):
-        recognizers.load(model="fr")
+        engines.load(model="fr")
 
 
 def test_broken_model_names_the_fix(tmp_path):
@@ -74,7 +74,7 @@ def test_broken_model_names_the_fix(tmp_path):
     (broken / "am").mkdir(parents=True)
     (broken / "am" / "final.mdl").write_bytes(b"not a model")
     with pytest.raises(StationError, match="broken or incomplete.*models download"):
-        recognizers.load(model=str(broken))
+        engines.load(model=str(broken))
 
 
 def test_cli_refuses_an_engine_it_cannot_load_in_one_line(say, station_env):

@@ -7,7 +7,7 @@ import pytest
 from test_recognizers import LIBRIVOX_WER_BOUND
 from test_vad import INSIDE_MS
 
-from ccc.station import audio, recognizers, vad
+from ccc.station import audio, engines, vad
 
 LONGEST_MS = 1000 * vad.MAX_S + 100
 
@@ -24,7 +24,7 @@ def words_of(text: str) -> list[str]:
 @pytest.fixture(scope="module")
 def engine():
     """Return the recognizer `python -m ccc.station` loads by default."""
-    return recognizers.load(warn=lambda message: None)
+    return engines.load(warn=lambda message: None)
 
 
 @pytest.fixture(scope="module")

@@ -8,7 +8,7 @@ import time
 
 from test_ptt import xdotool, xvfb  # noqa: F401 - xvfb is a fixture this module uses
 
-from ccc.station.cue import Cue
+from ccc.station.beep import Cue
 from hubkit import AdminWeb, wait_until
 
 

@@ -9,7 +9,8 @@ import corpora
 import pytest
 from test_recognizers import recognize
 
-from ccc.station import StationError, audio, models, recognizers, whisper
+from ccc.station import StationError, audio, engines, whisper
+from ccc.station import vosk_models as models
 
 # Measured with the bundled tiny.en, 5 beams, fed in 100 ms chunks: LibriVox 0.056, Asterisk prompts 0.0
 # (after normalizing punctuation, "Mr." and contractions). The bound is 0.10.
@@ -116,17 +117,17 @@ def test_model_names_resolve_to_folders_or_name_the_download():
 
 
 def test_engine_choice_by_language_and_flags(tmp_path):
-    assert recognizers.load().name == "whisper+pocketsphinx"
-    assert recognizers.load("whisper").name == "whisper+pocketsphinx"
-    assert recognizers.load(model=str(whisper.resolve(None))).name == "whisper+pocketsphinx"
-    assert recognizers.load(lang="ko").name == "whisper+vosk"  # Whisper base finals, the Korean model's partials
-    assert recognizers.load("vosk", lang="ko").name == "vosk"
-    assert recognizers.load("pocketsphinx").name == "pocketsphinx"
+    assert engines.load().name == "whisper+pocketsphinx"
+    assert engines.load("whisper").name == "whisper+pocketsphinx"
+    assert engines.load(model=str(whisper.resolve(None))).name == "whisper+pocketsphinx"
+    assert engines.load(lang="ko").name == "whisper+vosk"  # Whisper base finals, the Korean model's partials
+    assert engines.load("vosk", lang="ko").name == "vosk"
+    assert engines.load("pocketsphinx").name == "pocketsphinx"
     broken = tmp_path / "whisper-broken"
     broken.mkdir()
     (broken / "model.bin").write_bytes(b"not a model")
     with pytest.raises(StationError, match="broken or incomplete"):
-        recognizers.load("whisper", str(broken))
+        engines.load("whisper", str(broken))
 
 
 def test_cli_refuses_a_whisper_model_it_cannot_load_in_one_line(say, station_env):
