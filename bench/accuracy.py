@@ -149,7 +149,7 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "accuracy.md")
     parser.add_argument("--quiet", action="store_true", help="say in the report that nothing else ran")
     parser.add_argument("--room", action="store_true", help="also the held-out clips, clean and as a classroom "
-                                                            "desk microphone hears them (tests/station/room_corpus.py)")
+                                                            "desk microphone hears them (testkit/room_corpus.py)")
     options = parser.parse_args()
     sets = {"LibriVox (5 clips, 25 s)": corpora.librivox(),
             "Asterisk prompts (16, 51 s)": corpora.asterisk_prompts(Path(tempfile.mkdtemp()))}

@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(ROOT), str(ROOT / "bench"), str(ROOT / "tests" / "station")]
+sys.path[:0] = [str(ROOT), str(ROOT / "bench"), str(ROOT / "testkit")]
 
 import corpora  # noqa: E402
 import frontends as frontend  # noqa: E402
@@ -74,7 +74,7 @@ def main() -> None:
             print(rows[-1], flush=True)
     table = "\n".join([
         BEGIN,
-        f"Held-out part of `tests/station/room_corpus.py` ({len(clean)} clips, {seconds:.0f} s), by "
+        f"Held-out part of `testkit/room_corpus.py` ({len(clean)} clips, {seconds:.0f} s), by "
         f"`bench/frontend.py` ({time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, shared 2-core VM).",
         "",
         "| model | front-end | clean WER | front-end CPU s per audio s | decoder CPU s per audio s "

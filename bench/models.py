@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(ROOT), str(ROOT / "bench"), str(ROOT / "tests"), str(ROOT / "tests" / "station")]
+sys.path[:0] = [str(ROOT), str(ROOT / "bench"), str(ROOT / "testkit")]
 
 import corpora  # noqa: E402
 

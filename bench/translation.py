@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(ROOT), str(ROOT / "tests" / "station")]
+sys.path[:0] = [str(ROOT), str(ROOT / "testkit")]
 
 import corpora  # noqa: E402
 from sacrebleu.metrics import CHRF  # noqa: E402

@@ -1,7 +1,7 @@
 """Does Silero VAD still find a teacher through a classroom desk microphone, and does it hear the pauses?
 
 Run: .venv/bin/python bench/vad_room.py [--split held_out] [--thresholds 0.3,0.5,0.7]
-For each clip of tests/station/room_corpus.py, the clean recording's 20 ms frames that Silero calls speech
+For each clip of testkit/room_corpus.py, the clean recording's 20 ms frames that Silero calls speech
 (threshold 0.5) are the reference. On the classroom copy, and on a quiet-teacher copy (the same 20 dB lower),
 it reports per threshold: recall (reference speech frames still called speech) and the pause frames called
 speech (babble and reverberation filling the pauses, which the station needs to cut captions).
@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(ROOT), str(ROOT / "tests" / "station")]
+sys.path[:0] = [str(ROOT), str(ROOT / "testkit")]
 
 import room_corpus  # noqa: E402
 
