@@ -3,7 +3,7 @@
 What a name "reads as" follows Unicode TR 39's idea of a skeleton: each letter that looks like a Latin letter
 or digit stands for it, using the confusables data of Unicode (the maintained `confusable_homoglyphs`
 package, not a hand list). ASCII letters are never merged with each other, except the TR 39 prototypes that
-readers cannot tell apart on a projector: I, 1 and | read as l, 0 as o.
+readers cannot tell apart on a projector: 1 and | read as l, 0 as o, and a capital I as l too (name_keys).
 """
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import unicodedata
 
 from confusable_homoglyphs.confusables import confusables_data
 
-_ASCII_PROTOTYPES = str.maketrans({"I": "l", "1": "l", "|": "l", "0": "o"})
+_ASCII_PROTOTYPES = str.maketrans({"1": "l", "|": "l", "0": "o"})
 _HOPS = 3  # в (Cyrillic) -> ʙ -> ᏼ (Cherokee) -> Ᏼ -> B: look-alikes of look-alikes, but no further
 
 
@@ -40,6 +40,15 @@ def _prototype(ch: str) -> str:
             return sorted(found, key=lambda c: (not c.isalpha(), c))[0]
         frontier = following
     return ch
+
+
+def name_keys(name: str) -> set[str]:
+    """Return what a name may read as: its key, and its key with a capital I taken for an l ("Dr Iee").
+
+    Two names read alike when their keys meet. The capital I is a second key, not a mapping, so that case
+    still does not count: "ADMIN" reads as "admin", and "ivan" is not "lvan".
+    """
+    return {name_key(name), name_key(name.replace("I", "l"))}
 
 
 def name_key(name: str) -> str:

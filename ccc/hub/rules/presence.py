@@ -16,7 +16,7 @@ from ccc.protocol import ErrorCode, ProtocolError
 from ccc.store.db import db
 from ccc.store.models import Participant, Room, now, person_wire
 
-from .names import name_key
+from .names import name_keys
 
 
 @dataclass(frozen=True)
@@ -57,13 +57,13 @@ def join(room: Room, data: protocol.Join, sid: str, is_admin: bool = False, pin_
 def _check_name(room: Room, data: protocol.Join, name: str, verified: bool, is_admin: bool) -> None:
     """Refuse the operator's names to others, and anything reading as a verified presenter's name to the rest.
 
-    "Reading as" is names.name_key: case, spacing, punctuation, accents and look-alike letters do not count.
+    "Reading as" is names.name_keys: case, spacing, punctuation, accents and look-alike letters do not count.
     """
-    if name_key(name) in RESERVED_NAMES and not is_admin:
+    if name_keys(name) & RESERVED_NAMES and not is_admin:
         raise ProtocolError(ErrorCode.FORBIDDEN, f"the name {name!r} is kept for the hub's operator; choose another")
     if verified or not name:
         return
-    key = name_key(name)
+    keys = name_keys(name) - {""}
     rows = db.session.execute(
         select(Participant.name).where(
             Participant.room_id == room.id, Participant.sid.is_not(None), Participant.role == "presenter",
@@ -71,7 +71,7 @@ def _check_name(room: Room, data: protocol.Join, name: str, verified: bool, is_a
             Participant.participant_id != (data.participantId or ""),
         )
     )
-    taken = next((other for (other,) in rows if key and name_key(other) == key), None)
+    taken = next((other for (other,) in rows if keys & name_keys(other)), None)
     if taken is not None:
         raise ProtocolError(ErrorCode.FORBIDDEN, f"a verified presenter here is called {taken!r}; "
                                                  "choose another name")
