@@ -1,0 +1,110 @@
+"""Readers choose a language: finals reach them translated once per language, the original stays one field away.
+
+Real hub, real Socket.IO clients, the real bundled English -> Portuguese model in the hub's translation worker.
+"""
+from __future__ import annotations
+
+import time
+
+import pytest
+
+
+@pytest.fixture(scope="module")
+def hub(module_hub):
+    """Return one started hub for the module."""
+    return module_hub
+
+
+@pytest.fixture
+def client(quick_client):
+    """Return clients that hang up at once: these tests do not look at departures."""
+    return quick_client
+
+
+def finals(c, lang=None):
+    """Return the finals a client received (in ``lang`` when given)."""
+    return [m for m in c.of("caption") if m["isFinal"] and (lang is None or m.get("lang") == lang)]
+
+
+def teacher_in(hub, client, code):
+    """Return a presenter holding the floor of the room."""
+    teacher = client(hub.url)
+    assert teacher.join(code, "presenter", "Prof")["ok"]
+    assert teacher.call("requestSpeak", {})["granted"]
+    return teacher
+
+
+def test_portuguese_reader_gets_portuguese_english_reader_the_original(hub, client):
+    code = hub.create_room("Biology")
+    pt = client(hub.url)
+    ack = pt.join(code, "audience", lang="pt")
+    assert ack["ok"], ack
+    assert {"code": "pt", "name": "Português"} in ack["state"]["room"]["languages"]
+    assert ack["state"]["room"]["lang"] == "en"
+    en = client(hub.url)
+    assert en.join(code, "audience")["ok"]
+    teacher = teacher_in(hub, client, code)
+    text = "Please open your books to chapter four."
+    assert teacher.call("caption", {"utteranceId": "u1", "text": text, "isFinal": True})["ok"]
+
+    got = pt.wait_for(lambda c: finals(c, "pt"), timeout=20)[0]
+    assert got["originalText"] == text and got["machineTranslated"] is True
+    words = got["text"].lower()
+    assert "livros" in words and "capítulo" in words, got["text"]
+    assert got["seq"] == 1 and got["utteranceId"] == "u1"
+    en.wait_for(lambda c: finals(c))
+    time.sleep(0.5)  # the translation, had it been sent to everyone, would be here by now
+    assert [m["text"] for m in finals(en)] == [text] and "originalText" not in finals(en)[0]
+    assert len(finals(pt)) == 1  # the Portuguese reader does not get the original final as well
+    assert [m["text"] for m in finals(teacher)] == [text]
+
+
+def test_set_language_moves_a_reader_and_corrections_are_translated(hub, client):
+    code = hub.create_room("Physics")
+    reader = client(hub.url)
+    assert reader.join(code, "audience")["ok"]
+    assert reader.call("setLanguage", {"lang": "pt"}) == {"ok": True, "lang": "pt"}
+    teacher = teacher_in(hub, client, code)
+    assert teacher.call("caption", {"utteranceId": "e1", "text": "The cat is black.", "isFinal": True})["ok"]
+    reader.wait_for(lambda c: finals(c, "pt"), timeout=20)
+    assert teacher.call("editCaption", {"utteranceId": "e1", "text": "The house is white."})["ok"]
+    edit = reader.wait_for(lambda c: [m for m in c.of("captionEdited") if m.get("lang") == "pt"], timeout=20)[0]
+    assert "casa" in edit["text"].lower() and "branca" in edit["text"].lower(), edit
+    assert edit["originalText"] == "The house is white." and edit["rev"] >= 1
+    assert len(reader.of("captionEdited")) == 1
+
+    assert reader.call("setLanguage", {"lang": None}) == {"ok": True, "lang": "en"}
+    assert teacher.call("caption", {"utteranceId": "e2", "text": "Back to English.", "isFinal": True})["ok"]
+    back = reader.wait_for(lambda c: [m for m in finals(c) if m["utteranceId"] == "e2"])[0]
+    assert back["text"] == "Back to English." and "lang" not in back
+
+
+def test_unknown_or_malformed_language_is_refused_and_changes_nothing(hub, client):
+    code = hub.create_room("Chemistry")
+    reader = client(hub.url)
+    refused = reader.join(code, "audience", lang="xx")
+    assert refused["error"]["code"] == "bad_request"
+    assert "xx" in refused["error"]["message"] and "available: pt" in refused["error"]["message"]
+    assert reader.call("setLanguage", {"lang": "pt"})["error"]["code"] == "not_joined"
+    assert reader.join(code, "audience")["ok"]
+    assert reader.call("setLanguage", {"lang": "de"})["error"]["code"] == "bad_request"
+    assert reader.call("setLanguage", {"lang": "<script>"})["error"]["code"] == "bad_request"
+    assert reader.call("setLanguage", {"lang": "p" * 40})["error"]["code"] == "too_large"
+    teacher = teacher_in(hub, client, code)
+    assert teacher.call("caption", {"utteranceId": "c1", "text": "Water boils.", "isFinal": True})["ok"]
+    assert reader.wait_for(lambda c: finals(c))[0]["text"] == "Water boils."  # still reading the original
+
+
+def test_a_flooded_translator_gives_the_original_at_once(make_hub, client):
+    hub = make_hub(CCC_TRANSLATE_QUEUE="0")  # every final finds the queue full
+    code = hub.create_room("Flood")
+    reader = client(hub.url)
+    assert reader.join(code, "audience", lang="pt")["ok"]
+    teacher = teacher_in(hub, client, code)
+    sent = time.monotonic()
+    for i in range(5):
+        assert teacher.call("caption", {"utteranceId": f"f{i}", "text": f"Sentence {i}.", "isFinal": True})["ok"]
+    got = reader.wait_for(lambda c: len(finals(c)) == 5 and finals(c), timeout=10)
+    assert time.monotonic() - sent < 3
+    assert [m["text"] for m in got] == [f"Sentence {i}." for i in range(5)]
+    assert all(m["lang"] == "en" and m["machineTranslated"] is False for m in got)
