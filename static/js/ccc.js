@@ -12,7 +12,7 @@
   // ---- Settings remembered on this device --------------------------------------------------------------
 
   const DEFAULTS = {
-    audience: { size: 100, theme: 'dark', font: 'default', spacing: 1.5, vibrate: false },
+    audience: { size: 100, theme: 'dark', font: 'default', spacing: 1.5, vibrate: false, lang: '' },
     projector: { size: 'l', theme: 'dark', lines: 3, qr: true },
     present: { key: 'Space', mode: 'hold', name: '' },
   };
@@ -217,6 +217,9 @@
       if (!caption || (e.rev || 0) <= (caption.rev || 0)) return null;
       caption.text = e.text;
       caption.unreadable = e.unreadable || null; // an e2e correction that did not open
+      caption.lang = e.lang; // a correction in the reader's language carries its original too
+      caption.originalText = e.originalText;
+      caption.machineTranslated = e.machineTranslated;
       caption.rev = e.rev;
       caption.edited = true;
       return caption;
@@ -261,6 +264,25 @@
       this.stopped = false;
       this.sealer = Sealer.forPage(options.code); // null unless the room is end-to-end encrypted
       this.unsealing = Promise.resolve();
+      this.lang = options.lang || ''; // the language finals are wanted in ('' : the room's own)
+      this.readingLang = ''; // the language the hub sends them in
+    }
+
+    /** Return the languages the room offers ([{code, name}]; none in an e2e room or before the join). */
+    languages() {
+      return (this.room && this.room.languages) || [];
+    }
+
+    /** Read finals in ``lang`` from now on ('' : the original); when the hub does not offer it, the original. */
+    async setLanguage(lang) {
+      this.lang = lang || '';
+      if (!this.joined) return this.readingLang;
+      const offered = this.lang && this.languages().some((l) => l.code === this.lang);
+      if (!offered && !this.readingLang) return '';
+      const ack = await this.call('setLanguage', { lang: offered ? this.lang : null }, 8000);
+      this.readingLang = ack.ok && ack.lang !== (this.room && this.room.lang) ? ack.lang : '';
+      this.call_('language', this.readingLang);
+      return this.readingLang;
     }
 
     /** Run ``then`` after ``thing`` (a caption, an edit, a state) is opened, in arrival order; at once for a plain room. */
@@ -391,7 +413,9 @@
       this.everJoined = true;
       this.lostAt = null;
       if (this.sealer) await new Promise((done) => this.unseal(ack.state, done));
+      this.readingLang = '';
       this.applyState(ack.state, resumed);
+      if (this.lang) this.setLanguage(this.lang); // every join starts in the original
       this.setStatus('connected');
       this.ping();
       if (ack.state.more) this.catchUp(payload.since, payload.sinceRev, ack.state);
