@@ -7,6 +7,7 @@ from __future__ import annotations
 import time
 
 import pytest
+import requests
 
 
 @pytest.fixture(scope="module")
@@ -108,3 +109,27 @@ def test_a_flooded_translator_gives_the_original_at_once(make_hub, client):
     assert time.monotonic() - sent < 3
     assert [m["text"] for m in got] == [f"Sentence {i}." for i in range(5)]
     assert all(m["lang"] == "en" and m["machineTranslated"] is False for m in got)
+
+
+def test_export_in_portuguese_is_marked_and_the_original_stays_the_record(hub, client):
+    code = hub.create_room("Geography")
+    teacher = teacher_in(hub, client, code)
+    for i, text in enumerate(["Please open your books to chapter four.", "The house is white."]):
+        assert teacher.call("caption", {"utteranceId": f"x{i}", "text": text, "isFinal": True})["ok"]
+    srt = requests.get(f"{hub.url}/r/{code}/transcript.srt?lang=pt", timeout=30)
+    assert srt.status_code == 200, srt.text
+    assert "capítulo" in srt.text and "casa" in srt.text and "chapter" not in srt.text
+    assert srt.headers["Content-Language"] == "pt" and srt.headers["X-Machine-Translated"] == "en -> pt"
+    assert ".pt.srt" in srt.headers["Content-Disposition"]
+    vtt = requests.get(f"{hub.url}/r/{code}/transcript.vtt?lang=pt", timeout=30).text
+    assert vtt.startswith("WEBVTT\n\nNOTE machine translation into Português (pt)")
+    txt = requests.get(f"{hub.url}/r/{code}/transcript.txt?lang=pt", timeout=30).text
+    assert txt.splitlines()[0] == ("Geography (machine translation into Português (pt); the original English "
+                                   "transcript is the record)")
+    doc = requests.get(f"{hub.url}/r/{code}/transcript.json?lang=pt", timeout=30).json()
+    assert doc["translation"]["lang"] == "pt" and doc["translation"]["machineTranslated"] is True
+    original = requests.get(f"{hub.url}/r/{code}/transcript.srt", timeout=30).text
+    assert "The house is white." in original and "chapter" in original and "capítulo" not in original
+    for bad in ("xx", "<b>", "p" * 50):
+        refused = requests.get(f"{hub.url}/r/{code}/transcript.srt", params={"lang": bad}, timeout=30)
+        assert refused.status_code == 400, (bad, refused.status_code)

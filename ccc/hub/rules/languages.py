@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from dataclasses import replace
 from typing import Any
 
 from flask import current_app
@@ -93,3 +94,31 @@ def translate_final(engine, payload: dict[str, Any], langs: list[str], timeout: 
         else:
             out[lang] = {**base, "text": translated, "originalText": text, "lang": lang, "machineTranslated": True}
     return out
+
+
+EXPORT_CHUNK = 20  # captions per translation job: live finals wait behind one chunk (~0.2 s), not a whole export
+EXPORT_TIMEOUT_S = 20.0
+
+
+def translate_transcript(transcript, lang: str):
+    """Return the transcript with every caption machine-translated into ``lang`` (the record stays English).
+
+    Return None when the translator is too busy to finish it now. Word timings are dropped: they time the
+    original's words, so subtitle cues follow each caption's own start and end instead.
+    """
+    from ccc.translate.languages import name  # noqa: PLC0415
+
+    engine = translations()
+    texts = [caption.text for session in transcript.sessions for caption in session.captions]
+    done: list[str] = []
+    for start in range(0, len(texts), EXPORT_CHUNK):
+        chunk = engine.translate_batch(texts[start:start + EXPORT_CHUNK], ROOM_LANG, lang, timeout=EXPORT_TIMEOUT_S)
+        if chunk is None:
+            return None
+        done.extend(chunk)
+    found = iter(done)
+    sessions = tuple(replace(session, captions=tuple(replace(caption, text=next(found), words=None, revisions=())
+                                                     for caption in session.captions))
+                     for session in transcript.sessions)
+    note = f"machine translation into {name(lang)} ({lang}); the original English transcript is the record"
+    return replace(transcript, sessions=sessions, lang=lang, translation=note)
