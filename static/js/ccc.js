@@ -799,7 +799,7 @@
    * these captions, in order, after its first ``skip`` children; ``speakerLabel(c)`` names the speaker where
    * the speaker changes ('' shows no name).
    */
-  function captionLines(container, { skip = 0, speakerLabel }) {
+  function captionLines(container, { skip = 0, speakerLabel, bilingual = false }) {
     const nodes = new Map(); // utteranceId -> line element
 
     function lineFor(c) {
@@ -810,7 +810,23 @@
         nodes.set(c.utteranceId, node);
       }
       node.dataset.state = c.isFinal ? 'final' : 'partial';
-      setCaptionText(node.querySelector('.text'), c);
+      const text = node.querySelector('.text');
+      setCaptionText(text, c);
+      if (c.machineTranslated) text.lang = c.lang;
+      else text.removeAttribute('lang');
+      let original = node.querySelector('.original');
+      const showOriginal = bilingual && c.machineTranslated && typeof c.originalText === 'string';
+      if (showOriginal && !original) {
+        original = el('span', { className: 'original' });
+        node.append(original);
+      }
+      if (showOriginal) {
+        if (original.textContent !== c.originalText) original.textContent = c.originalText;
+        original.lang = (c.originalLang || 'en');
+      } else if (original) {
+        original.remove();
+      }
+      node.dataset.translated = c.machineTranslated ? 'true' : 'false';
       return node;
     }
 
@@ -833,6 +849,16 @@
         const slot = container.children[i + skip] || null;
         if (node !== slot) container.insertBefore(node, slot);
       });
+    };
+  }
+
+  /** Return the language a projector or overlay was asked for (``?lang=pt``, checked) and ``&bilingual=1``. */
+  function translationOptions() {
+    const params = new URLSearchParams(window.location.search);
+    const lang = (params.get('lang') || '').trim();
+    return {
+      lang: /^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$/.test(lang) ? lang : '',
+      bilingual: ['1', 'yes', 'on', 'true'].includes((params.get('bilingual') || '').toLowerCase()),
     };
   }
 
@@ -941,7 +967,7 @@
   window.CCC = {
     PAGE, loadSettings, saveSettings, applySettings, newId, el, $, perFrame, reducedMotion,
     roomConfig, CaptionStore, RoomConnection, showStatus, renderPeople, verifiedMark, verifiedLabel, formatTime,
-    bindDialog, showSaving, showRoomClosed, roomPassword, keepRoomPassword, Sealer, setCaptionText, captionLines,
+    bindDialog, showSaving, showRoomClosed, roomPassword, keepRoomPassword, Sealer, setCaptionText, captionLines, translationOptions,
     lockedOut,
   };
 }());

@@ -6,6 +6,20 @@ from playwright.sync_api import expect
 PHONE = {"width": 390, "height": 844}
 
 
+def until_translated(page, ada, selector: str) -> None:
+    """Speak until a translated line shows: the hub's first reader of a language starts the translator's
+    process and loads the model, and a final that waits past the timeout (1 s) comes in the original (by design).
+    """
+    for _ in range(15):
+        ada.say("Good morning.")
+        try:
+            page.wait_for_selector(selector, timeout=2000)
+            return
+        except Exception:  # noqa: BLE001 - playwright's TimeoutError: still loading, say it again
+            continue
+    raise AssertionError("no translated caption after 15 tries")
+
+
 def test_phone_reads_portuguese_with_the_original_one_tap_away(hub, new_page, speaker, axe):
     code = hub.create_room("Literature")
     ada = speaker(hub, code)
@@ -17,6 +31,7 @@ def test_phone_reads_portuguese_with_the_original_one_tap_away(hub, new_page, sp
     picker.select_option("pt")
     page.keyboard.press("Escape")
     page.wait_for_function("window.CCC.audience.readingLang === 'pt'")
+    until_translated(page, ada, "#captions .mt-toggle")
 
     ada.say("Please open your books to chapter four.")
     row = page.locator("#captions li").last
@@ -49,3 +64,23 @@ def test_phone_reads_portuguese_with_the_original_one_tap_away(hub, new_page, sp
     last = page.locator("#captions li").last
     expect(last.locator(".text")).to_have_text("Back in English now.")
     expect(last.locator(".mt-toggle")).to_have_count(0)
+
+
+def test_projector_bilingual_and_overlay_in_portuguese(hub, new_page, speaker):
+    code = hub.create_room("Assembly")
+    ada = speaker(hub, code)
+    projector = new_page(f"{hub.url}/r/{code}/projector?lang=pt&bilingual=1")
+    overlay = new_page(f"{hub.url}/r/{code}/overlay?lang=pt")
+    english = new_page(f"{hub.url}/r/{code}/projector")
+    projector.wait_for_function("window.CCC.projector && window.CCC.projector.readingLang === 'pt'")
+    overlay.wait_for_function("window.CCC.overlay && window.CCC.overlay.readingLang === 'pt'")
+    english.wait_for_function("window.CCC.projector && window.CCC.projector.joined")
+    until_translated(projector, ada, ".line[data-translated=true] .original")
+    ada.say("Please open your books to chapter four.")
+    line = projector.locator(".line[data-translated=true]").last
+    expect(line.locator(".text")).to_contain_text("capítulo")
+    expect(line.locator(".original")).to_have_text("Please open your books to chapter four.")
+    overlay_line = overlay.locator(".line").last
+    expect(overlay_line.locator(".text")).to_contain_text("capítulo")
+    expect(overlay_line.locator(".original")).to_have_count(0)
+    expect(english.locator(".line .text").last).to_have_text("Please open your books to chapter four.")
