@@ -1,9 +1,16 @@
 """A phone picks Português: it reads the teacher in Portuguese, marked as machine translation, the original one tap away."""
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 from playwright.sync_api import expect
 
 PHONE = {"width": 390, "height": 844}
+# "He was not an ill disposed young man, unless to be rather cold hearted ..." (Sense and Sensibility)
+LIBRIVOX_CLIP = Path("/usr/share/pocketsphinx/test/data/librivox/sense_and_sensibility_01_austen_64kb-0880.wav")
 
 
 def until_translated(page, ada, selector: str) -> None:
@@ -84,3 +91,30 @@ def test_projector_bilingual_and_overlay_in_portuguese(hub, new_page, speaker):
     expect(overlay_line.locator(".text")).to_contain_text("capítulo")
     expect(overlay_line.locator(".original")).to_have_count(0)
     expect(english.locator(".line .text").last).to_have_text("Please open your books to chapter four.")
+
+
+def test_a_real_station_reads_english_and_the_phone_reads_portuguese(hub, new_page, speaker, tmp_path):
+    """End to end: a LibriVox reading through a real station (Whisper tiny.en) to a phone that picked Português."""
+    code = hub.create_room("Reading")
+    warmer = speaker(hub, code, name="Warm-up")
+    page = new_page(f"{hub.url}/r/{code}", viewport=PHONE)
+    page.click("#open-settings")
+    page.locator("#caption-lang").select_option("pt")
+    page.keyboard.press("Escape")
+    page.wait_for_function("window.CCC.audience.readingLang === 'pt'")
+    until_translated(page, warmer, "#captions .mt-toggle")
+    assert warmer.client.call("stopSpeak", {})["ok"]
+    env = {**os.environ, "CCC_MODELS_DIR": str(tmp_path / "models"), "CCC_SPOOL": str(tmp_path / "spool.sqlite3")}
+    station = subprocess.run(
+        [sys.executable, "-m", "ccc.station", "--hub", hub.url, "--room", code, "--name", "Reader",
+         "--input", str(LIBRIVOX_CLIP), "--speed", "0", "--ptt", "file"],
+        capture_output=True, text=True, env=env, timeout=120)
+    assert station.returncode == 0, station.stderr
+    said = " ".join(line for line in station.stdout.splitlines() if line.strip())
+    assert "young man" in said.lower(), said  # the recognizer heard the reading
+    row = page.locator("#captions li", has=page.locator(".who", has_text="Reader")).last
+    expect(row.locator(".text")).to_have_attribute("lang", "pt")
+    expect(row.locator(".text")).to_contain_text("jovem")  # "young man"
+    row.locator(".mt-toggle").click()
+    expect(row.locator(".mt-original")).to_be_visible()
+    expect(row.locator(".mt-original")).to_contain_text("young man")
