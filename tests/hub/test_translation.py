@@ -152,3 +152,18 @@ def test_export_in_portuguese_is_marked_and_the_original_stays_the_record(hub, c
     for bad in ("xx", "<b>", "p" * 50):
         refused = requests.get(f"{hub.url}/r/{code}/transcript.srt", params={"lang": bad}, timeout=30)
         assert refused.status_code == 400, (bad, refused.status_code)
+
+
+def test_an_e2e_room_offers_no_translation(hub, client):
+    out = hub.flask("rooms", "create", "Sealed", "--e2e")
+    code = out.strip().splitlines()[-1]
+    reader = client(hub.url)
+    refused = reader.join(code, "audience", lang="pt")
+    assert refused["error"] == {"code": "bad_request",
+                                "message": "translation is not available in an end-to-end encrypted room"}
+    ack = reader.join(code, "audience")
+    assert ack["ok"] and ack["state"]["room"]["languages"] == [] and ack["state"]["room"]["e2e"] is True
+    assert reader.call("setLanguage", {"lang": "pt"})["error"]["code"] == "bad_request"
+    assert reader.call("setLanguage", {"lang": None}) == {"ok": True, "lang": "en"}
+    srt = requests.get(f"{hub.url}/r/{code}/transcript.json?lang=pt", timeout=30)
+    assert srt.status_code == 400 and "end-to-end" in srt.text
