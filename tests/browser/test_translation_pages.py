@@ -37,7 +37,7 @@ def test_phone_reads_portuguese_with_the_original_one_tap_away(hub, new_page, sp
     expect(picker.locator("option")).to_have_text(["English (original)", "Português"])
     picker.select_option("pt")
     page.keyboard.press("Escape")
-    page.wait_for_function("window.CCC.audience.readingLang === 'pt'")
+    page.wait_for_function("window.CCC && window.CCC.audience && window.CCC.audience.readingLang === 'pt'")
     until_translated(page, ada, "#captions .mt-toggle")
 
     ada.say("Please open your books to chapter four.")
@@ -59,7 +59,7 @@ def test_phone_reads_portuguese_with_the_original_one_tap_away(hub, new_page, sp
 
     page.reload()  # the choice is remembered on the device
     expect(page.locator("#conn")).to_have_attribute("data-status", "connected")
-    page.wait_for_function("window.CCC.audience.readingLang === 'pt'")
+    page.wait_for_function("window.CCC && window.CCC.audience && window.CCC.audience.readingLang === 'pt'")
     ada.say("The house is white.")
     expect(page.locator("#captions li").last.locator(".text")).to_contain_text("casa")
 
@@ -98,10 +98,11 @@ def test_a_real_station_reads_english_and_the_phone_reads_portuguese(hub, new_pa
     code = hub.create_room("Reading")
     warmer = speaker(hub, code, name="Warm-up")
     page = new_page(f"{hub.url}/r/{code}", viewport=PHONE)
+    expect(page.locator("#conn")).to_have_attribute("data-status", "connected")
     page.click("#open-settings")
     page.locator("#caption-lang").select_option("pt")
     page.keyboard.press("Escape")
-    page.wait_for_function("window.CCC.audience.readingLang === 'pt'")
+    page.wait_for_function("window.CCC && window.CCC.audience && window.CCC.audience.readingLang === 'pt'")
     until_translated(page, warmer, "#captions .mt-toggle")
     assert warmer.client.call("stopSpeak", {})["ok"]
     env = {**os.environ, "CCC_MODELS_DIR": str(tmp_path / "models"), "CCC_SPOOL": str(tmp_path / "spool.sqlite3")}
