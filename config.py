@@ -63,6 +63,11 @@ class Config:
     # Saved transcripts older than this many days are deleted daily (a room may set its own); unset keeps them.
     RETENTION_DAYS = int(os.environ["CCC_RETENTION_DAYS"]) if os.environ.get("CCC_RETENTION_DAYS") else None
     MESSAGE_QUEUE = os.environ.get("CCC_MESSAGE_QUEUE") or None
+    # Readers may read finals in another language (docs/translation.md); 0 offers none. Finals waiting for the
+    # translator beyond the queue, or for longer than the timeout, reach their readers in the original.
+    TRANSLATE = os.environ.get("CCC_TRANSLATE", "1") != "0"
+    TRANSLATE_QUEUE = int(os.environ.get("CCC_TRANSLATE_QUEUE", "32"))
+    TRANSLATE_TIMEOUT_S = _env_float("CCC_TRANSLATE_TIMEOUT_S", 1.0)
     # With a message queue: each hub process tells Redis it is alive this often; one silent for 5 beats is
     # taken for dead and its participants for disconnected (a floor holder's grace period starts then).
     PROCESS_HEARTBEAT_S = _env_float("CCC_PROCESS_HEARTBEAT_S", 1.0)

@@ -42,6 +42,7 @@ QUEUE_REMOVE = "queueRemove"
 QUEUE_MOVE = "queueMove"
 APPROVE = "approve"
 DENY = "deny"
+SET_LANGUAGE = "setLanguage"  # a reader changes the language it reads captions in (null: the original)
 
 # Hub to clients.
 ROOM_STATE = "roomState"
@@ -62,6 +63,8 @@ APPROVAL_DENIED = "approvalDenied"  # to a denied presenter, just before the hub
 ROOM_LOCKED = "roomLocked"  # to a reader a new room password shut out, just before the hub disconnects it
 
 MAX_TEXT = 2000
+MAX_LANG = 12  # a language code: "pt", "pt-BR", "zh-Hant"
+LANG_PATTERN = r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$"
 MAX_NAME = 60
 MAX_ID = 64
 MAX_CODE = 16
@@ -198,11 +201,31 @@ class Join(Payload):
     password: str | None = Field(default=None, max_length=MAX_PASSWORD)  # a private room's read password
     since: int | None = Field(default=None, ge=0, le=MAX_SEQ)
     sinceRev: int | None = Field(default=None, ge=0, le=MAX_SEQ)
+    lang: str | None = Field(default=None, max_length=MAX_LANG)  # read captions in this language (None: original)
 
     @field_validator("name")
     @classmethod
     def _strip_name(cls, value: str) -> str:
         return clean_name(value)
+
+    _lang = field_validator("lang")(lambda value: language_code(value))
+
+
+def language_code(value: str | None) -> str | None:
+    """Return a language code as the hub keeps it ("" and None mean the original), or refuse a malformed one."""
+    if value is None or value == "":
+        return None
+    if not re.match(LANG_PATTERN, value):
+        raise ValueError("must be a language code such as 'pt' or 'pt-BR'")
+    return value
+
+
+class SetLanguage(Payload):
+    """Read captions in another language from now on (null or "": the room's original language)."""
+
+    lang: str | None = Field(max_length=MAX_LANG)
+
+    _lang = field_validator("lang")(lambda value: language_code(value))
 
 
 class Caption(Payload):

@@ -64,12 +64,15 @@ def _session(session: SessionRecord) -> dict[str, Any]:
 
 def transcript_document(transcript: Transcript) -> dict[str, Any]:
     """Return the transcript as the JSON document's dict."""
-    return {
+    document = {
         "format": FORMAT_NAME,
         "version": FORMAT_VERSION,
         "room": {"code": transcript.room_code, "title": transcript.room_title},
         "sessions": [_session(session) for session in transcript.sessions],
     }
+    if transcript.lang:  # only then, so the record's own documents stay as they were
+        document["translation"] = {"lang": transcript.lang, "machineTranslated": True, "note": transcript.translation}
+    return document
 
 
 def to_json(transcript: Transcript) -> bytes:

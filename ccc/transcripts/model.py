@@ -70,3 +70,5 @@ class Transcript:
     room_code: str
     room_title: str
     sessions: tuple[SessionRecord, ...] = ()
+    lang: str | None = None  # set when the captions were machine-translated into this language for the export
+    translation: str | None = None  # then: the note every format carries, e.g. "Machine translation into ..."

@@ -50,4 +50,9 @@ def to_vtt(transcript: Transcript) -> bytes:
         for cue in build_cues(transcript)
     ]
     # The voice span runs to the end of the cue, where WebVTT lets its end tag be left out.
-    return webvtt.WebVTT(captions=captions).content.encode("utf-8")
+    content = webvtt.WebVTT(captions=captions).content
+    if transcript.translation:  # a NOTE block right after the header: players skip it, readers see it
+        head, _, rest = content.partition("\n")
+        note = transcript.translation.replace("-->", "->")  # a NOTE may not hold "-->"
+        content = f"{head}\n\nNOTE {note}\n{rest}"
+    return content.encode("utf-8")

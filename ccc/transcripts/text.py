@@ -15,7 +15,8 @@ def wall_clock(epoch_s: float, tz: tzinfo | None = None) -> datetime:
 
 def room_heading(transcript: Transcript) -> str:
     """Return the title of the export: the room title, or its code when it has none."""
-    return clean_text(transcript.room_title) or f"Room {transcript.room_code}"
+    heading = clean_text(transcript.room_title) or f"Room {transcript.room_code}"
+    return f"{heading} ({transcript.translation})" if transcript.translation else heading
 
 
 def session_heading(session: SessionRecord) -> str:

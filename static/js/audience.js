@@ -29,8 +29,36 @@
     if (showSpeaker) li.append(el('span', { className: 'who' }, c.speakerName || 'Speaker'));
     li.append(el('span', { className: 'text', 'data-unreadable': c.unreadable || null }, c.text));
     if (c.edited) li.append(el('span', { className: 'edited' }, ' (corrected)'));
+    markTranslation(li, c);
     rowByUtterance.set(c.utteranceId, li);
     return li;
+  }
+
+  let translationIds = 0;
+
+  /** Mark a machine-translated caption, with its original one tap away (a disclosure button). */
+  function markTranslation(li, c) {
+    for (const old of li.querySelectorAll('.mt')) old.remove();
+    const text = li.querySelector('.text');
+    if (!c.machineTranslated || typeof c.originalText !== 'string') {
+      text.removeAttribute('lang');
+      return;
+    }
+    text.lang = c.lang;
+    translationIds += 1;
+    const id = 'original-' + translationIds;
+    const toggle = el('button', { type: 'button', className: 'btn-link mt mt-toggle', 'aria-expanded': 'false',
+      'aria-controls': id }, 'Machine translation: show original');
+    const original = el('span', { className: 'mt mt-original', id, lang: (conn.room && conn.room.lang) || 'en' },
+      c.originalText);
+    original.hidden = true;
+    toggle.addEventListener('click', () => {
+      const open = original.hidden;
+      original.hidden = !open;
+      toggle.setAttribute('aria-expanded', open ? 'true' : 'false');
+      toggle.textContent = open ? 'Machine translation: hide original' : 'Machine translation: show original';
+    });
+    li.append(el('span', { className: 'mt' }, ' '), toggle, original);
   }
 
   function appendFinal(c) {
@@ -78,6 +106,7 @@
     for (const c of pending.edits) {
       const row = rowByUtterance.get(c.utteranceId);
       if (row) window.CCC.setCaptionText(row.querySelector('.text'), c);
+      if (row) markTranslation(row, c);
       if (row && !row.querySelector('.edited')) row.append(el('span', { className: 'edited' }, ' (corrected)'));
     }
     const newFinals = pending.finals.length;
@@ -142,6 +171,7 @@
   const conn = new window.CCC.RoomConnection({
     code: config.code,
     role: 'audience',
+    lang: config.e2e ? '' : settings.lang,
     handlers: {
       state({ state, added, edited }) {
         const chip = $('saving-chip');
@@ -152,6 +182,10 @@
         pending.finals.push(...added);
         pending.edits.push(...edited);
         render();
+        showLanguages(state.room);
+      },
+      language(lang) {
+        $('caption-lang').value = lang;
       },
       caption(c) {
         pending.finals.push(c);
@@ -213,6 +247,21 @@
     saveAndApply();
   }
 
+  /** Offer the languages the hub can translate this room into ("Captions in"), or say why there are none. */
+  function showLanguages(room) {
+    const select = $('caption-lang');
+    const note = $('lang-note');
+    const own = room.lang === 'en' || !room.lang ? 'English' : room.lang;
+    const options = [el('option', { value: '' }, own + ' (original)')];
+    for (const l of room.languages || []) options.push(el('option', { value: l.code, lang: l.code }, l.name));
+    select.replaceChildren(...options);
+    select.value = conn.readingLang || '';
+    select.disabled = options.length === 1;
+    if (config.e2e || room.e2e) note.textContent = 'Translation is not available in an end-to-end encrypted room.';
+    else if (options.length === 1) note.textContent = 'This hub has no translation models installed.';
+    else note.textContent = 'Machine translation, made on this hub; each caption keeps its original one tap away.';
+  }
+
   function initSettings() {
     $('size-value').textContent = settings.size + '%';
     $('size-down').addEventListener('click', () => stepSize(-1));
@@ -234,6 +283,11 @@
       $('vibrate').checked = Boolean(settings.vibrate);
       $('vibrate').addEventListener('change', () => { settings.vibrate = $('vibrate').checked; saveAndApply(); });
     }
+    $('caption-lang').addEventListener('change', () => {
+      settings.lang = $('caption-lang').value;
+      saveAndApply();
+      conn.setLanguage(settings.lang);
+    });
     window.CCC.bindDialog($('open-settings'), $('settings-panel'));
     window.CCC.bindDialog($('open-people'), $('people-panel'));
   }

@@ -12,7 +12,7 @@
   // ---- Settings remembered on this device --------------------------------------------------------------
 
   const DEFAULTS = {
-    audience: { size: 100, theme: 'dark', font: 'default', spacing: 1.5, vibrate: false },
+    audience: { size: 100, theme: 'dark', font: 'default', spacing: 1.5, vibrate: false, lang: '' },
     projector: { size: 'l', theme: 'dark', lines: 3, qr: true },
     present: { key: 'Space', mode: 'hold', name: '' },
   };
@@ -217,6 +217,9 @@
       if (!caption || (e.rev || 0) <= (caption.rev || 0)) return null;
       caption.text = e.text;
       caption.unreadable = e.unreadable || null; // an e2e correction that did not open
+      caption.lang = e.lang; // a correction in the reader's language carries its original too
+      caption.originalText = e.originalText;
+      caption.machineTranslated = e.machineTranslated;
       caption.rev = e.rev;
       caption.edited = true;
       return caption;
@@ -261,6 +264,25 @@
       this.stopped = false;
       this.sealer = Sealer.forPage(options.code); // null unless the room is end-to-end encrypted
       this.unsealing = Promise.resolve();
+      this.lang = options.lang || ''; // the language finals are wanted in ('' : the room's own)
+      this.readingLang = ''; // the language the hub sends them in
+    }
+
+    /** Return the languages the room offers ([{code, name}]; none in an e2e room or before the join). */
+    languages() {
+      return (this.room && this.room.languages) || [];
+    }
+
+    /** Read finals in ``lang`` from now on ('' : the original); when the hub does not offer it, the original. */
+    async setLanguage(lang) {
+      this.lang = lang || '';
+      if (!this.joined) return this.readingLang;
+      const offered = this.lang && this.languages().some((l) => l.code === this.lang);
+      if (!offered && !this.readingLang) return '';
+      const ack = await this.call('setLanguage', { lang: offered ? this.lang : null }, 8000);
+      this.readingLang = ack.ok && ack.lang !== (this.room && this.room.lang) ? ack.lang : '';
+      this.call_('language', this.readingLang);
+      return this.readingLang;
     }
 
     /** Run ``then`` after ``thing`` (a caption, an edit, a state) is opened, in arrival order; at once for a plain room. */
@@ -391,7 +413,9 @@
       this.everJoined = true;
       this.lostAt = null;
       if (this.sealer) await new Promise((done) => this.unseal(ack.state, done));
+      this.readingLang = '';
       this.applyState(ack.state, resumed);
+      if (this.lang) this.setLanguage(this.lang); // every join starts in the original
       this.setStatus('connected');
       this.ping();
       if (ack.state.more) this.catchUp(payload.since, payload.sinceRev, ack.state);
@@ -775,7 +799,7 @@
    * these captions, in order, after its first ``skip`` children; ``speakerLabel(c)`` names the speaker where
    * the speaker changes ('' shows no name).
    */
-  function captionLines(container, { skip = 0, speakerLabel }) {
+  function captionLines(container, { skip = 0, speakerLabel, bilingual = false }) {
     const nodes = new Map(); // utteranceId -> line element
 
     function lineFor(c) {
@@ -786,7 +810,23 @@
         nodes.set(c.utteranceId, node);
       }
       node.dataset.state = c.isFinal ? 'final' : 'partial';
-      setCaptionText(node.querySelector('.text'), c);
+      const text = node.querySelector('.text');
+      setCaptionText(text, c);
+      if (c.machineTranslated) text.lang = c.lang;
+      else text.removeAttribute('lang');
+      let original = node.querySelector('.original');
+      const showOriginal = bilingual && c.machineTranslated && typeof c.originalText === 'string';
+      if (showOriginal && !original) {
+        original = el('span', { className: 'original' });
+        node.append(original);
+      }
+      if (showOriginal) {
+        if (original.textContent !== c.originalText) original.textContent = c.originalText;
+        original.lang = (c.originalLang || 'en');
+      } else if (original) {
+        original.remove();
+      }
+      node.dataset.translated = c.machineTranslated ? 'true' : 'false';
       return node;
     }
 
@@ -809,6 +849,16 @@
         const slot = container.children[i + skip] || null;
         if (node !== slot) container.insertBefore(node, slot);
       });
+    };
+  }
+
+  /** Return the language a projector or overlay was asked for (``?lang=pt``, checked) and ``&bilingual=1``. */
+  function translationOptions() {
+    const params = new URLSearchParams(window.location.search);
+    const lang = (params.get('lang') || '').trim();
+    return {
+      lang: /^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$/.test(lang) ? lang : '',
+      bilingual: ['1', 'yes', 'on', 'true'].includes((params.get('bilingual') || '').toLowerCase()),
     };
   }
 
@@ -917,7 +967,7 @@
   window.CCC = {
     PAGE, loadSettings, saveSettings, applySettings, newId, el, $, perFrame, reducedMotion,
     roomConfig, CaptionStore, RoomConnection, showStatus, renderPeople, verifiedMark, verifiedLabel, formatTime,
-    bindDialog, showSaving, showRoomClosed, roomPassword, keepRoomPassword, Sealer, setCaptionText, captionLines,
+    bindDialog, showSaving, showRoomClosed, roomPassword, keepRoomPassword, Sealer, setCaptionText, captionLines, translationOptions,
     lockedOut,
   };
 }());

@@ -43,7 +43,9 @@
 
   const lines = $('lines');
   const announcer = $('announcer');
+  const translation = window.CCC.translationOptions(); // &lang=pt (&bilingual=1: the original under it)
   const showLines = window.CCC.captionLines(lines, {
+    bilingual: translation.bilingual,
     speakerLabel: (c) => (options.names ? (c.speakerName || 'Speaker') + ': ' : ''),
   });
 
@@ -65,6 +67,7 @@
     code: d.code,
     role: 'audience',
     name: '',
+    lang: translation.lang,
     handlers: {
       state: render,
       caption(c) {

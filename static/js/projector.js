@@ -12,7 +12,9 @@
 
   // ---- Captions, reconciled once per animation frame -----------------------------------------------
 
+  const translation = window.CCC.translationOptions(); // ?lang=pt (&bilingual=1: the original under it)
   const showLines = window.CCC.captionLines(lines, {
+    bilingual: translation.bilingual,
     skip: 1, // child 0 is the idle message
     speakerLabel: (c) => (c.speakerName || 'Speaker') + ':',
   });
@@ -64,6 +66,7 @@
     code: config.code,
     role: 'projector',
     name: 'Projector',
+    lang: translation.lang,
     handlers: {
       state: render,
       caption: render,

@@ -40,7 +40,8 @@ def test_participant_list_and_audience_count(mode_hub, client):
     names = sorted((p["name"], p["role"]) for p in state["participants"])
     assert names == [("Ada", "presenter"), ("Ben", "presenter"), ("Hall projector", "projector")]
     assert state["audienceCount"] == 4
-    assert state["room"] == {"code": code, "title": "Biology", "saving": True}
+    assert state["room"] == {"code": code, "title": "Biology", "saving": True, "lang": "en",
+                             "languages": [{"code": "pt", "name": "Português"}]}
     joined = [p["name"] for p in ada.of("participantJoined")]
     assert joined == ["Ben", "Hall projector"]  # anonymous phones are counted, not listed
 

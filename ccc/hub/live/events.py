@@ -19,12 +19,12 @@ from ccc import protocol
 from ccc.hub.access import adminauth
 from ccc.hub.extensions import socketio
 from ccc.hub.rules import approval as approval_rules
-from ccc.hub.rules import captions, floor, floor_queue, presence, rooms
+from ccc.hub.rules import captions, floor, floor_queue, languages, presence, rooms
 from ccc.protocol import ErrorCode, ProtocolError, error_ack, ok_ack
 from ccc.store.db import db
 from ccc.store.models import Room, hash_token
 
-from . import approval, broadcast, queue
+from . import approval, broadcast, queue, translation
 from .sockets import (
     Connection,
     close_connection,
@@ -46,6 +46,7 @@ def on_join(data: protocol.Join, conn: Connection):
     conn.admin_token = session.get("admin")
     is_admin = adminauth.valid(conn.admin_token)
     room, pin_proved = rooms.room_to_join(data, is_admin)  # a private room needs its password
+    lang = languages.choose(room, data.lang)  # a language the hub has no model for: refused, nothing changed
     approval_rules.check_join(room, data, conn.address)  # a presenter denied approval waits out a cooldown
     previous = conn.room_id is not None and (conn.room_id != room.id or data.participantId != conn.participant_id)
     admin_session = hash_token(conn.admin_token) if is_admin else None  # spares the admin when readers are locked out
@@ -63,6 +64,7 @@ def on_join(data: protocol.Join, conn: Connection):
     conn.participant_id = participant.participant_id
     conn.e2e = bool(room.e2e)
     join_room(room_key(room.code))
+    translation.seat(conn, sid, room.code, lang)
     if participant.role == "presenter":
         join_room(presenters_key(room.code))
     else:  # a presenter who rejoined as audience stops getting vocabulary updates
@@ -70,6 +72,7 @@ def on_join(data: protocol.Join, conn: Connection):
     # Joined before the state is read: a caption in between arrives twice and pages drop it by seq.
     state = captions.room_state(room, data.since, data.sinceRev)
     state.update(floor_queue.wire(room.id))
+    state["room"] = {**state["room"], **languages.describe(room)}
     if participant.role == "presenter":  # hundreds of phones need not download it
         state["vocabulary"] = room.vocabulary_wire()
     if participant.listed and not joined.replaced_sid:
@@ -130,7 +133,7 @@ def on_caption(data: protocol.Caption, conn: Connection):
     room, participant = joined_context(conn)
     stored = captions.store_final(room, participant, data)
     if stored.created:
-        socketio.emit(protocol.CAPTION, stored.payload, to=room_key(room.code))
+        translation.emit_final(room, protocol.CAPTION, stored.payload)
     return ok_ack(seq=stored.seq, duplicate=not stored.created)
 
 
@@ -159,7 +162,7 @@ def on_edit_caption(data: protocol.EditCaption, conn: Connection):
     editor_name = participant.name or ("admin" if is_admin else "")
     edited = captions.edit_caption(room, participant, data, is_admin=is_admin, editor_name=editor_name)
     if not edited.pop("unchanged", False):
-        socketio.emit(protocol.CAPTION_EDITED, edited, to=room_key(room.code))
+        translation.emit_final(room, protocol.CAPTION_EDITED, edited)
     return ok_ack(rev=edited["rev"])
 
 
@@ -168,6 +171,14 @@ def on_catch_up(data: protocol.CatchUp, conn: Connection):
     """A resuming client asks for the next page of finals and edits it missed (see roomState's ``more``)."""
     room, _participant = joined_context(conn)
     return ok_ack(**captions.catch_up(room, data.since, data.sinceRev))
+
+
+@handler(protocol.SET_LANGUAGE, protocol.SetLanguage)
+def on_set_language(data: protocol.SetLanguage, conn: Connection):
+    """A reader reads finals in another language from now on (null: the original); answered with its lang."""
+    room, _participant = joined_context(conn)
+    chosen = translation.set_language(conn, request.sid, room, data.lang)
+    return ok_ack(lang=chosen or languages.ROOM_LANG)
 
 
 @handler(protocol.LEAVE, protocol.Empty)
@@ -208,6 +219,7 @@ def _leave_current(conn: Connection, sid: str) -> None:
     released = floor.leave(participant)
     leave_room(room_key(room.code), sid=sid)
     leave_room(presenters_key(room.code), sid=sid)
+    translation.unseat(conn, sid, room.code)
     broadcast.announce_departure(room.code, participant)
     if released:
         broadcast.announce_floor_released(room.code, participant.participant_id, "left")

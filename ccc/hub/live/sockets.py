@@ -40,6 +40,7 @@ class Connection:
     role: str | None = None
     admin_token: str | None = None  # checked at each use, so signing out ends admin rights at once
     e2e: bool = False  # the joined room is end-to-end encrypted: caption text must be an envelope
+    lang: str | None = None  # the language it reads finals in; None: the room's original
 
 
 # Per-process connection registry: a connection lives in exactly one hub process.
@@ -49,6 +50,16 @@ _connections: dict[str, Connection] = {}
 def room_key(code: str) -> str:
     """Return the Socket.IO room name of a CCC room."""
     return f"room:{code}"
+
+
+def captions_key(code: str, lang: str | None = None) -> str:
+    """Return the Socket.IO room that gets a CCC room's finals in ``lang`` (None: the original finals)."""
+    return f"room:{code}:lang:{lang}" if lang else f"room:{code}:original"
+
+
+def readers_langs(code: str) -> set[str]:
+    """Return the languages this process's readers of a CCC room read in (besides the original)."""
+    return {conn.lang for conn in _connections.values() if conn.code == code and conn.lang}
 
 
 def presenters_key(code: str) -> str:

@@ -15,6 +15,7 @@ from flask import Response, abort, current_app, request
 from sqlalchemy import func, select
 
 from ccc.hub.access import pins, throttle
+from ccc.hub.rules import languages
 from ccc.store.db import db
 from ccc.store.models import Caption, Room
 from ccc.store.transcripts import build_transcript, room_sessions
@@ -61,15 +62,16 @@ def _too_many(status: int, retry_s: float, message: str):
     abort(response)
 
 
-def rendered(room: Room, fmt: str, number: int | None) -> tuple[bytes, str]:
-    """Return the room's transcript file in ``fmt`` and its download name, from the cache when unchanged.
+def rendered(room: Room, fmt: str, number: int | None, lang: str | None = None) -> tuple[bytes, str]:
+    """Return the room's transcript file in ``fmt`` (machine-translated into ``lang``) and its download name.
 
-    Raises SessionNotFound for a session the room does not have; aborts with 429 or 503 when busy.
+    From the cache when unchanged. Raises SessionNotFound for a session the room does not have; aborts with
+    429 or 503 when busy (the translator too).
     """
     wait = _take_token(request.remote_addr or "unknown")
     if wait:
         _too_many(429, wait, f"Too many downloads from this address: try again in {int(wait) + 1} s.")
-    key = (room.id, fmt, number, _version(room))
+    key = (room.id, fmt, number, lang, _version(room))
     with _lock:
         if key in _cache:
             _cache.move_to_end(key)
@@ -78,10 +80,18 @@ def rendered(room: Room, fmt: str, number: int | None) -> tuple[bytes, str]:
         _too_many(503, 5, "The hub is busy writing transcripts: try again in a few seconds.")
     try:
         transcript = build_transcript(room, number)
+        if lang:  # on the translator's worker process; this greenlet waits without blocking the loop
+            transcript = languages.translate_transcript(transcript, lang)
+            if transcript is None:
+                _too_many(503, 5, "The translator is busy with live captions: try again in a few seconds.")
         data = pins.off_loop(export, fmt, transcript)
     finally:
         _slots.release()
-    found = (data, filename(transcript, fmt, number))
+    name = filename(transcript, fmt, number)
+    if lang:  # physics-ABC23.pt.srt: video players take the subtitles' language from the name
+        stem, dot, ext = name.rpartition(".")
+        name = f"{stem}.{lang}.{ext}"
+    found = (data, name)
     _keep(key, found)
     return found
 

@@ -5,9 +5,11 @@ from datetime import datetime
 
 from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
 
+from ccc import protocol
 from ccc.hub.access import adminauth, grants
-from ccc.hub.rules import rooms
+from ccc.hub.rules import languages, rooms
 from ccc.hub.rules.rooms import E2E_EXPORT
+from ccc.protocol import ProtocolError
 from ccc.store.models import Room
 from ccc.store.transcripts import SessionNotFound, caption_counts, room_sessions
 from ccc.transcripts import CONTENT_TYPES, FORMATS
@@ -76,14 +78,27 @@ def download(code: str, fmt: str):
     if room.e2e and fmt != "json":
         return _sealed(room)
     number = _session_arg()
-    try:
-        data, name = downloads.rendered(room, fmt, number)  # limited per address, cached, off the event loop
+    lang = _lang_arg(room)
+    try:  # limited per address, cached, off the event loop
+        data, name = downloads.rendered(room, fmt, number, lang)
     except SessionNotFound as exc:
         abort(404, description=str(exc))
     response = Response(data, headers={"Content-Type": CONTENT_TYPES[fmt]})
+    if lang:  # SRT has no header of its own: the language and the mark travel in the HTTP headers and the name
+        response.headers["Content-Language"] = lang
+        response.headers["X-Machine-Translated"] = f"{languages.ROOM_LANG} -> {lang}"
     response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+def _lang_arg(room: Room) -> str | None:
+    """Return ?lang=xx when the hub can translate the room into it (None: the original); abort with 400 otherwise."""
+    raw = request.args.get("lang", "").strip()
+    try:
+        return languages.choose(room, protocol.language_code(raw[:protocol.MAX_LANG + 1]))
+    except (ValueError, ProtocolError) as exc:
+        abort(400, description=getattr(exc, "message", None) or f"lang: {exc}")
 
 
 def _sealed(room: Room) -> Response:
