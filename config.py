@@ -56,6 +56,12 @@ class Config:
     EVENTS_PER_S = _env_float("CCC_EVENTS_PER_S", 20.0)
     # Events all connections from one address may send per second (a classroom's phones each have their own).
     EVENTS_PER_ADDRESS_S = _env_float("CCC_EVENTS_PER_ADDRESS_S", 200.0)
+    # Captions joins and catchUp from one address may make the hub send per second (a fresh join sends up to 500;
+    # a second's worth at once): a join flood is bounded, a resuming page is paced, never refused.
+    JOIN_CAPTIONS_PER_S = _env_float("CCC_JOIN_CAPTIONS_PER_S", 1000.0)
+    # Events that make the hub tell the whole room (a named join or leave, raising or lowering a hand) cost this
+    # many events more, from the connection's and the address's budgets.
+    BROADCAST_TOKENS = _env_float("CCC_BROADCAST_TOKENS", 10.0)
     # Transcript downloads one address may make per second (ten at once): a download loop cannot stall the room.
     DOWNLOADS_PER_S = _env_float("CCC_DOWNLOADS_PER_S", 2.0)
     # `python app.py` applies pending migrations first, so a fresh checkout just starts.
