@@ -3,7 +3,7 @@
 A connection starts with the bucket its address's previous connection left behind, so reconnecting does not
 buy a fresh burst; the address's own bucket stops many parallel connections from multiplying the rate.
 Each address also has a work bucket, counted in captions sent by joins and catchUp (a fresh join sends 500):
-such an event reserves a page's worth before it runs and is charged the rest once its answer is built, so
+such an event reserves a little before it runs and is charged the rest once its answer is built, so
 one address cannot make the hub read and send more than a set number of captions a second.
 Per process, like the connections themselves.
 """

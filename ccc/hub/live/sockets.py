@@ -27,7 +27,9 @@ log = logging.getLogger("ccc.hub.events")  # the name operators' log filters alr
 
 LOGGED_REFUSALS = 3  # per connection; the rest are counted and the count logged when it goes
 PACE_MAX_S = 3.0  # a join or catchUp waits this long at most for its address's work budget, then is refused
-RESERVED_CAPTIONS = 200  # what a join or catchUp reserves before it runs: a page of captions
+# What a join or catchUp reserves before it runs, so many at once cannot all pass an empty budget; small, so
+# forty phones reconnecting together from one address (behind one NAT, or the tests) do not wait for each other.
+RESERVED_CAPTIONS = 50
 
 
 @dataclass
@@ -79,7 +81,7 @@ def throttled(sid: str) -> Connection:
 
 
 def paced(conn: Connection) -> None:
-    """Wait for the address's work budget (captions it may be sent) and reserve a page of it, or refuse.
+    """Wait for the address's work budget (captions it may be sent) and reserve a little of it, or refuse.
 
     Only this connection waits: its events are handled in order and it reads nothing meanwhile, so a
     flooder's backlog stays in its own socket, and a page paging through a backlog is slowed, not stopped.
@@ -89,7 +91,7 @@ def paced(conn: Connection) -> None:
     while wait := throttle.reserve_work(conn.address, RESERVED_CAPTIONS, rate):
         if time.monotonic() + wait > deadline:
             raise ProtocolError(ErrorCode.RATE_LIMITED, "too many joins and catch-ups from this address; slow down")
-        time.sleep(wait)  # gevent's sleep: every other connection is served meanwhile
+        time.sleep(min(wait, 0.1))  # gevent's sleep; short, as answers that sent less give budget back
 
 
 def charge(conn: Connection, captions: int | None = None, broadcasts: int = 0) -> None:
