@@ -65,7 +65,7 @@ class Config:
     # a second's worth at once): a join flood is bounded, a resuming page is paced, never refused.
     JOIN_CAPTIONS_PER_S = _env_float("CCC_JOIN_CAPTIONS_PER_S", 1000.0)
     # Events that make the hub tell the whole room (a named join or leave, raising or lowering a hand) cost this
-    # many events more, from the connection's and the address's budgets.
+    # many events more, from the address's budget.
     BROADCAST_TOKENS = _env_float("CCC_BROADCAST_TOKENS", 10.0)
     # Transcript downloads one address may make per second (ten at once): a download loop cannot stall the room.
     DOWNLOADS_PER_S = _env_float("CCC_DOWNLOADS_PER_S", 2.0)

@@ -82,9 +82,12 @@ def allow(address: str, bucket: Bucket, rate: float, address_rate: float) -> boo
         return record is None or record.bucket.take(address_rate)
 
 
-def spend(address: str, bucket: Bucket, tokens: float, rate: float, address_rate: float) -> None:
-    """Charge the extra tokens of an event already answered (one that made the hub tell the whole room)."""
-    bucket.spend(rate, tokens)
+def spend(address: str, tokens: float, address_rate: float) -> None:
+    """Charge the address the extra tokens of an event already answered (one the whole room heard of).
+
+    Not the connection: its bucket passes to the address's next connection, so a phone reconnecting with a
+    name a few times would find itself refused; the address's budget is what bounds a flood of them.
+    """
     with _lock:
         record = _addresses.get(address)
         if record is not None:

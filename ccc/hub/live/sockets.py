@@ -100,8 +100,7 @@ def charge(conn: Connection, captions: int | None = None, broadcasts: int = 0) -
     if captions is not None:
         throttle.charge_work(conn.address, captions - RESERVED_CAPTIONS, config["JOIN_CAPTIONS_PER_S"])
     if broadcasts:
-        throttle.spend(conn.address, conn.bucket, broadcasts * config["BROADCAST_TOKENS"],
-                       config["EVENTS_PER_S"], config["EVENTS_PER_ADDRESS_S"])
+        throttle.spend(conn.address, broadcasts * config["BROADCAST_TOKENS"], config["EVENTS_PER_ADDRESS_S"])
 
 
 def _open(sid: str, address: str) -> Connection:
