@@ -31,6 +31,11 @@ class Config:
     ALLOWED_HOSTS = [h.strip() for h in os.environ.get("CCC_ALLOWED_HOSTS", "").split(",") if h.strip()]
     # Reverse proxies in front of the hub whose X-Forwarded-* headers count; 0 ignores those headers.
     TRUSTED_PROXIES = int(os.environ.get("CCC_TRUSTED_PROXIES", "0"))
+    # Who may open /admin and sign in: "local" (the hub PC itself), "any", or networks ("192.168.1.0/24, ...").
+    ADMIN_FROM = os.environ.get("CCC_ADMIN_FROM", "local")
+    # A certificate and its key (PEM files): the hub then serves HTTPS only, and its cookies are Secure.
+    TLS_CERT = os.environ.get("CCC_TLS_CERT", "")
+    TLS_KEY = os.environ.get("CCC_TLS_KEY", "")
     # A holder whose connection drops keeps the floor this long, so a brief Wi-Fi glitch costs nothing.
     FLOOR_GRACE_S = _env_float("CCC_FLOOR_GRACE_S", 5.0)
     # When the floor is released, the first presenter in the queue may take it within this many seconds.
@@ -56,6 +61,12 @@ class Config:
     EVENTS_PER_S = _env_float("CCC_EVENTS_PER_S", 20.0)
     # Events all connections from one address may send per second (a classroom's phones each have their own).
     EVENTS_PER_ADDRESS_S = _env_float("CCC_EVENTS_PER_ADDRESS_S", 200.0)
+    # Captions joins and catchUp from one address may make the hub send per second (a fresh join sends up to 500;
+    # a second's worth at once): a join flood is bounded, a resuming page is paced, never refused.
+    JOIN_CAPTIONS_PER_S = _env_float("CCC_JOIN_CAPTIONS_PER_S", 1000.0)
+    # Events that make the hub tell the whole room (a named join or leave, raising or lowering a hand) cost this
+    # many events more, from the address's budget.
+    BROADCAST_TOKENS = _env_float("CCC_BROADCAST_TOKENS", 10.0)
     # Transcript downloads one address may make per second (ten at once): a download loop cannot stall the room.
     DOWNLOADS_PER_S = _env_float("CCC_DOWNLOADS_PER_S", 2.0)
     # `python app.py` applies pending migrations first, so a fresh checkout just starts.
@@ -79,6 +90,10 @@ class Config:
     SQLALCHEMY_ENGINE_OPTIONS: dict = {}
     # The admin cookie (and its server-side session) lasts a working day, not Flask's default 31 days.
     PERMANENT_SESSION_LIFETIME = timedelta(hours=12)
+    SESSION_COOKIE_SECURE = bool(os.environ.get("CCC_TLS_CERT"))  # over HTTPS, never sent in clear
+    # Flask-WTF's HTTPS check wants a same-origin Referer, which pages never send (Referrer-Policy:
+    # no-referrer): the form's token and the SameSite cookie are what stop cross-site posts.
+    WTF_CSRF_SSL_STRICT = False
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     TESTING = False

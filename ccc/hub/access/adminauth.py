@@ -5,6 +5,7 @@ expires with the cookie (PERMANENT_SESSION_LIFETIME, 12 hours).
 """
 from __future__ import annotations
 
+import ipaddress
 import secrets
 
 from flask import current_app, session
@@ -12,6 +13,27 @@ from sqlalchemy import delete, select
 
 from ccc.store.db import db
 from ccc.store.models import AdminSession, hash_token, now
+
+
+def address_may_admin(address: str | None, allowed: str) -> bool:
+    """Tell whether ``address`` may reach /admin under ``allowed`` (CCC_ADMIN_FROM): local, any, or networks.
+
+    ``local`` (the default) is the hub PC itself, so the admin password never crosses the Wi-Fi in clear.
+    """
+    allowed = allowed.strip().lower() or "local"
+    if allowed == "any":
+        return True
+    try:
+        ip = ipaddress.ip_address(address or "")
+    except ValueError:
+        return False
+    ip = getattr(ip, "ipv4_mapped", None) or ip
+    if ip.is_loopback:
+        return True
+    if allowed == "local":
+        return False
+    networks = [part.strip() for part in allowed.split(",") if part.strip() and part.strip() != "local"]
+    return any(ip in ipaddress.ip_network(net, strict=False) for net in networks)
 
 
 def sign_in() -> None:

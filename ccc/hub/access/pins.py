@@ -153,6 +153,14 @@ def check_presenter_pin(room: Room, pin: str | None) -> bool:
     return True
 
 
+def refuse_pin(pin: str) -> None:
+    """Check a PIN given for a room that does not exist (or has none) as a wrong one: as slow, counted alike.
+
+    Raises rate_limited while this address is locked out for PINs, as a private room's presenter join does.
+    """
+    _checked(_gate("pin", None, "PINs"), [_no_room_hash()], pin)
+
+
 @functools.cache
 def _no_room_hash() -> str:
     """Return the hash checked when a password is given for a room that does not exist, so the answer takes

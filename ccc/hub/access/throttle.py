@@ -2,6 +2,9 @@
 
 A connection starts with the bucket its address's previous connection left behind, so reconnecting does not
 buy a fresh burst; the address's own bucket stops many parallel connections from multiplying the rate.
+Each address also has a work bucket, counted in captions sent by joins and catchUp (a fresh join sends 500):
+such an event reserves a little before it runs and is charged the rest once its answer is built, so
+one address cannot make the hub read and send more than a set number of captions a second.
 Per process, like the connections themselves.
 """
 from __future__ import annotations
@@ -11,6 +14,7 @@ import time
 from dataclasses import dataclass, field
 
 BURST_S = 5  # a bucket holds this many seconds of events, so short bursts are fine
+WORK_BURST_S = 1  # a work bucket holds one second of captions: a fresh join always fits, a flood never does
 FORGET_AFTER_S = 60  # an address without connections is forgotten once its buckets have refilled this long
 
 
@@ -20,21 +24,36 @@ class Bucket:
 
     tokens: float
     stamp: float = field(default_factory=time.monotonic)
+    burst_s: float = BURST_S
 
-    def take(self, rate: float) -> bool:
-        """Spend one token if there is one; tell whether there was."""
-        stamp = time.monotonic()
-        self.tokens = min(rate * BURST_S, self.tokens + (stamp - self.stamp) * rate)
-        self.stamp = stamp
+    def take(self, rate: float, tokens: float = 1) -> bool:
+        """Spend ``tokens`` if there is at least one; tell whether there was (a dearer event may go into debt)."""
+        self._refill(rate)
         if self.tokens < 1:
             return False
-        self.tokens -= 1
+        self.tokens -= tokens
         return True
+
+    def spend(self, rate: float, tokens: float) -> None:
+        """Spend (or give back, when negative) ``tokens`` for work already done, going into debt if need be."""
+        self._refill(rate)
+        self.tokens -= tokens
+
+    def wait_s(self, rate: float) -> float:
+        """Return how long until this bucket holds a whole token again (0 when it does now)."""
+        self._refill(rate)
+        return max(0.0, (1 - self.tokens) / rate)
+
+    def _refill(self, rate: float) -> None:
+        stamp = time.monotonic()
+        self.tokens = min(rate * self.burst_s, self.tokens + (stamp - self.stamp) * rate)
+        self.stamp = stamp
 
 
 @dataclass
 class _Address:
     bucket: Bucket
+    work: Bucket | None = None  # captions sent by joins and catchUp, made on the first such event
     left: Bucket | None = None  # the bucket its last connection left with, inherited by the next one
     live: int = 0
 
@@ -63,6 +82,39 @@ def allow(address: str, bucket: Bucket, rate: float, address_rate: float) -> boo
         return record is None or record.bucket.take(address_rate)
 
 
+def spend(address: str, tokens: float, address_rate: float) -> None:
+    """Charge the address the extra tokens of an event already answered (one the whole room heard of).
+
+    Not the connection: its bucket passes to the address's next connection, so a phone reconnecting with a
+    name a few times would find itself refused; the address's budget is what bounds a flood of them.
+    """
+    with _lock:
+        record = _addresses.get(address)
+        if record is not None:
+            record.bucket.spend(address_rate, tokens)
+
+
+def reserve_work(address: str, captions: float, rate: float) -> float:
+    """Reserve ``captions`` of the address's work, or return how long to wait before trying again (0: reserved)."""
+    with _lock:
+        record = _addresses.get(address)
+        if record is None:
+            return 0.0
+        if record.work is None:
+            record.work = Bucket(rate * WORK_BURST_S, burst_s=WORK_BURST_S)
+        if record.work.take(rate, captions):
+            return 0.0
+        return max(record.work.wait_s(rate), 0.01)
+
+
+def charge_work(address: str, captions: float, rate: float) -> None:
+    """Charge the address the captions an answer sent beyond what it reserved (or give the unused part back)."""
+    with _lock:
+        record = _addresses.get(address)
+        if record is not None and record.work is not None:
+            record.work.spend(rate, captions)
+
+
 def close_bucket(address: str, bucket: Bucket) -> None:
     """Keep a closed connection's bucket for the next connection from the same address."""
     with _lock:
@@ -79,6 +131,7 @@ def _sweep() -> None:
         return
     _swept = stamp
     for address, record in list(_addresses.items()):
-        last = max(record.bucket.stamp, record.left.stamp if record.left else 0.0)
+        last = max(record.bucket.stamp, record.left.stamp if record.left else 0.0,
+                   record.work.stamp if record.work else 0.0)
         if record.live <= 0 and stamp - last > FORGET_AFTER_S:
             del _addresses[address]

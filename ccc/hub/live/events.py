@@ -27,6 +27,7 @@ from ccc.store.models import Room, hash_token
 from . import approval, broadcast, queue, translation
 from .sockets import (
     Connection,
+    charge,
     close_connection,
     handler,
     joined_context,
@@ -39,7 +40,7 @@ from .sockets import (
 log = logging.getLogger("ccc.hub.events")  # the name operators' log filters already use
 
 
-@handler(protocol.JOIN, protocol.Join, joined=False)
+@handler(protocol.JOIN, protocol.Join, joined=False, priced=True)
 def on_join(data: protocol.Join, conn: Connection):
     """A client joins a room; the room hears participantJoined or a new audienceCount, the joiner roomState."""
     sid = request.sid
@@ -82,6 +83,8 @@ def on_join(data: protocol.Join, conn: Connection):
     socketio.emit(protocol.ROOM_STATE, state, to=sid)
     issued = {"resumeToken": joined.resume_token} if joined.resume_token else {}  # to this client only
     issued.update(approval.after_join(room, participant, sid, is_admin))
+    # Priced by its work (the captions sent, a broadcast to the room): a join flood is bounded per address.
+    charge(conn, len(state["captions"]) + len(state["edits"]), int(participant.listed and not joined.replaced_sid))
     return ok_ack(participantId=participant.participant_id, state=state, **issued)
 
 
@@ -166,11 +169,13 @@ def on_edit_caption(data: protocol.EditCaption, conn: Connection):
     return ok_ack(rev=edited["rev"])
 
 
-@handler(protocol.CATCH_UP, protocol.CatchUp)
+@handler(protocol.CATCH_UP, protocol.CatchUp, priced=True)
 def on_catch_up(data: protocol.CatchUp, conn: Connection):
     """A resuming client asks for the next page of finals and edits it missed (see roomState's ``more``)."""
     room, _participant = joined_context(conn)
-    return ok_ack(**captions.catch_up(room, data.since, data.sinceRev))
+    page = captions.catch_up(room, data.since, data.sinceRev)
+    charge(conn, len(page["captions"]) + len(page["edits"]))  # the next page waits for it, so paging is paced
+    return ok_ack(**page)
 
 
 @handler(protocol.SET_LANGUAGE, protocol.SetLanguage)
@@ -184,6 +189,7 @@ def on_set_language(data: protocol.SetLanguage, conn: Connection):
 @handler(protocol.LEAVE, protocol.Empty)
 def on_leave(_data, conn: Connection):
     """A client leaves its room; the room hears participantLeft (and speakerStopped if it held the floor)."""
+    charge(conn, broadcasts=int(conn.room_id is not None))  # the room is told (a count change is coalesced)
     _leave_current(conn, request.sid)
     return ok_ack()
 
@@ -235,6 +241,7 @@ def on_raise_hand(_data, conn: Connection):
     """A presenter denied the floor waits for it; the room hears floorQueue (the floor may be offered at once)."""
     room, participant = joined_context(conn)
     floor_queue.raise_hand(room, participant)
+    charge(conn, broadcasts=1)  # the room hears floorQueue
     floor_queue.settle(room.id)  # the floor may have come free meanwhile
     state = queue.announce_queue(room.code, room.id)
     waiting = [entry["id"] for entry in state["queue"]]
@@ -249,6 +256,7 @@ def on_lower_hand(_data, conn: Connection):
     """A queued presenter leaves the queue, or passes on the floor offered to it; the room hears floorQueue."""
     room, participant = joined_context(conn)
     if floor_queue.withdraw(room.id, participant.participant_id):
+        charge(conn, broadcasts=1)  # the room hears floorQueue
         floor_queue.settle(room.id)
         queue.announce_queue(room.code, room.id)
     return ok_ack()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import time
 from dataclasses import dataclass
 
 from flask import current_app, request
@@ -25,6 +26,10 @@ from ccc.store.models import Participant, Room
 log = logging.getLogger("ccc.hub.events")  # the name operators' log filters already use
 
 LOGGED_REFUSALS = 3  # per connection; the rest are counted and the count logged when it goes
+PACE_MAX_S = 3.0  # a join or catchUp waits this long at most for its address's work budget, then is refused
+# What a join or catchUp reserves before it runs, so many at once cannot all pass an empty budget; small, so
+# forty phones reconnecting together from one address (behind one NAT, or the tests) do not wait for each other.
+RESERVED_CAPTIONS = 50
 
 
 @dataclass
@@ -86,6 +91,29 @@ def throttled(sid: str) -> Connection:
     return conn
 
 
+def paced(conn: Connection) -> None:
+    """Wait for the address's work budget (captions it may be sent) and reserve a little of it, or refuse.
+
+    Only this connection waits: its events are handled in order and it reads nothing meanwhile, so a
+    flooder's backlog stays in its own socket, and a page paging through a backlog is slowed, not stopped.
+    """
+    rate = current_app.config["JOIN_CAPTIONS_PER_S"]
+    deadline = time.monotonic() + PACE_MAX_S
+    while wait := throttle.reserve_work(conn.address, RESERVED_CAPTIONS, rate):
+        if time.monotonic() + wait > deadline:
+            raise ProtocolError(ErrorCode.RATE_LIMITED, "too many joins and catch-ups from this address; slow down")
+        time.sleep(min(wait, 0.1))  # gevent's sleep; short, as answers that sent less give budget back
+
+
+def charge(conn: Connection, captions: int | None = None, broadcasts: int = 0) -> None:
+    """Charge an answered event its work: the captions it sent (beyond its reservation), broadcasts to the room."""
+    config = current_app.config
+    if captions is not None:
+        throttle.charge_work(conn.address, captions - RESERVED_CAPTIONS, config["JOIN_CAPTIONS_PER_S"])
+    if broadcasts:
+        throttle.spend(conn.address, broadcasts * config["BROADCAST_TOKENS"], config["EVENTS_PER_ADDRESS_S"])
+
+
 def _open(sid: str, address: str) -> Connection:
     bucket = throttle.open_bucket(address, current_app.config["EVENTS_PER_S"],
                                   current_app.config["EVENTS_PER_ADDRESS_S"])
@@ -117,10 +145,12 @@ def refused(sid: str, event: str, exc: ProtocolError) -> dict:
     return exc.ack()
 
 
-def handler(event: str, model, joined: bool = True):
+def handler(event: str, model, joined: bool = True, priced: bool = False):
     """Register a client event: throttle, validate, require a joined room, turn refusals into error acks.
 
     ``model`` is a payload class, or a function of the connection returning one (see events' ``_caption_model``).
+    A ``priced`` event (join, catchUp) also waits for its address's work budget (see ``paced``) and must
+    ``charge`` the captions it sent.
     """
     def wrap(fn):
         @functools.wraps(fn)
@@ -133,6 +163,13 @@ def handler(event: str, model, joined: bool = True):
                 data = protocol.parse(model if isinstance(model, type) else model(conn), args[0] if args else None)
                 if joined and conn.room_id is None:
                     raise ProtocolError(ErrorCode.NOT_JOINED, "join a room first")
+                if priced:
+                    paced(conn)
+                    try:
+                        return fn(data, conn)
+                    except ProtocolError:
+                        charge(conn, 0)  # refused: it sent no captions, so its reservation is given back
+                        raise
                 return fn(data, conn)
             except ProtocolError as exc:
                 db.session.rollback()

@@ -166,6 +166,8 @@ def room_to_join(data: Join, is_admin: bool) -> tuple[Room, bool]:
     if room is None:
         if data.password:  # as slow and as counted as a wrong password for a room that exists
             pins.check_read_secret(None, data.password)
+        if data.role == "presenter" and data.pin:  # and a PIN as a wrong PIN, locked out alike
+            pins.refuse_pin(data.pin)
         raise grants.not_found(data.room)
     if grants.resumes_pin_presenter(room, data):
         return room, True  # proved the PIN before: neither asked again nor locked out by others' guesses
@@ -173,7 +175,10 @@ def room_to_join(data: Join, is_admin: bool) -> tuple[Room, bool]:
         return room, False
     if data.password and pins.check_read_secret(room, data.password):
         return room, False
-    if data.role == "presenter" and room.has_pin and data.pin:
+    if data.role == "presenter" and data.pin:
+        if not room.has_pin:  # answered as a missing room is: after the same check, under the same lockout
+            pins.refuse_pin(data.pin)
+            raise grants.not_found(data.room)
         try:
             return room, pins.check_presenter_pin(room, data.pin)
         except ProtocolError as exc:

@@ -65,7 +65,8 @@ def serve(app: Flask) -> None:
 
     raise_open_files_limit()
     # `app` is the Flask app whose wsgi_app Flask-SocketIO wrapped: Socket.IO and pages on one port.
-    Server((host, port), app, log=None).serve_forever()
+    tls = {"certfile": app.config["TLS_CERT"], "keyfile": app.config["TLS_KEY"]} if app.config["TLS_CERT"] else {}
+    Server((host, port), app, log=None, **tls).serve_forever()
 
 
 def watch_ping_timeouts(eio_server, every_s: float = 1.0) -> None:

@@ -6,7 +6,18 @@ import re
 from urllib.parse import quote
 
 import segno
-from flask import Blueprint, Response, abort, current_app, jsonify, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    after_this_request,
+    current_app,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 
 from ccc.hub.access import adminauth, grants, pins
 from ccc.hub.extensions import csrf
@@ -151,10 +162,16 @@ def qr_response(url: str, code: str) -> Response:
 @bp.get("/r/<code>/qr.svg")
 def qr_svg(code: str):
     """Return the QR code of the room's audience URL as SVG (of a private room: only to its readers)."""
+    after_this_request(_vary_cookie)  # a private room's answer depends on the cookie: say so for every code alike
     room = rooms.find_room(code)
     if room is None or not grants.can_read(room):
         abort(404, description="No open room has this code.")
     return qr_response(audience_url(room.code), room.code)
+
+
+def _vary_cookie(response: Response) -> Response:
+    response.vary.add("Cookie")
+    return response
 
 
 @bp.post("/r/<code>/qr.svg")
@@ -166,8 +183,9 @@ def private_qr_svg(code: str):
     """
     room = rooms.find_room(code)
     password = request.form.get("password", "")[:MAX_PASSWORD]
-    try:
-        right = room is not None and room.is_private and pins.check_read_secret(room, password)
+    private = room if room is not None and room.is_private else None
+    try:  # a missing (or public) room is checked against a dummy hash: as slow as a private room's refusal
+        right = pins.check_read_secret(private, password) and private is not None
     except ProtocolError:
         right = False
     if not right:

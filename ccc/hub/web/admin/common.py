@@ -92,7 +92,9 @@ def logout():
 
 @bp.before_request
 def require_admin():
-    """Send visitors who are not signed in to the sign-in form (the form itself stays open)."""
+    """Refuse other PCs unless CCC_ADMIN_FROM allows them; send visitors not signed in to the sign-in form."""
+    if not adminauth.address_may_admin(request.remote_addr, current_app.config["ADMIN_FROM"]):
+        return render_template("admin_refused.html", address=request.remote_addr), 403
     if request.endpoint in ("admin.index", "admin.login", "admin.logout") or signed_in():
         return None
     if request.endpoint == "admin.presence":
