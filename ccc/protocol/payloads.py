@@ -1,16 +1,10 @@
-"""The CCC wire protocol: event names, payload models, limits and error codes.
-
-Shared by the hub and the presenter station, so it imports neither Flask nor anything of theirs.
-Every client-to-hub event is answered through the Socket.IO acknowledgement with either
-``{"ok": true, ...}`` or ``{"ok": false, "error": {"code": ..., "message": ...}}``.
-"""
+"""Payload models of the wire protocol and their validation: bounded as they are read, finite numbers."""
 from __future__ import annotations
 
 import math
 import re
 import time
 import unicodedata
-from enum import Enum
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -25,130 +19,36 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-PROTOCOL_VERSION = 1
-
-# Client to hub.
-JOIN = "join"
-REQUEST_SPEAK = "requestSpeak"
-STOP_SPEAK = "stopSpeak"
-CAPTION = "caption"
-EDIT_CAPTION = "editCaption"
-LEAVE = "leave"
-PING = "ping"
-CATCH_UP = "catchUp"
-RAISE_HAND = "raiseHand"
-LOWER_HAND = "lowerHand"
-QUEUE_REMOVE = "queueRemove"
-QUEUE_MOVE = "queueMove"
-APPROVE = "approve"
-DENY = "deny"
-SET_LANGUAGE = "setLanguage"  # a reader changes the language it reads captions in (null: the original)
-
-# Hub to clients.
-ROOM_STATE = "roomState"
-PARTICIPANT_JOINED = "participantJoined"
-PARTICIPANT_LEFT = "participantLeft"
-AUDIENCE_COUNT = "audienceCount"
-SPEAKER_CHANGED = "speakerChanged"
-SPEAKER_STOPPED = "speakerStopped"
-SPEAK_DENIED = "speakDenied"
-CAPTION_EDITED = "captionEdited"
-ROOM_UPDATED = "roomUpdated"
-VOCABULARY_UPDATED = "vocabularyUpdated"
-FLOOR_QUEUE = "floorQueue"
-APPROVAL_REQUESTED = "approvalRequested"  # to the admin and PIN presenters: a presenter waits for approval
-APPROVAL_RESOLVED = "approvalResolved"  # to the same: someone approved or denied it
-PARTICIPANT_UPDATED = "participantUpdated"  # to the room: a participant's entry changed (approved)
-APPROVAL_DENIED = "approvalDenied"  # to a denied presenter, just before the hub disconnects it
-ROOM_LOCKED = "roomLocked"  # to a reader a new room password shut out, just before the hub disconnects it
-
-MAX_TEXT = 2000
-MAX_LANG = 12  # a language code: "pt", "pt-BR", "zh-Hant"
-LANG_PATTERN = r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$"
-MAX_NAME = 60
-MAX_ID = 64
-MAX_CODE = 16
-MAX_PIN = 32
-MAX_PASSWORD = 64  # a private room's read password
-MAX_TOKEN = 64  # a resumeToken the hub issued (32 characters today)
-MAX_WORDS = 1000
-# A room's vocabulary (names and terms for the recognizer, and replacements applied to finals).
-MAX_TERMS = 200
-MAX_TERM = 60
-MAX_REPLACEMENTS = 200
-MAX_REPLACE_FROM = 100
-MAX_REPLACE_TO = 100
-MAX_WORD = 50
-# Presenters waiting for the floor in one room (raised hands).
-MAX_QUEUE = 20
-# Sequence numbers stay within what a browser's Number holds exactly.
-MAX_SEQ = 2**53 - 1
-# Recognizers give one word timing per word of the text; a few more (fillers) are tolerated, no more.
-EXTRA_WORDS = 10
-# Every number on the wire is finite. Caption times are epoch ms within this many ms of the hub's clock
-# (a PC whose clock is a few years off still works; 1e300 or a 1970 clock does not).
-TIME_WINDOW_MS = 5 * 365 * 24 * 3600 * 1000
-# One utterance (a push-to-talk hold) lasts at most this long; word times may overhang it by a little.
-MAX_UTTERANCE_MS = 30 * 60 * 1000
-WORD_SLACK_MS = 5_000
-# Epoch ms are above this (1973); smaller word times are offsets from the utterance start.
-EPOCH_MS_FLOOR = 1e11
-# Stored times outside [0, this] (year 5138) are read back as missing, so no export or join breaks.
-MAX_STORED_MS = 1e14
-# A room code uses letters and digits that cannot be mistaken for one another (no 0/O, 1/I/L).
-CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
-# End-to-end encrypted rooms (docs/security.md): caption text is an envelope the hub cannot open. Its size
-# bounds the plaintext (text and word timings as JSON) to about 17,900 bytes: 2,000 characters of any script
-# with their word timings fit; a station drops the timings of an utterance whose envelope would not.
-E2E_PREFIX = "e2e1."
-MAX_ENVELOPE = 24_000
-_ENVELOPE = re.compile(r"^e2e1\.[A-Za-z0-9_-]{38,}$")  # 12-byte nonce + 16-byte tag at the least
-E2E_REQUIRED = ("this room is end-to-end encrypted: caption text must be an e2e1 envelope sealed with the "
-                "room key (see docs/security.md), never plain text")
-
-
-class ErrorCode(str, Enum):
-    """The error codes a hub answers with."""
-
-    BAD_REQUEST = "bad_request"
-    TOO_LARGE = "too_large"
-    ROOM_NOT_FOUND = "room_not_found"
-    NOT_JOINED = "not_joined"
-    FORBIDDEN = "forbidden"
-    BAD_PIN = "bad_pin"
-    FLOOR_TAKEN = "floor_taken"
-    NOT_SPEAKER = "not_speaker"
-    NOT_FOUND = "not_found"
-    RATE_LIMITED = "rate_limited"
-    UNAVAILABLE = "unavailable"  # the database failed (disk full, server restarting): send it again later
-
-
-class ProtocolError(Exception):
-    """A request the hub refuses, carrying the code and message of the error ack."""
-
-    def __init__(self, code: ErrorCode, message: str):
-        super().__init__(message)
-        self.code = code
-        self.message = message
-
-    def ack(self) -> dict[str, Any]:
-        """Return the error acknowledgement for this error."""
-        return error_ack(self.code, self.message)
-
-
-def ok_ack(**fields: Any) -> dict[str, Any]:
-    """Return a success acknowledgement carrying ``fields``."""
-    return {"ok": True, **fields}
-
-
-def error_ack(code: ErrorCode, message: str) -> dict[str, Any]:
-    """Return an error acknowledgement."""
-    return {"ok": False, "error": {"code": code.value, "message": message}}
-
-
-def normalize_code(raw: str) -> str:
-    """Return a room code as stored: upper case, with spaces and dashes removed."""
-    return "".join(raw.split()).replace("-", "").upper()
+from .errors import ErrorCode, ProtocolError
+from .limits import (
+    E2E_REQUIRED,
+    ENVELOPE_PATTERN,
+    EPOCH_MS_FLOOR,
+    EXTRA_WORDS,
+    LANG_PATTERN,
+    MAX_CODE,
+    MAX_ENVELOPE,
+    MAX_ID,
+    MAX_LANG,
+    MAX_NAME,
+    MAX_PASSWORD,
+    MAX_PIN,
+    MAX_QUEUE,
+    MAX_REPLACE_FROM,
+    MAX_REPLACE_TO,
+    MAX_REPLACEMENTS,
+    MAX_SEQ,
+    MAX_STORED_MS,
+    MAX_TERM,
+    MAX_TERMS,
+    MAX_TEXT,
+    MAX_TOKEN,
+    MAX_UTTERANCE_MS,
+    MAX_WORD,
+    MAX_WORDS,
+    TIME_WINDOW_MS,
+    WORD_SLACK_MS,
+)
 
 
 class Payload(BaseModel):
@@ -372,7 +272,7 @@ class Decide(Payload):
 
 def is_envelope(text: Any) -> bool:
     """Tell whether ``text`` has the shape of an e2e1 envelope (the hub cannot tell more without the key)."""
-    return isinstance(text, str) and len(text) <= MAX_ENVELOPE and bool(_ENVELOPE.match(text))
+    return isinstance(text, str) and len(text) <= MAX_ENVELOPE and bool(ENVELOPE_PATTERN.match(text))
 
 
 def _envelope(value: Any) -> Any:
