@@ -34,7 +34,7 @@ sys.path[:0] = [str(Path(__file__).resolve().parent.parent / d) for d in ("", "t
 
 import socketio  # noqa: E402
 import websocket  # noqa: E402
-from fuzzclient import GoodPair, percentile  # noqa: E402
+from fuzzclient import GoodPair, fill, percentile  # noqa: E402
 
 from hubkit import PYTHON, Hub  # noqa: E402
 
@@ -144,24 +144,6 @@ def attack(url: str, room: str, flood: str, seconds: float) -> dict:
 # --- the measuring process ------------------------------------------------------------------------------
 
 
-def fill(url: str, room: str, finals: int) -> None:
-    """Store ``finals`` finals of a lecture's length in the room, so a fresh join sends the recent 500."""
-    presenter = socketio.Client(reconnection=False)
-    presenter.connect(url, transports=["websocket"], wait_timeout=10)
-    try:
-        assert presenter.call("join", {"room": room, "role": "presenter", "name": "Filler"})["ok"]
-        assert presenter.call("requestSpeak", {})["granted"]
-        for k in range(finals):
-            text = f"Sentence {k} of the lecture, about as long as what a teacher says between two pauses."
-            while (ack := presenter.call("caption", {"utteranceId": f"fill-{k}", "text": text, "isFinal": True})
-                   ).get("error", {}).get("code") == "rate_limited":
-                time.sleep(0.3)
-            assert ack.get("ok"), ack
-        presenter.call("stopSpeak", {})
-    finally:
-        presenter.disconnect()
-
-
 def readers(url: str, room: str, count: int) -> list[socketio.Client]:
     """Connect ``count`` phones that read along (they load the fan-out; one GoodPair phone is timed)."""
     phones = []
@@ -179,7 +161,7 @@ def run(seconds: float, floods: list[str]) -> dict:
         hub = Hub(Path(tmp), None).start()
         try:
             room = hub.create_room("Floods")
-            fill(hub.url, room, 500)
+            fill(hub.url, room, 500, chars=90)  # a lecture's worth of sentence-long finals
             phones = readers(hub.url, room, 19)
             pair = GoodPair(hub.url, room, rate=4.0).start()
             time.sleep(seconds)
