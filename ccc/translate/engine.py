@@ -113,15 +113,22 @@ class Translations:
         """Return each text translated, in order, or None (all or nothing) when full or late; never waits longer."""
         if src == dst:
             return list(texts)
-        store.route(src, dst, self.pairs)  # an impossible pair is an error at once, not a timeout
-        job = _Job(list(texts), src, dst, time.monotonic() + timeout)
-        if not self._put(job):
-            self.stats["refused"] += 1
+        job = self.submit(texts, src, dst, timeout)
+        if job is None:
             return None
         answer = job.waiter.wait(timeout)
         if answer is None:
             self.stats["late"] += 1
         return answer
+
+    def submit(self, texts: list[str], src: str, dst: str, timeout: float = 1.0) -> _Job | None:
+        """Queue ``texts`` without waiting: return the job (``job.waiter.wait()`` gives the answer) or None if full."""
+        store.route(src, dst, self.pairs)  # an impossible pair is an error at once, not a timeout
+        job = _Job(list(texts), src, dst, time.monotonic() + timeout)
+        if not self._put(job):
+            self.stats["refused"] += 1
+            return None
+        return job
 
     def translate_to(self, text: str, src: str, dsts: list[str], timeout: float = 1.0) -> dict[str, str | None]:
         """Return ``text`` in each language of ``dsts`` (None where full or late), all within one ``timeout``."""
@@ -130,11 +137,7 @@ class Translations:
         for dst in dict.fromkeys(dsts):
             if dst == src:
                 continue
-            store.route(src, dst, self.pairs)
-            jobs[dst] = _Job([text], src, dst, deadline)
-            if not self._put(jobs[dst]):
-                self.stats["refused"] += 1
-                jobs[dst] = None
+            jobs[dst] = self.submit([text], src, dst, deadline - time.monotonic())
         found: dict[str, str | None] = {dst: text for dst in dsts if dst == src}
         for dst, job in jobs.items():
             answer = job.waiter.wait(max(deadline - time.monotonic(), 0)) if job else None

@@ -37,7 +37,7 @@ def test_phone_reads_portuguese_with_the_original_one_tap_away(hub, new_page, sp
     expect(picker.locator("option")).to_have_text(["English (original)", "Português"])
     picker.select_option("pt")
     page.keyboard.press("Escape")
-    page.wait_for_function("window.CCC && window.CCC.audience && window.CCC.audience.readingLang === 'pt'")
+    page.wait_for_function("() => window.CCC && window.CCC.audience && window.CCC.audience.readingLang === 'pt'")
     until_translated(page, ada, "#captions .mt-toggle")
 
     ada.say("Please open your books to chapter four.")
@@ -59,14 +59,14 @@ def test_phone_reads_portuguese_with_the_original_one_tap_away(hub, new_page, sp
 
     page.reload()  # the choice is remembered on the device
     expect(page.locator("#conn")).to_have_attribute("data-status", "connected")
-    page.wait_for_function("window.CCC && window.CCC.audience && window.CCC.audience.readingLang === 'pt'")
+    page.wait_for_function("() => window.CCC && window.CCC.audience && window.CCC.audience.readingLang === 'pt'")
     ada.say("The house is white.")
     expect(page.locator("#captions li").last.locator(".text")).to_contain_text("casa")
 
     page.click("#open-settings")
     page.locator("#caption-lang").select_option("")
     page.keyboard.press("Escape")
-    page.wait_for_function("window.CCC.audience.readingLang === ''")
+    page.wait_for_function("() => window.CCC.audience.readingLang === ''")
     ada.say("Back in English now.")
     last = page.locator("#captions li").last
     expect(last.locator(".text")).to_have_text("Back in English now.")
@@ -79,9 +79,9 @@ def test_projector_bilingual_and_overlay_in_portuguese(hub, new_page, speaker):
     projector = new_page(f"{hub.url}/r/{code}/projector?lang=pt&bilingual=1")
     overlay = new_page(f"{hub.url}/r/{code}/overlay?lang=pt")
     english = new_page(f"{hub.url}/r/{code}/projector")
-    projector.wait_for_function("window.CCC.projector && window.CCC.projector.readingLang === 'pt'")
-    overlay.wait_for_function("window.CCC.overlay && window.CCC.overlay.readingLang === 'pt'")
-    english.wait_for_function("window.CCC.projector && window.CCC.projector.joined")
+    projector.wait_for_function("() => window.CCC.projector && window.CCC.projector.readingLang === 'pt'")
+    overlay.wait_for_function("() => window.CCC.overlay && window.CCC.overlay.readingLang === 'pt'")
+    english.wait_for_function("() => window.CCC.projector && window.CCC.projector.joined")
     until_translated(projector, ada, ".line[data-translated=true] .original")
     ada.say("Please open your books to chapter four.")
     line = projector.locator(".line[data-translated=true]").last
@@ -102,7 +102,7 @@ def test_a_real_station_reads_english_and_the_phone_reads_portuguese(hub, new_pa
     page.click("#open-settings")
     page.locator("#caption-lang").select_option("pt")
     page.keyboard.press("Escape")
-    page.wait_for_function("window.CCC && window.CCC.audience && window.CCC.audience.readingLang === 'pt'")
+    page.wait_for_function("() => window.CCC && window.CCC.audience && window.CCC.audience.readingLang === 'pt'")
     until_translated(page, warmer, "#captions .mt-toggle")
     assert warmer.client.call("stopSpeak", {})["ok"]
     env = {**os.environ, "CCC_MODELS_DIR": str(tmp_path / "models"), "CCC_SPOOL": str(tmp_path / "spool.sqlite3")}

@@ -60,18 +60,12 @@ def test_a_flooded_queue_answers_none_at_once_and_never_past_the_timeout(tmp_pat
         for thread in busy:
             thread.join(30)
         done_before = service.stats["translated"]
-        busy = threading.Thread(target=service.translate_batch, args=(slow * 3, "en", "pt", 30))
-        busy.start()
-        queued_by = time.monotonic() + 0.5
-        while not service._jobs and time.monotonic() < queued_by:  # a busy machine may start the thread late
-            time.sleep(0.002)
-        while service._jobs:  # taken: the worker is on it now, for seconds
-            time.sleep(0.002)
-        assert service.stats["translated"] == done_before  # still on it
+        long_job = service.submit([LECTURE * 3] * 60, "en", "pt", timeout=60)  # seconds of work, even when fast
+        assert long_job is not None  # queued first, from this thread: whatever comes next waits behind it
         started = time.monotonic()
         assert service.translate("Where is the library?", "en", "pt", timeout=0.3) is None  # behind: late
         assert 0.3 <= time.monotonic() - started < 0.5
-        busy.join(30)
+        assert long_job.waiter.wait(60) is not None and service.stats["translated"] == done_before + 60
     finally:
         service.close()
 
