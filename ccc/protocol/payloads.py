@@ -232,6 +232,8 @@ class Vocabulary(Payload):
 
     terms: list[Term] = Field(default_factory=list, max_length=MAX_TERMS)
     replacements: list[Replacement] = Field(default_factory=list, max_length=MAX_REPLACEMENTS)
+    # Keep hesitations ("uh", "um") in captions, for a verbatim transcript; stations leave them out by default.
+    verbatim: bool = False
 
     @field_validator("terms")
     @classmethod
@@ -247,8 +249,11 @@ class Vocabulary(Payload):
         return list(first.values())
 
     def wire(self) -> dict[str, Any]:
-        """Return the vocabulary as roomState and vocabularyUpdated carry it."""
-        return {"terms": list(self.terms), "replacements": [rule.wire() for rule in self.replacements]}
+        """Return the vocabulary as roomState and vocabularyUpdated carry it ("verbatim" only when set)."""
+        wire: dict[str, Any] = {"terms": list(self.terms), "replacements": [rule.wire() for rule in self.replacements]}
+        if self.verbatim:  # stations from before the setting refuse a key they do not know: send it only when used
+            wire["verbatim"] = True
+        return wire
 
 
 class QueueRemove(Payload):

@@ -122,7 +122,7 @@ def run(options: argparse.Namespace) -> int:
     spool = Spool(options.spool or default_path(), options.room.upper())
     spool.prune()
     link = HubLink(options.hub, options.room, options.name, spool, pin=options.pin,
-                   on_change=lambda: station.refresh(), on_vocabulary=recognizer.set_vocabulary, room_key=room_key,
+                   on_change=lambda: station.refresh(), on_vocabulary=lambda vocab: station.set_vocabulary(vocab), room_key=room_key,
                    password=_room_password(options))
     station = Station(recognizer, link, mode="hold" if ptt_spec == "file" else mode, beep=options.beep,
                       status=status, on_final=lambda payload: print(payload["text"], flush=True),

@@ -21,6 +21,7 @@ from ccc.station.fillers import strip_filler_words, strip_fillers
 from ccc.station.hub_link import PARTIAL_SPACING_S, HubLink
 from ccc.station.recognizers import Final, Recognizer
 from ccc.station.vad import Segmenter
+from ccc.station.vocabulary import Vocabulary
 
 
 def now_ms() -> float:
@@ -97,6 +98,7 @@ class Station:
                  segmenter: Segmenter | None = None, cue: Cue | None = None, verbatim: bool = False):
         self.recognizer = recognizer
         self.verbatim = verbatim  # keep "uh", "um" and the like in captions (ccc/station/fillers.py)
+        self.verbatim_always = verbatim  # --verbatim: whatever the room says
         self.segmenter = segmenter or Segmenter()
         self.link = link
         self.mode = mode
@@ -135,6 +137,11 @@ class Station:
     def queue_changed(self, state: dict) -> None:
         """Enqueue the room's queue for the floor as the hub announced it."""
         self._queue.put(("queue", state))
+
+    def set_vocabulary(self, vocab: Vocabulary) -> None:
+        """Use the room's vocabulary: terms and replacements in the recognizer, and whether to keep hesitations."""
+        self.recognizer.set_vocabulary(vocab)
+        self.verbatim = self.verbatim_always or vocab.verbatim
 
     def end_of_input(self) -> None:
         """Enqueue the end of the input: finish any utterance, then stop."""

@@ -1,7 +1,8 @@
 """A room's vocabulary on the station: terms the recognizer should expect, and replacements for its output.
 
-The hub sends {"terms": [str, ...], "replacements": [{"from": str, "to": str}, ...]} in the presenter's join
-state and in `vocabularyUpdated`. It comes over the network, so it is parsed defensively and bounded.
+The hub sends {"terms": [str, ...], "replacements": [{"from": str, "to": str}, ...]} (and "verbatim": true
+when the room keeps hesitations) in the presenter's join state and in `vocabularyUpdated`. It comes over
+the network, so it is parsed defensively and bounded.
 """
 from __future__ import annotations
 
@@ -32,6 +33,7 @@ class Vocabulary:
 
     terms: tuple[str, ...] = ()
     replacements: tuple[tuple[str, str], ...] = ()
+    verbatim: bool = False  # the room keeps hesitations ("uh", "um") in its captions
     _patterns: tuple = field(default=(), repr=False, compare=False)
 
     def __post_init__(self):
@@ -55,7 +57,7 @@ class Vocabulary:
                 old, new = _clean(rule.get("from"), MAX_TERM_CHARS), _clean(rule.get("to"), MAX_TERM_CHARS)
                 if old and re.search(r"\w", old):
                     kept_rules.append((old, new))
-        return cls(kept_terms, tuple(kept_rules))
+        return cls(kept_terms, tuple(kept_rules), data.get("verbatim") is True)
 
     def __bool__(self) -> bool:
         return bool(self.terms or self.replacements)

@@ -20,17 +20,21 @@ def test_admin_vocabulary_reaches_presenters_live_and_a_bad_one_changes_nothing(
     room.locator("summary", has_text="Vocabulary").click()
     room.get_by_label("Names and terms").fill("mitochondria\n  Krebs   cycle\nmitochondria\n")
     room.get_by_label("Replacements").fill("my toe => mitochondria\npie => π\n")
+    room.get_by_label("Keep hesitations").check()  # an oral-history room: the transcript keeps "um"
     axe(admin)
     room.get_by_role("button", name="Save vocabulary").click()
-    expect(admin.locator(".flash")).to_contain_text(f"Room {code} vocabulary saved: 2 terms, 2 replacements")
+    expect(admin.locator(".flash")).to_contain_text(
+        f"Room {code} vocabulary saved: 2 terms, 2 replacements, hesitations kept (verbatim)")
 
     expected = {"terms": ["mitochondria", "Krebs cycle"],
-                "replacements": [{"from": "my toe", "to": "mitochondria"}, {"from": "pie", "to": "π"}]}
+                "replacements": [{"from": "my toe", "to": "mitochondria"}, {"from": "pie", "to": "π"}],
+                "verbatim": True}
     assert station.wait_for(protocol.VOCABULARY_UPDATED) == expected
     room = admin.locator(f'.admin-room[data-code="{code}"]')
     expect(room.locator("summary", has_text="Vocabulary")).to_contain_text("2 terms, 2 replacements")
     room.locator("summary", has_text="Vocabulary").click()
     expect(room.get_by_label("Names and terms")).to_have_value("mitochondria\nKrebs cycle")
+    expect(room.get_by_label("Keep hesitations")).to_be_checked()
 
     # Too long a term: the form says why, keeps what was typed, and nothing changes anywhere.
     room.get_by_label("Names and terms").fill("mitochondria\n" + "x" * 61)

@@ -105,3 +105,19 @@ def test_a_vocabulary_set_from_the_command_line_reaches_stations_through_the_mes
     hub.flask("rooms", "vocabulary", code, "--term", "Okonkwo")
     assert station.wait_for(protocol.VOCABULARY_UPDATED) == {"terms": ["Okonkwo"], "replacements": []}
     assert not phone.of(protocol.VOCABULARY_UPDATED) and not switched.of(protocol.VOCABULARY_UPDATED)
+
+
+def test_verbatim_is_a_room_setting_kept_apart_from_the_terms(hub, client):
+    code = hub.create_room()
+    hub.flask("rooms", "vocabulary", code, "--term", "Okonkwo")
+    assert "captions keep hesitations" in hub.flask("rooms", "verbatim", code)
+    assert "hesitations kept (verbatim)" in hub.flask("rooms", "vocabulary", code, "--term", "Krebs")  # kept
+    station = client(hub.url)
+    state = station.join(code, role="presenter", name="P")["state"]
+    assert state["vocabulary"] == {"terms": ["Krebs"], "replacements": [], "verbatim": True}
+    assert "leave hesitations out" in hub.flask("rooms", "verbatim", code, "--off")
+    again = client(hub.url)
+    assert again.join(code, role="presenter", name="Q")["state"]["vocabulary"] == {"terms": ["Krebs"],
+                                                                                   "replacements": []}
+    refused = flask(hub, "rooms", "verbatim", "ZZZZZ")
+    assert refused.returncode != 0 and "no open room" in refused.stderr

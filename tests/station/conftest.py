@@ -161,8 +161,9 @@ class Rig:
 
     def __init__(self, hub_url: str, room: str, recognizer, tmp_path: Path, name: str = "Station", **kwargs):
         self.spool = Spool(tmp_path / f"spool-{name}.sqlite3", room)
-        # Wired as `python -m ccc.station` wires it: the room's vocabulary reaches the recognizer.
-        self.link = HubLink(hub_url, room, name, self.spool, on_vocabulary=recognizer.set_vocabulary)
+        # Wired as `python -m ccc.station` wires it: the room's vocabulary reaches the recognizer and the station.
+        self.link = HubLink(hub_url, room, name, self.spool,
+                            on_vocabulary=lambda vocab: self.station.set_vocabulary(vocab))
         self.finals: list[dict] = []
         self.station = Station(recognizer, self.link, on_final=self.finals.append, **kwargs)
         self.link.start()

@@ -1,4 +1,6 @@
 """Hesitation fillers are left out of captions, with nothing stray left behind; --verbatim keeps them."""
+import time
+
 import pytest
 
 from ccc.station import audio
@@ -66,3 +68,30 @@ def test_the_station_sends_finals_without_fillers_unless_verbatim(librivox, verb
     station.join(30)
     assert [f["text"] for f in finals] == [shown]
     assert " ".join(w["word"] for w in finals[0]["words"]) == shown
+
+
+def test_a_room_set_to_verbatim_keeps_the_hesitations_of_its_stations(make_hub, redis_url, client, rig, librivox):
+    hub = make_hub(CCC_MESSAGE_QUEUE=redis_url)  # the command line tells connected stations, as /admin does
+    code = hub.create_room("Oral history")
+    hub.flask("rooms", "verbatim", code)
+    phone = client(hub.url)
+    assert phone.join(code, "audience")["ok"]
+    station = rig(hub.url, code, Scripted("Um, so the results are in."), name="Interviewer")
+    station.wait_joined()
+    deadline = time.monotonic() + 10
+    while not station.station.verbatim:  # from the join state
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    station.play(librivox[1][0])
+    assert phone.wait_for(lambda c: finals(c)[0:1], timeout=60)[0]["text"] == "Um, so the results are in."
+    hub.flask("rooms", "verbatim", code, "--off")
+    while station.station.verbatim:  # live, through vocabularyUpdated
+        assert time.monotonic() < deadline + 20
+        time.sleep(0.05)
+    station.play(librivox[1][0])
+    assert phone.wait_for(lambda c: finals(c)[1:2], timeout=60)[0]["text"] == "So the results are in."
+
+
+def finals(phone) -> list[dict]:
+    """Return the final captions a phone has received."""
+    return [c for c in phone.of("caption") if c["isFinal"]]

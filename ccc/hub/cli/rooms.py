@@ -203,6 +203,7 @@ def vocabulary(code: str, terms: tuple[str, ...], rules: tuple[str, ...], from_f
             raw = vocab_rules.from_text(mixed_text=from_file.read(vocab_rules.MAX_TEXT_CHARS + 1) if from_file else "")
             raw["terms"] += terms
             raw["replacements"] += [vocab_rules.rule(text, separator="=") for text in rules]
+            raw["verbatim"] = bool(room.vocabulary_wire().get("verbatim"))  # its own command sets it
             room = vocab_rules.set_vocabulary(room.code, raw)
         except room_rules.RoomError as exc:
             raise click.ClickException(str(exc)) from None
@@ -212,6 +213,20 @@ def vocabulary(code: str, terms: tuple[str, ...], rules: tuple[str, ...], from_f
     terms_text, rules_text = vocab_rules.to_text(current)
     for line in filter(None, terms_text.splitlines() + rules_text.splitlines()):
         click.echo(f"  {line}")
+
+
+@rooms_cli.command("verbatim")
+@click.argument("code")
+@click.option("--off", is_flag=True, help="Leave hesitations out of captions again (the default).")
+def verbatim(code: str, off: bool) -> None:
+    """Keep hesitations ("uh", "um") in the room's captions, for a verbatim transcript."""
+    try:
+        room = vocab_rules.set_verbatim(code, not off)
+    except room_rules.RoomError as exc:
+        raise click.ClickException(str(exc)) from None
+    announce_vocabulary(room.code, room.vocabulary_wire())  # the stations apply it from their next caption
+    click.echo(f"Room {room.code}: captions " + ("leave hesitations out (the default)." if off else
+                                                 "keep hesitations (uh, um): a verbatim transcript."))
 
 
 @rooms_cli.command("ensure-demo")

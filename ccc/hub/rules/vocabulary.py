@@ -86,12 +86,21 @@ def set_vocabulary(code: str, raw: dict[str, Any]) -> Room:
     if room is None:
         raise RoomError(f"no open room with code {normalize_code(code)!r}")
     cleaned = check(raw)
-    room.vocabulary = cleaned if cleaned["terms"] or cleaned["replacements"] else None
+    room.vocabulary = cleaned if cleaned["terms"] or cleaned["replacements"] or cleaned.get("verbatim") else None
     db.session.commit()
     return room
 
 
 def describe(vocabulary: dict[str, Any]) -> str:
-    """Return a one-line count of terms and replacements."""
+    """Return a one-line count of terms and replacements, and whether hesitations are kept."""
     terms, rules = len(vocabulary["terms"]), len(vocabulary["replacements"])
-    return f"{terms} term{'' if terms == 1 else 's'}, {rules} replacement{'' if rules == 1 else 's'}"
+    kept = ", hesitations kept (verbatim)" if vocabulary.get("verbatim") else ""
+    return f"{terms} term{'' if terms == 1 else 's'}, {rules} replacement{'' if rules == 1 else 's'}{kept}"
+
+
+def set_verbatim(code: str, verbatim: bool) -> Room:
+    """Keep (or leave out, the default) hesitations in the captions of an open room's stations."""
+    room = find_room(code)
+    if room is None:
+        raise RoomError(f"no open room with code {normalize_code(code)!r}")
+    return set_vocabulary(room.code, {**room.vocabulary_wire(), "verbatim": verbatim})

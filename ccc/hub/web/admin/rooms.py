@@ -133,16 +133,18 @@ def transcript_settings(code: str):
 
 @bp.post("/rooms/<code>/vocabulary")
 def set_vocabulary(code: str):
-    """Set a room's terms and replacements; its connected presenters receive them at once."""
+    """Set a room's terms, replacements and verbatim setting; its connected presenters receive them at once."""
     room = open_room(code)
     if room is None:
         return back()
     terms = request.form.get("terms", "")
     replacements = request.form.get("replacements", "")
+    verbatim = request.form.get("verbatim") == "on"
     try:
-        room = vocab_rules.set_vocabulary(room.code, vocab_rules.from_text(terms, replacements))
+        room = vocab_rules.set_vocabulary(room.code, {**vocab_rules.from_text(terms, replacements), "verbatim": verbatim})
     except rooms.RoomError as exc:  # show the form again with what was typed, and why it was refused
         refused = {"code": room.code, "terms": terms, "replacements": replacements,
+                   "verbatim": verbatim,
                    "error": f"Not saved: {exc}."}
         return page(refused), 400
     vocabulary = room.vocabulary_wire()
