@@ -126,6 +126,7 @@ def test_a_chosen_key_in_toggle_mode_takes_and_releases_the_floor_and_is_remembe
 
     page.reload()
     join(page, "Pat Pedal")
+    expect(page.locator("#floor-state")).to_have_text("The floor is free.")  # joined: the key is live
     expect(page.locator("#key-hint")).to_have_text("Or press F8 to take the floor and again to release it.")
     page.locator("#floor-title").focus()
     page.keyboard.press("F8")
