@@ -110,12 +110,13 @@ def test_a_chosen_key_in_toggle_mode_takes_and_releases_the_floor_and_is_remembe
     join(page, "Pat Pedal")
     expect(page.locator("#floor-state")).to_have_text("The floor is free.")
     page.click(".key-settings summary")
+    page.check("input[name=mode][value=toggle]")
+    expect(page.locator("#key-hint")).to_have_text("Or press Space to take the floor and again to release it.")
     page.click("#key-change")
     expect(page.locator("#key-capture")).to_be_visible()
     page.keyboard.press("F8")
     expect(page.locator("#key-name")).to_have_text("F8")
     expect(page.locator("#key-capture")).to_be_hidden()
-    page.check("input[name=mode][value=toggle]")
     expect(page.locator("#key-hint")).to_have_text("Or press F8 to take the floor and again to release it.")
 
     page.locator("#floor-title").focus()  # not in a field: the key is the console's
