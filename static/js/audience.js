@@ -157,15 +157,6 @@
     scroller.focus({ preventScroll: true });
   });
 
-  // ---- Announcing finals to screen readers (never partials) -------------------------------------------
-
-  function announce(c) {
-    const line = el('p', null, (c.speakerId !== announcer.dataset.lastSpeaker ? (c.speakerName || 'Speaker') + ': ' : '') + c.text);
-    announcer.dataset.lastSpeaker = c.speakerId;
-    announcer.append(line);
-    while (announcer.childElementCount > 5) announcer.firstElementChild.remove();
-  }
-
   // ---- Room connection -------------------------------------------------------------------------------------
 
   const conn = new window.CCC.RoomConnection({
@@ -174,11 +165,7 @@
     lang: config.e2e ? '' : settings.lang,
     handlers: {
       state({ state, added, edited }) {
-        const chip = $('saving-chip');
-        chip.dataset.saving = state.room.saving ? 'true' : 'false';
-        chip.textContent = state.room.saving ? 'Transcript saved' : 'Not saved';
-        chip.title = state.room.saving ? 'This room is being saved; the transcript can be downloaded.'
-          : 'This room is not being saved: captions are shown live only.';
+        window.CCC.showSaving(Boolean(state.room.saving));
         pending.finals.push(...added);
         pending.edits.push(...edited);
         render();
@@ -189,7 +176,7 @@
       },
       caption(c) {
         pending.finals.push(c);
-        announce(c);
+        window.CCC.announce(announcer, c); // finals only, never partials
         render();
       },
       partial() {

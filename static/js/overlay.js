@@ -6,7 +6,7 @@
 (function () {
   'use strict';
 
-  const { el, $ } = window.CCC;
+  const { $ } = window.CCC;
   const root = document.documentElement;
   const d = document.body.dataset;
   const HEX = /^#[0-9a-f]{6}$/;
@@ -56,13 +56,6 @@
     lines.hidden = wanted.length === 0; // nothing at all on screen (no empty box) until someone speaks
   });
 
-  function announce(c) {
-    const said = (c.speakerId !== announcer.dataset.lastSpeaker ? (c.speakerName || 'Speaker') + ': ' : '') + c.text;
-    announcer.dataset.lastSpeaker = c.speakerId;
-    announcer.append(el('p', null, said));
-    while (announcer.childElementCount > 5) announcer.firstElementChild.remove();
-  }
-
   const conn = new window.CCC.RoomConnection({
     code: d.code,
     role: 'audience',
@@ -71,7 +64,7 @@
     handlers: {
       state: render,
       caption(c) {
-        announce(c);
+        window.CCC.announce(announcer, c);
         render();
       },
       partial: render,

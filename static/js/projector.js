@@ -37,13 +37,11 @@
 
   // ---- The queue for the floor: who is next, in words (not colour alone), and an open offer's countdown ----
 
-  let queueTimer = null;
+  const showCountdown = window.CCC.offerCountdown($('queue-countdown'), (left) => '(' + left + ' s)');
 
   function showQueue(floorQueue) {
     const { queue, offer } = floorQueue;
     const box = $('queue-next');
-    window.clearInterval(queueTimer);
-    queueTimer = null;
     let text = '';
     if (offer) {
       text = 'Next: ' + offer.name + ' may take the floor now';
@@ -54,12 +52,7 @@
     box.hidden = !text;
     box.dataset.offer = offer ? 'open' : 'none';
     if ($('queue-text').textContent !== text) $('queue-text').textContent = text;
-    const countdown = () => {
-      const left = offer ? Math.max(0, Math.ceil((offer.deadline - performance.now()) / 1000)) : 0;
-      $('queue-countdown').textContent = offer ? '(' + left + ' s)' : '';
-    };
-    countdown();
-    if (offer) queueTimer = window.setInterval(countdown, 250);
+    showCountdown(offer);
   }
 
   const conn = new window.CCC.RoomConnection({

@@ -6,52 +6,31 @@
 (function () {
   'use strict';
 
+  const { el, $, formatTime, showError } = window.CCC;
   const body = document.body.dataset;
-  const list = document.getElementById('captions');
-  const byId = (id) => document.getElementById(id);
+  const list = $('captions');
   // The admin joins as a named reader, so the revision history says who corrected (the hub allows admin edits).
   const isAdmin = body.isAdmin === 'true';
   const state = {
     role: 'audience', name: isAdmin ? 'Admin' : '', pin: '', canEdit: isAdmin && body.live === 'true', socket: null,
   };
-  // An end-to-end encrypted room: captions open here with the #k= key (see Sealer in ccc.js), in arrival order.
+  // An end-to-end encrypted room: captions open here with the #k= key (see Sealer in e2e.js), in arrival order.
   const sealer = window.CCC.Sealer.forPage(body.code);
-  let opening = Promise.resolve();
-  function opened(thing, then) {
-    if (!sealer) return then();
-    opening = opening.then(() => sealer.openAll(thing)).then(then, then);
-    return opening;
-  }
+  const opened = (thing, then) => (sealer ? sealer.openInOrder(thing, then) : then());
   // Who this page is per role, as the hub issued it ({id, token}); kept for reconnects of this page only.
   const ids = { audience: null, presenter: null };
-
-  function el(tag, className, text) {
-    const node = document.createElement(tag);
-    if (className) node.className = className;
-    if (text !== undefined) node.textContent = text;
-    return node;
-  }
-
-  function clock(ms) {
-    return ms ? new Date(ms).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit' }) : '';
-  }
 
   // ---- Reading ---------------------------------------------------------------------------------------
 
   function render(caption) {
-    const li = el('li', 'cap');
-    li.dataset.utterance = caption.utteranceId;
-    li.dataset.seq = String(caption.seq);
-    li.dataset.rev = String(caption.rev || 0);
+    const li = el('li', { className: 'cap', 'data-utterance': caption.utteranceId, 'data-seq': caption.seq,
+      'data-rev': caption.rev || 0 });
     const when = caption.startedAt || caption.createdAt || caption.timestamp;
-    const who = el('span', 'who', caption.speakerName || 'Unknown speaker');
-    const time = el('time', 'when', clock(when));
-    if (when) time.dateTime = new Date(when).toISOString();
-    who.append(' · ', time);
-    const text = el('span', 'text', caption.text);
-    if (caption.unreadable) text.dataset.unreadable = caption.unreadable;
-    li.append(who, text, el('span', 'edited', ''));
-    if (caption.edited) li.querySelector('.edited').textContent = ' (corrected)';
+    const who = el('span', { className: 'who' }, caption.speakerName || 'Unknown speaker');
+    who.append(' · ', el('time', { className: 'when', datetime: when ? new Date(when).toISOString() : null },
+      formatTime(when, true)));
+    const text = el('span', { className: 'text', 'data-unreadable': caption.unreadable || null }, caption.text);
+    li.append(who, text, el('span', { className: 'edited' }, caption.edited ? ' (corrected)' : ''));
     addEditButton(li);
     return li;
   }
@@ -68,7 +47,7 @@
     const url = '/r/' + encodeURIComponent(body.code) + '/transcript.json?session=' + list.dataset.session;
     const response = await fetch(url, { headers: { Accept: 'application/json' } });
     if (!response.ok) {
-      byId('match-count').textContent = 'The transcript could not be loaded.';
+      $('match-count').textContent = 'The transcript could not be loaded.';
       return;
     }
     const doc = await response.json();
@@ -81,7 +60,7 @@
   // ---- Searching -------------------------------------------------------------------------------------
 
   function filter() {
-    const query = byId('search').value.trim().toLowerCase();
+    const query = $('search').value.trim().toLowerCase();
     const items = Array.from(list.children);
     let shown = 0;
     for (const li of items) {
@@ -89,8 +68,8 @@
       li.hidden = query !== '' && !haystack.includes(query);
       if (!li.hidden) shown += 1;
     }
-    byId('transcript-empty').hidden = items.length > 0;
-    byId('match-count').textContent = query ? shown + ' of ' + items.length + ' captions match “' + query + '”.'
+    $('transcript-empty').hidden = items.length > 0;
+    $('match-count').textContent = query ? shown + ' of ' + items.length + ' captions match “' + query + '”.'
       : items.length + ' captions.';
   }
 
@@ -98,46 +77,31 @@
 
   function addEditButton(li) {
     if (!state.canEdit || li.querySelector('.edit-btn')) return;
-    const button = el('button', 'btn btn-small edit-btn', 'Correct');
-    button.type = 'button';
-    button.setAttribute('aria-label', 'Correct: ' + li.querySelector('.text').textContent.slice(0, 60));
+    const button = el('button', { type: 'button', className: 'btn btn-small edit-btn',
+      'aria-label': 'Correct: ' + li.querySelector('.text').textContent.slice(0, 60) }, 'Correct');
     button.addEventListener('click', () => openEditor(li));
     li.append(' ', button);
   }
 
   function openEditor(li) {
     if (li.querySelector('form')) return;
-    const form = el('form', 'edit-form inline-form');
-    const field = el('input', 'edit-text');
-    field.type = 'text';
-    field.maxLength = 2000;
-    field.value = li.querySelector('.text').textContent;
-    field.setAttribute('aria-label', 'Corrected text');
-    const save = el('button', 'btn btn-small btn-primary', 'Save');
-    save.type = 'submit';
-    const cancel = el('button', 'btn btn-small', 'Cancel');
-    cancel.type = 'button';
-    const error = el('p', 'form-error');
-    error.hidden = true;
-    error.setAttribute('role', 'alert');
-    form.append(field, save, cancel, error);
-    cancel.addEventListener('click', () => form.remove());
-    form.addEventListener('submit', async (event) => {
-      event.preventDefault();
-      let text = field.value;
-      if (sealer) text = await sealer.seal(li.dataset.utterance, text).catch(() => field.value);
-      const ack = await call('editCaption', { utteranceId: li.dataset.utterance, text });
-      if (!ack.ok) {
-        error.textContent = (ack.error && ack.error.message) || 'The correction was not saved.';
-        error.hidden = false;
-        return;
-      }
-      applyEdit({ utteranceId: li.dataset.utterance, text: field.value, rev: ack.rev });
-      form.remove();
-      li.querySelector('.edit-btn').focus();
+    const utteranceId = li.dataset.utterance;
+    const form = window.CCC.editCaption({
+      text: li.querySelector('.text').textContent,
+      className: 'edit-form inline-form',
+      mount: (editor) => li.append(editor),
+      async save(text) {
+        const sealed = sealer ? await sealer.sealInOrder(utteranceId, text).catch(() => null) : text;
+        if (sealed === null) return { ok: false, error: { message: 'This page has no valid key for this room.' } };
+        const ack = await call('editCaption', { utteranceId, text: sealed });
+        if (ack.ok) applyEdit({ utteranceId, text, rev: ack.rev });
+        return ack;
+      },
+      close() {
+        form.remove();
+        li.querySelector('.edit-btn').focus();
+      },
     });
-    li.append(form);
-    field.focus();
   }
 
   function applyEdit(e) {
@@ -152,20 +116,12 @@
   // ---- Live connection -------------------------------------------------------------------------------
 
   function call(event, data) {
-    return new Promise((resolve) => {
-      if (!state.socket || !state.socket.connected) {
-        resolve({ ok: false, error: { message: 'Not connected to the hub.' } });
-        return;
-      }
-      state.socket.timeout(8000).emit(event, data, (err, ack) => {
-        resolve(err ? { ok: false, error: { message: 'The hub did not answer in time.' } } : ack);
-      });
-    });
+    return window.CCC.ask(state.socket, event, data, 8000);
   }
 
   function status(value, text) {
-    byId('conn').dataset.status = value;
-    byId('conn-text').textContent = text;
+    $('conn').dataset.status = value;
+    $('conn-text').textContent = text;
   }
 
   function join() {
@@ -206,9 +162,9 @@
 
   async function unlock(event) {
     event.preventDefault();
-    const error = byId('unlock-error');
-    state.name = byId('editor-name').value.trim() || 'Captioner';
-    state.pin = byId('pin').value;
+    const error = $('unlock-error');
+    state.name = $('editor-name').value.trim() || 'Captioner';
+    state.pin = $('pin').value;
     await call('leave', {});
     ids[state.role] = null; // leaving gives the identity up
     state.role = 'presenter';
@@ -216,29 +172,28 @@
     if (!ack.ok) {
       state.role = 'audience';
       await join();
-      error.textContent = (ack.error && ack.error.message) || 'Could not unlock corrections.';
-      error.hidden = false;
+      showError(error, (ack.error && ack.error.message) || 'Could not unlock corrections.');
       return;
     }
-    error.hidden = true;
-    byId('unlock-form').hidden = true;
+    showError(error, '');
+    $('unlock-form').hidden = true;
     enableEditing();
   }
 
   function enableEditing() {
     state.canEdit = true;
-    byId('editing-note').hidden = false;
+    $('editing-note').hidden = false;
     for (const li of list.children) addEditButton(li);
   }
 
   document.addEventListener('DOMContentLoaded', () => {
-    const select = byId('session');
-    if (select) select.addEventListener('change', () => byId('session-form').submit());
+    const select = $('session');
+    if (select) select.addEventListener('change', () => $('session-form').submit());
     if (!list) return;
-    byId('search').addEventListener('input', filter);
-    const unlockForm = byId('unlock-form');
+    $('search').addEventListener('input', filter);
+    const unlockForm = $('unlock-form');
     if (unlockForm) unlockForm.addEventListener('submit', unlock);
-    if (state.canEdit && byId('editing-note')) byId('editing-note').hidden = false;
+    if (state.canEdit && $('editing-note')) $('editing-note').hidden = false;
     connect();
     load();
   });

@@ -101,3 +101,34 @@ def test_partials_are_throttled_to_three_a_second(hub, new_page, client):
     partials = [m for m in watcher.of("caption") if not m["isFinal"]]
     # One per keystroke unthrottled (54); throttled, three a second of typing plus the first and the last.
     assert 2 <= len(partials) <= 3 * typed_s + 2, (len(partials), typed_s)
+
+
+def test_a_chosen_key_in_toggle_mode_takes_and_releases_the_floor_and_is_remembered(hub, new_page):
+    """Change the key to F8 and the mode to toggle: F8 takes the floor, F8 again frees it; a reload keeps both."""
+    code = hub.create_room("Pedal")
+    page = new_page(f"{hub.url}/r/{code}/present")
+    join(page, "Pat Pedal")
+    expect(page.locator("#floor-state")).to_have_text("The floor is free.")
+    page.click(".key-settings summary")
+    page.check("input[name=mode][value=toggle]")
+    expect(page.locator("#key-hint")).to_have_text("Or press Space to take the floor and again to release it.")
+    page.click("#key-change")
+    expect(page.locator("#key-capture")).to_be_visible()
+    page.keyboard.press("F8")
+    expect(page.locator("#key-name")).to_have_text("F8")
+    expect(page.locator("#key-capture")).to_be_hidden()
+    expect(page.locator("#key-hint")).to_have_text("Or press F8 to take the floor and again to release it.")
+
+    page.locator("#floor-title").focus()  # not in a field: the key is the console's
+    page.keyboard.press("F8")
+    expect(page.locator("#floor-state")).to_contain_text("You have the floor")
+    page.keyboard.press("F8")
+    expect(page.locator("#floor-state")).to_have_text("The floor is free.")
+
+    page.reload()
+    join(page, "Pat Pedal")
+    expect(page.locator("#floor-state")).to_have_text("The floor is free.")  # joined: the key is live
+    expect(page.locator("#key-hint")).to_have_text("Or press F8 to take the floor and again to release it.")
+    page.locator("#floor-title").focus()
+    page.keyboard.press("F8")
+    expect(page.locator("#floor-state")).to_contain_text("You have the floor")
