@@ -63,7 +63,7 @@ def create_app(config_class: type = Config, **overrides) -> Flask:
     # Imported here, as flaskr does: `import ccc.hub.rules.rooms` (tests, the CLI) stays light, and the
     # Socket.IO handlers are registered once an app is made.
     from . import cli, web
-    from .live import events  # noqa: F401 - importing it registers the Socket.IO handlers
+    from .live import events, station_audio  # noqa: F401 - importing them registers the Socket.IO handlers
 
     web.register(app)  # the pages, downloads, admin pages and error handlers
     cli.register_cli(app)

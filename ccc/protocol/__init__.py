@@ -7,6 +7,7 @@ Every client-to-hub event is answered through the Socket.IO acknowledgement with
 from __future__ import annotations
 
 # One namespace for hub and station: ``from ccc.protocol import Join, MAX_TEXT, ErrorCode, CAPTION``.
+from .audio import *  # noqa: F403
 from .errors import *  # noqa: F403
 from .events import *  # noqa: F403
 from .limits import *  # noqa: F403

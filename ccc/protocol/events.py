@@ -19,6 +19,7 @@ QUEUE_MOVE = "queueMove"
 APPROVE = "approve"
 DENY = "deny"
 SET_LANGUAGE = "setLanguage"  # a reader changes the language it reads captions in (null: the original)
+STATION_AUDIO = "stationAudio"  # a station's audio advice; the hub relays it to the room's presenters
 
 # Hub to clients.
 ROOM_STATE = "roomState"

@@ -13,7 +13,7 @@ from flask import current_app
 from ccc import protocol
 from ccc.hub.access import grants
 from ccc.hub.extensions import socketio
-from ccc.hub.rules import floor, presence
+from ccc.hub.rules import floor, presence, station_audio
 from ccc.store.db import db
 from ccc.store.models import Participant, Room
 
@@ -27,6 +27,7 @@ _flusher_started = False
 
 def announce_departure(code: str, participant: Participant) -> None:
     """Tell a room that a participant left or dropped (participantLeft, or a new audience count)."""
+    station_audio.forget(code, participant.participant_id)
     if participant.listed:
         socketio.emit(protocol.PARTICIPANT_LEFT, participant.public(), to=room_key(code))
     if participant.role == "audience":

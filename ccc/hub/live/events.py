@@ -19,7 +19,7 @@ from ccc import protocol
 from ccc.hub.access import adminauth
 from ccc.hub.extensions import socketio
 from ccc.hub.rules import approval as approval_rules
-from ccc.hub.rules import captions, floor, floor_queue, languages, presence, rooms
+from ccc.hub.rules import captions, floor, floor_queue, languages, presence, rooms, station_audio
 from ccc.protocol import ErrorCode, ProtocolError, error_ack, ok_ack
 from ccc.store.db import db
 from ccc.store.models import Room, hash_token
@@ -76,6 +76,7 @@ def on_join(data: protocol.Join, conn: Connection):
     state["room"] = {**state["room"], **languages.describe(room)}
     if participant.role == "presenter":  # hundreds of phones need not download it
         state["vocabulary"] = room.vocabulary_wire()
+        state["stationAudio"] = station_audio.latest(room.code)
     if participant.listed and not joined.replaced_sid:
         socketio.emit(protocol.PARTICIPANT_JOINED, participant.public(), to=room_key(room.code), skip_sid=sid)
     if participant.role == "audience":
