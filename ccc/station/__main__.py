@@ -117,16 +117,16 @@ def run(options: argparse.Namespace) -> int:
     mode = options.mode
     if ptt_spec == "terminal" and mode == "hold":
         mode = "toggle"  # A terminal sees no key-up: space starts and space stops.
-    levels = meter.Meter()
-    status = meter.MeterStatus(sys.stderr, levels)
+    status = meter.MeterStatus(sys.stderr, meter.Meter())
     spool = Spool(options.spool or default_path(), options.room.upper())
     spool.prune()
     link = HubLink(options.hub, options.room, options.name, spool, pin=options.pin,
                    on_change=lambda: station.refresh(), on_vocabulary=lambda vocab: station.set_vocabulary(vocab), room_key=room_key,
                    password=_room_password(options))
+    status.link = link  # the meter's advice goes to the presenter console too
     station = Station(recognizer, link, mode="hold" if ptt_spec == "file" else mode, beep=options.beep,
                       status=status, on_final=lambda payload: print(payload["text"], flush=True),
-                      verbatim=options.verbatim)
+                      verbatim=options.verbatim, on_audio=status.hear)
     link.start()
     key_source = None
     if ptt_spec == "file":
@@ -141,14 +141,10 @@ def run(options: argparse.Namespace) -> int:
     station.start()
     if is_file:
         _wait_connected(link, timeout=10)  # A recorded lecture waits for the hub; a live voice does not.
-    source.start(lambda pcm: (levels.push(pcm), station.audio(pcm)))
+    source.start(station.audio)  # the recognition thread also feeds the meter (status.hear), off the audio callback
     try:
         while station._thread.is_alive() and link.fatal is None and not stop.is_set():
             station.join(timeout=0.2)
-            changed = status.update()  # every few seconds; said in full when the advice changes
-            if changed:
-                status.say(changed.brief())
-                station.refresh()
     except KeyboardInterrupt:
         station.end_of_input()
         station.join(timeout=5)

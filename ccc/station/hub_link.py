@@ -60,6 +60,7 @@ class HubLink:
         # In a room with verification on, joined without the PIN: the admin or a PIN presenter must approve.
         self.awaiting_approval = False
         self.speaking = False  # Set by the station: it holds the key and was granted (or is offline).
+        self.audio: dict | None = None  # the meter's latest stationAudio, sent again at each join
         self.backoff_s = 0.25
         self._max_backoff_s = 5.0
         self._next_try = 0.0
@@ -133,6 +134,11 @@ class HubLink:
             return self._call(protocol.EDIT_CAPTION, payload)
         except Offline:
             return {"offline": True}
+
+    def send_audio(self, payload: dict) -> None:
+        """Tell the room's presenters the meter's new advice (a stationAudio payload), now and at each join."""
+        self.audio = payload
+        self.submit(lambda: self._emit(protocol.STATION_AUDIO, payload))
 
     def stop_speak(self) -> None:
         """Give the floor back (after any final submitted before)."""
@@ -234,6 +240,8 @@ class HubLink:
             self._take_vocabulary(state["vocabulary"])
         if "queue" in state:  # hubs before the queue for the floor send none
             self.on_queue({"queue": state["queue"], "offer": state.get("offer")})
+        if self.audio is not None:  # a console that lost us while we were away learns the advice again
+            self._emit(protocol.STATION_AUDIO, self.audio)
         speaker = state.get("speaker") or {}
         if self.speaking:
             self._request_speak()  # Still holding the key: take the floor back so partials flow again.
@@ -245,6 +253,9 @@ class HubLink:
         if isinstance(data, dict) and data.get("id") == self.participant_id and data.get("verified"):
             self.awaiting_approval = False
             self.on_change()
+            audio = self.audio
+            if audio is not None:  # refused while waiting for approval
+                self.submit(lambda: self._emit(protocol.STATION_AUDIO, audio))
 
     def _approval_denied(self, data: Any) -> None:
         self.awaiting_approval = False

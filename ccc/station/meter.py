@@ -14,14 +14,15 @@ from __future__ import annotations
 
 import argparse
 import threading
-import time
 from collections import deque
 from dataclasses import dataclass
 
 import numpy as np
 
+from ccc import protocol
 from ccc.station import StationError, audio
 from ccc.station.audio import RATE
+from ccc.station.hub_link import HubLink
 from ccc.station.station import StatusLine
 
 FRAME = RATE // 100  # 10 ms
@@ -32,9 +33,10 @@ NOISY_DB = 25.0  # peaks over dips: clean speech in a quiet room reads 28-65 dB,
 ECHO_S = 0.4  # a decay estimate above this: the microphone hears the room more than the speaker
 MIN_SPEECH_DB = 8.0  # speech must stand this far above the floor before anything else is judged
 
+# The keys are the advice codes of the wire protocol (protocol.AUDIO_ADVICE): consoles say the same words.
 ADVICE = {
     "clipping": "clipping: turn the microphone's input gain down",
-    "quiet": "too quiet: move the microphone closer or raise its input gain",
+    "too_quiet": "too quiet: move the microphone closer or raise its input gain",
     "echo": "the room echoes: move the microphone closer or use a headset microphone",
     "noisy": "noisy: move the microphone closer to the speaker or use a headset microphone",
     "silence": "no speech heard yet",
@@ -70,16 +72,26 @@ class Reading:
         return (f"speech level: {self.level_dbfs:.1f} dBFS\nsignal-to-noise: {self.snr_db:.1f} dB\n"
                 f"reverberation: {echo}\nclipping: {clip}\nadvice: {self.advice}")
 
+    def wire(self) -> dict:
+        """Return the reading as the stationAudio event carries it, within the protocol's bounds."""
+        echo = None if self.reverb_s is None else min(self.reverb_s, protocol.MAX_ECHO_S)
+        return {"advice": self.verdict, "levelDb": min(max(self.level_dbfs, protocol.MIN_LEVEL_DB), 0.0),
+                "snrDb": min(max(self.snr_db, 0.0), protocol.MAX_SNR_DB), "echoS": echo}
+
 
 class Meter:
-    """Keep the last seconds of 10 ms frame powers and the clipping count; read them on demand."""
+    """Keep the last seconds of 10 ms frame powers and the clipping count; read them on demand.
+
+    Readings fall due by the audio heard, not the clock: a file read faster than real time is read at the
+    same places as a microphone would be.
+    """
 
     def __init__(self, window_s: float = WINDOW_S, every_s: float = 3.0):
         self.frames: deque[float] = deque(maxlen=int(window_s * 100))
         self.samples: deque[tuple[int, int]] = deque(maxlen=int(window_s * 10) + 1)  # (clipped, total) per chunk
         self._rest = np.zeros(0, np.float32)
         self.every_s = every_s
-        self._last = 0.0
+        self._unread = 0  # frames pushed since the last reading was due
         self._lock = threading.Lock()  # the audio thread pushes while the main thread reads
 
     def push(self, pcm: bytes) -> None:
@@ -93,13 +105,14 @@ class Meter:
         with self._lock:
             self.samples.append((clipped, len(x)))
             self.frames.extend(levels)
+            self._unread += len(levels)
 
     def due(self) -> bool:
-        """Tell whether a new reading is due (every few seconds), and start the next period if so."""
-        now = time.monotonic()
-        if now - self._last < self.every_s or len(self.frames) < 100:
-            return False
-        self._last = now
+        """Tell whether a new reading is due (every few seconds of audio), and start the next period if so."""
+        with self._lock:
+            if self._unread < self.every_s * 100 or len(self.frames) < 100:
+                return False
+            self._unread = 0
         return True
 
     def reading(self) -> Reading:
@@ -116,9 +129,9 @@ class Meter:
         if clipped > CLIPPED_SHARE:
             verdict = "clipping"
         elif snr < MIN_SPEECH_DB:
-            verdict = "quiet" if level > -70 and level < QUIET_DBFS else "silence"
+            verdict = "too_quiet" if level > -70 and level < QUIET_DBFS else "silence"
         elif level < QUIET_DBFS:
-            verdict = "quiet"
+            verdict = "too_quiet"
         elif reverb is not None and reverb > ECHO_S:
             verdict = "echo"
         elif snr < NOISY_DB:
@@ -162,16 +175,33 @@ def measure(samples: np.ndarray) -> Reading:
 
 
 class MeterStatus(StatusLine):
-    """A status line that carries the meter's latest summary after the station's own status."""
+    """A status line that carries the meter's latest summary after the station's own status.
 
-    def __init__(self, stream, meter: Meter):
+    ``link`` (the station's HubLink, set once made) is told each new advice, for the presenter console.
+    """
+
+    def __init__(self, stream, meter: Meter, link: HubLink | None = None):
         super().__init__(stream)
         self.meter = meter
+        self.link = link
         self.note = ""
+        self._text = ""
 
     def show(self, text: str) -> None:
         """Show the station's status followed by the audio summary."""
+        self._text = text
         super().show(f"{text} | {self.note}" if self.note else text)
+
+    def hear(self, pcm: bytes) -> None:
+        """Measure a chunk of the station's audio; say the reading, and tell the hub, when its advice changes."""
+        self.meter.push(pcm)
+        changed = self.update()
+        if changed is None:
+            return
+        self.say(changed.brief())
+        self.show(self._text)  # the status line again, below the reading, with the new advice
+        if self.link is not None:
+            self.link.send_audio(changed.wire())
 
     def update(self) -> Reading | None:
         """Take a new reading when one is due; return it when its advice changed (else None)."""

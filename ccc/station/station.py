@@ -95,7 +95,8 @@ class Station:
 
     def __init__(self, recognizer: Recognizer, link: HubLink | None, mode: str = "hold", beep: bool = False,
                  status: StatusLine | None = None, on_final: Callable[[dict], None] | None = None,
-                 segmenter: Segmenter | None = None, cue: Cue | None = None, verbatim: bool = False):
+                 segmenter: Segmenter | None = None, cue: Cue | None = None, verbatim: bool = False,
+                 on_audio: Callable[[bytes], None] | None = None):
         self.recognizer = recognizer
         self.verbatim = verbatim  # keep "uh", "um" and the like in captions (ccc/station/fillers.py)
         self.verbatim_always = verbatim  # --verbatim: whatever the room says
@@ -105,6 +106,7 @@ class Station:
         self.beep = beep
         self.status = status or StatusLine(None)
         self.on_final = on_final or (lambda payload: None)
+        self.on_audio = on_audio or (lambda pcm: None)  # every chunk, key held or not: the audio meter
         self.state = "idle"  # idle, listening, speaking, denied, queued (a raised hand), offered
         self.denied_by = ""
         self.place = 0  # this station's place in the room's queue for the floor (1 is next), 0 when not queued
@@ -177,6 +179,7 @@ class Station:
             if self._stopping:
                 return
             if kind == "audio":
+                self.on_audio(value)
                 if self.state == "speaking":
                     self._audio(value)
             elif kind == "key":
