@@ -35,8 +35,9 @@ def test_the_console_hears_good_then_the_rooms_advice_once_each(hub, client, rig
         while True:
             station.idle()
             sent = station.link.audio  # the last chunk's reading may still be on its way: then ask again
-            got = console.wait_for(lambda c: c.of("stationAudio") and c.of("stationAudio")[-1]["advice"]
-                                   == sent["advice"] and c.of("stationAudio")[-1], timeout=10)
+            got = console.wait_for(lambda c, want=sent["advice"]: c.of("stationAudio")
+                                   and c.of("stationAudio")[-1]["advice"] == want and c.of("stationAudio")[-1],
+                                   timeout=10)
             if station.link.audio is sent:
                 return got
 
