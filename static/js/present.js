@@ -1,7 +1,7 @@
 /* Presenter console: join with a name (and PIN), take the floor by button or key, type and correct captions.
  *
- * Needs the room scripts (ccc.js ... room.js), ptt.js (the push-to-talk key) and queue.js (the queue for the floor
- * and requests to present), loaded before it.
+ * Needs the room scripts (ccc.js ... room.js), ptt.js (the push-to-talk key), queue.js (the queue for the floor
+ * and requests to present) and meter.js (the stations' audio advice), loaded before it.
  */
 (function () {
   'use strict';
@@ -23,6 +23,7 @@
 
   const input = $('caption-input');
   const floorBtn = $('floor-btn');
+  const meter = window.CCC.meterPanel();
 
   // ---- Joining ----------------------------------------------------------------------------------------
 
@@ -61,7 +62,8 @@
   }
 
   const handlers = {
-    state({ resumed }) {
+    state({ state, resumed }) {
+      meter.reset(state.stationAudio || []);
       $('join-form').hidden = true;
       $('console').hidden = false;
       $('join-btn').disabled = false;
@@ -75,8 +77,10 @@
       $('people-audience').textContent = String(count);
       queue.render();
       queue.renderApprovals(people);
+      meter.keep(people);
       renderFloor();
     },
+    stationAudio: (m) => meter.update(m),
     approvalRequested() {
       if (conn) queue.renderApprovals(Array.from(conn.participants.values()));
     },

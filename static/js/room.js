@@ -30,6 +30,7 @@
       socket.on('floorQueue', (m) => this.onQueue(m));
       socket.on('roomUpdated', (m) => this.onRoomUpdated(m || {}));
       socket.on('roomLocked', () => this.onLocked());
+      socket.on('stationAudio', (m) => this.call_('stationAudio', m)); // presenters only: a station's audio advice
     }
 
     /** Take a roomState: people and speaker first, so the page's state handler sees them with the captions. */

@@ -132,3 +132,37 @@ def test_a_chosen_key_in_toggle_mode_takes_and_releases_the_floor_and_is_remembe
     page.locator("#floor-title").focus()
     page.keyboard.press("F8")
     expect(page.locator("#floor-state")).to_contain_text("You have the floor")
+
+
+def test_the_console_says_each_stations_audio_advice_in_words(hub, new_page, client, axe):
+    """A station's stationAudio shows as plain words beside its name, updated in place, gone when it leaves."""
+    code = hub.create_room("Microphones")
+    page = new_page(f"{hub.url}/r/{code}/present")
+    join(page, "Ms Ortiz")
+    expect(page.locator("#console")).to_be_visible()
+    expect(page.locator("#audio-card")).to_be_hidden()
+
+    # What ccc.station's meter sends (tests/station/test_meter_relay.py sends it from a real station).
+    station = client(hub.url)
+    assert station.join(code, "presenter", "<img src=x onerror=alert(1)> desk")["ok"]
+    assert station.call("stationAudio", {"advice": "echo", "levelDb": -19.8, "snrDb": 23.6, "echoS": 0.43})["ok"]
+    item = page.locator("#audio-list li")
+    expect(item).to_have_text("<img src=x onerror=alert(1)> desk: The room echoes: move the microphone closer or "
+                              "use a headset microphone. (speech -20 dBFS, SNR 24 dB, echo 0.4 s)")
+    expect(page.locator("#audio-list")).to_have_attribute("aria-live", "polite")
+    assert page.locator("#audio-list img").count() == 0  # a name is text, never markup
+    axe(page)
+
+    assert station.call("stationAudio", {"advice": "too_quiet", "levelDb": -48.0, "snrDb": 30.0, "echoS": None})["ok"]
+    expect(item).to_have_count(1)
+    expect(item.locator(".audio-advice")).to_have_text("Too quiet: move the microphone closer or raise its input gain.")
+    expect(item.locator(".audio-figures")).to_have_text("(speech -48 dBFS, SNR 30 dB)")
+
+    later = new_page(f"{hub.url}/r/{code}/present")  # a console opened afterwards: from roomState
+    join(later, "Mr Park")
+    expect(later.locator("#audio-list .audio-advice")).to_have_text(
+        "Too quiet: move the microphone closer or raise its input gain.")
+
+    assert station.call("leave", {})["ok"]
+    expect(page.locator("#audio-card")).to_be_hidden()
+    expect(later.locator("#audio-list li")).to_have_count(0)
