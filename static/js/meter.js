@@ -11,7 +11,7 @@
 
   const { el, $ } = window.CCC;
 
-  // The same words as the station's terminal line and `make doctor` (ccc/station/meter.py ADVICE).
+  // The station's words (ccc/station/meter.py ADVICE, on its terminal line and in `make doctor`), as sentences.
   const WORDS = {
     good: 'Good: the microphone hears the speaker clearly.',
     clipping: "Clipping: turn the microphone's input gain down.",
