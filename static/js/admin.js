@@ -1,5 +1,6 @@
 /* Admin page: ask before archiving a room; make an end-to-end encrypted room's key here, in the browser; and keep
- * each room's "Present" list and requests to present live (polled every 2 s). */
+ * each room's "Present" list (with each station's audio advice: meter.js) and requests to present live (polled
+ * every 2 s). */
 (function () {
   'use strict';
 
@@ -97,11 +98,13 @@
 
   /** Show one room's presence answer: the people, the floor holder and the counts. */
   function showPresence(card, presence) {
+    const audio = new Map((presence.stationAudio || []).map((m) => [m.participantId, window.CCC.audioAdvice(m)]));
     const items = presence.participants.map((p) => {
       const li = el('li');
       li.append(el('span', { className: 'person-name' }, p.name || 'Unnamed'), ' ');
       if (p.role === 'presenter') li.append(window.CCC.verifiedLabel(p), ' ');
       li.append(el('span', { className: 'role' }, p.role));
+      if (audio.get(p.id)) li.append(' ', el('span', { className: 'audio-advice' }, 'Microphone: ' + audio.get(p.id)));
       return li;
     });
     if (!items.length) items.push(el('li', { className: 'hint' }, 'Nobody with a name is connected.'));

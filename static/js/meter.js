@@ -4,7 +4,7 @@
  * roomState.stationAudio. Each station keeps one list item whose text is updated in place, so the polite live
  * region announces only what changed. Text only: names and figures never go through innerHTML.
  *
- * Needs ccc.js. Adds CCC.meterPanel.
+ * Needs ccc.js. Adds CCC.meterPanel, and CCC.audioAdvice for the admin page's list of who is present.
  */
 (function () {
   'use strict';
@@ -25,6 +25,11 @@
   function figures(m) {
     const echo = typeof m.echoS === 'number' ? ', echo ' + m.echoS.toFixed(1) + ' s' : '';
     return 'speech ' + Math.round(m.levelDb) + ' dBFS, SNR ' + Math.round(m.snrDb) + ' dB' + echo;
+  }
+
+  /** Return a station's advice in words with its figures, or null for a code this page does not know. */
+  function audioAdvice(m) {
+    return WORDS[m.advice] ? WORDS[m.advice] + ' (' + figures(m) + ')' : null;
   }
 
   /** Run the card: returns {reset(list), update(message), keep(people)}. */
@@ -69,5 +74,5 @@
     };
   }
 
-  Object.assign(window.CCC, { meterPanel });
+  Object.assign(window.CCC, { meterPanel, audioAdvice });
 }());

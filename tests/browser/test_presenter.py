@@ -163,6 +163,14 @@ def test_the_console_says_each_stations_audio_advice_in_words(hub, new_page, cli
     expect(later.locator("#audio-list .audio-advice")).to_have_text(
         "Too quiet: move the microphone closer or raise its input gain.")
 
+    admin = new_page(f"{hub.url}/admin")  # whoever runs the room sees it beside the station in "Present"
+    admin.fill("#password", "test-admin")
+    admin.get_by_role("button", name="Sign in").click()
+    listed = admin.locator(f'.admin-room[data-code="{code}"] .presence-list li', has_text="desk")
+    expect(listed.locator(".audio-advice")).to_have_text(
+        "Microphone: Too quiet: move the microphone closer or raise its input gain. (speech -48 dBFS, SNR 30 dB)")
+    assert admin.locator(".presence-list img").count() == 0
+
     assert station.call("leave", {})["ok"]
     expect(page.locator("#audio-card")).to_be_hidden()
     expect(later.locator("#audio-list li")).to_have_count(0)

@@ -6,7 +6,7 @@ from flask import flash, jsonify, redirect, request, url_for
 from ccc import protocol
 from ccc.hub.live.broadcast import announce_floor_released
 from ccc.hub.live.queue import announce_queue
-from ccc.hub.rules import floor, floor_queue, rooms
+from ccc.hub.rules import floor, floor_queue, rooms, station_audio
 from ccc.hub.rules import presence as presence_rules
 from ccc.protocol import ProtocolError
 
@@ -61,13 +61,14 @@ def _change_queue(code: str, change, done: str):
 
 @bp.get("/rooms/<code>/presence")
 def presence(code: str):
-    """Return who is present in an open room, the audience count and the floor holder, as JSON."""
+    """Return who is present in an open room, the audience count, the floor holder and stations' audio, as JSON."""
     room = rooms.find_room(code)
     if room is None:
         return jsonify({"ok": False, "error": {"code": "room_not_found", "message": "no open room"}}), 404
     speaker = {"id": room.floor_holder_id, "name": room.floor_holder_name} if room.floor_holder_id else None
     response = jsonify({"ok": True, "participants": presence_rules.listed_participants(room.id),
                         "audienceCount": presence_rules.audience_count(room.id), "speaker": speaker,
-                        "lastSeq": room.last_seq, **floor_queue.wire(room.id)})
+                        "lastSeq": room.last_seq, "stationAudio": station_audio.latest(room.code),
+                        **floor_queue.wire(room.id)})
     response.headers["Cache-Control"] = "no-store"
     return response
