@@ -20,7 +20,8 @@ def recordings(tmp_path_factory, librivox):
     return room_corpus.write(folder / "clean.wav", clean), room_corpus.write(folder / "room.wav", room)
 
 
-def test_the_console_hears_good_then_the_rooms_advice_once_each(hub, client, rig, sphinx, recordings):
+def test_the_console_hears_good_then_the_rooms_advice_once_each(module_hub, client, rig, sphinx, recordings):
+    hub = module_hub
     clean, room = recordings
     code = hub.create_room("Meter")
     console = client(hub.url)
@@ -65,3 +66,20 @@ def test_the_console_hears_good_then_the_rooms_advice_once_each(hub, client, rig
     console.wait_for(lambda c: len(c.of("stationAudio")) > before, timeout=15)
     assert console.of("stationAudio")[-1]["advice"] == last["advice"]
     assert console.of("participantLeft")[-1]["name"] == "Desk station"
+
+
+def test_a_station_waiting_for_approval_is_heard_once_approved(module_hub, client, rig, sphinx):
+    hub = module_hub
+    code = hub.create_room("Meter approval", pin="2468")
+    hub.flask("rooms", "verify", code)
+    console = client(hub.url)
+    assert console.join(code, "presenter", "Console", pin="2468")["ok"]
+    station = rig(hub.url, code, sphinx, name="Guest station")
+    station.wait_joined()
+    assert station.link.awaiting_approval
+    station.link.send_audio({"advice": "noisy", "levelDb": -24.0, "snrDb": 18.0, "echoS": 0.3})
+    waiting = console.wait_for("approvalRequested", timeout=5)
+    assert console.call("approve", {"participantId": waiting["id"]})["ok"]
+    heard = console.wait_for("stationAudio", timeout=10)  # refused while it waited, sent again once approved
+    assert (heard["name"], heard["advice"]) == ("Guest station", "noisy")
+    assert len(console.of("stationAudio")) == 1
