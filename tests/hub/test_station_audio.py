@@ -79,6 +79,14 @@ def test_readers_and_malformed_advice_are_refused_and_change_nothing(module_hub,
     state = quick_client(hub.url).join(code, "presenter", "Late console")["state"]
     assert [m["advice"] for m in state["stationAudio"]] == ["good"]
 
+    # In a room where presenters without the PIN wait for approval, a waiting one is not heard either.
+    guarded = hub.create_room("Meter approval", pin="1357")
+    hub.flask("rooms", "verify", guarded)
+    guest = quick_client(hub.url)
+    assert guest.join(guarded, "presenter", "Guest")["waiting"]
+    error = guest.call("stationAudio", ECHO)["error"]
+    assert error == {"code": "forbidden", "message": "wait for approval before sending audio advice"}
+
 
 def test_a_flood_of_advice_is_rate_limited(module_hub, quick_client):
     hub = module_hub
