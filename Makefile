@@ -109,6 +109,7 @@ bench: venv-dev
 	$(PY) bench/station.py
 	$(PY) bench/vad.py
 	$(PY) bench/accuracy.py
+	$(PY) bench/partials.py
 	$(PY) bench/export.py
 	$(PY) bench/faults.py
 	$(PY) bench/fuzz.py
