@@ -73,6 +73,7 @@ class _Job:
     src: str
     dst: str
     deadline: float
+    background: bool = False
     waiter: _Waiter = field(default_factory=_Waiter)
 
 
@@ -109,11 +110,16 @@ class Translations:
         done = self.translate_batch([text], src, dst, timeout)
         return None if done is None else done[0]
 
-    def translate_batch(self, texts: list[str], src: str, dst: str, timeout: float = 1.0) -> list[str] | None:
-        """Return each text translated, in order, or None (all or nothing) when full or late; never waits longer."""
+    def translate_batch(self, texts: list[str], src: str, dst: str, timeout: float = 1.0,
+                        background: bool = False) -> list[str] | None:
+        """Return each text translated, in order, or None (all or nothing) when full or late; never waits longer.
+
+        A ``background`` batch (an export, a reader's backlog) waits behind every live caption and may fill only
+        half the queue, so live finals keep their place and their room.
+        """
         if src == dst:
             return list(texts)
-        job = self.submit(texts, src, dst, timeout)
+        job = self.submit(texts, src, dst, timeout, background)
         if job is None:
             return None
         answer = job.waiter.wait(timeout)
@@ -121,10 +127,11 @@ class Translations:
             self.stats["late"] += 1
         return answer
 
-    def submit(self, texts: list[str], src: str, dst: str, timeout: float = 1.0) -> _Job | None:
+    def submit(self, texts: list[str], src: str, dst: str, timeout: float = 1.0,
+               background: bool = False) -> _Job | None:
         """Queue ``texts`` without waiting: return the job (``job.waiter.wait()`` gives the answer) or None if full."""
         store.route(src, dst, self.pairs)  # an impossible pair is an error at once, not a timeout
-        job = _Job(list(texts), src, dst, time.monotonic() + timeout)
+        job = _Job(list(texts), src, dst, time.monotonic() + timeout, background)
         if not self._put(job):
             self.stats["refused"] += 1
             return None
@@ -159,9 +166,14 @@ class Translations:
 
     def _put(self, job: _Job) -> bool:
         with self._lock:  # held for microseconds by either side: safe to take from an event loop
-            if self._closed or len(self._jobs) >= self.queue_size:
+            limit = self.queue_size // 2 if job.background else self.queue_size
+            if self._closed or len(self._jobs) >= limit:
                 return False
-            self._jobs.append(job)
+            if job.background:
+                self._jobs.append(job)
+            else:  # a live caption goes ahead of every background batch: it waits for one at most, in hand
+                ahead = sum(1 for queued in self._jobs if not queued.background)
+                self._jobs.insert(ahead, job)
             if self._ready.locked():
                 self._ready.release()
         return True

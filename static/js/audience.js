@@ -187,6 +187,10 @@
       language(lang) {
         $('caption-lang').value = lang;
       },
+      translated() { // earlier finals now in the language read: shown again, in place
+        pending.rebuild = true;
+        render();
+      },
       caption(c) {
         pending.finals.push(c);
         announce(c);

@@ -225,6 +225,17 @@
       return caption;
     }
 
+    /** Show a known final in the language a setLanguage answer gives it in; return it, or null (unknown, outdated). */
+    retell(c) {
+      const caption = this.finals.get(c.utteranceId);
+      if (!caption || (c.rev || 0) < (caption.rev || 0)) return null;
+      caption.text = c.text;
+      caption.lang = c.lang;
+      caption.originalText = c.originalText;
+      caption.machineTranslated = c.machineTranslated;
+      return caption;
+    }
+
     dropPartial(speakerId, utteranceId) {
       const partial = this.partials.get(speakerId);
       if (partial && (!utteranceId || partial.utteranceId === utteranceId)) {
@@ -282,7 +293,26 @@
       const ack = await this.call('setLanguage', { lang: offered ? this.lang : null }, 8000);
       this.readingLang = ack.ok && ack.lang !== (this.room && this.room.lang) ? ack.lang : '';
       this.call_('language', this.readingLang);
+      if (ack.ok) this.retell(ack.captions || []);
       return this.readingLang;
+    }
+
+    /** Show the earlier finals in the language now read: the recent ones the hub sent, the rest as spoken. */
+    retell(captions) {
+      const changed = new Set();
+      for (const c of captions) {
+        const caption = this.store.retell(c);
+        if (caption) changed.add(caption);
+      }
+      for (const caption of this.store.order) {
+        if (changed.has(caption) || !caption.machineTranslated) continue;
+        if (caption.lang === this.readingLang) continue; // older than the hub's answer, already in this language
+        caption.text = caption.originalText; // older still: back to the words as spoken, not another language
+        caption.lang = this.room && this.room.lang;
+        caption.machineTranslated = false;
+        changed.add(caption);
+      }
+      if (changed.size) this.call_('translated', [...changed]);
     }
 
     /** Run ``then`` after ``thing`` (a caption, an edit, a state) is opened, in arrival order; at once for a plain room. */

@@ -76,6 +76,7 @@
       },
       partial: render,
       edit: render,
+      translated: render,
       status(status) {
         root.dataset.status = status;
       },
