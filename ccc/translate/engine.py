@@ -139,19 +139,25 @@ class Translations:
 
     def translate_to(self, text: str, src: str, dsts: list[str], timeout: float = 1.0) -> dict[str, str | None]:
         """Return ``text`` in each language of ``dsts`` (None where full or late), all within one ``timeout``."""
+        return dict(self.translate_each(text, src, dsts, timeout))
+
+    def translate_each(self, text: str, src: str, dsts: list[str], timeout: float = 1.0):
+        """Yield (language, ``text`` in it or None where full or late) as each comes, all within one ``timeout``.
+
+        All are queued at once and done in order, so the first language's readers need not wait for the last's.
+        """
         deadline = time.monotonic() + timeout
         jobs = {}
         for dst in dict.fromkeys(dsts):
-            if dst == src:
-                continue
-            jobs[dst] = self.submit([text], src, dst, deadline - time.monotonic())
-        found: dict[str, str | None] = {dst: text for dst in dsts if dst == src}
+            jobs[dst] = None if dst == src else self.submit([text], src, dst, deadline - time.monotonic())
         for dst, job in jobs.items():
+            if dst == src:
+                yield dst, text
+                continue
             answer = job.waiter.wait(max(deadline - time.monotonic(), 0)) if job else None
             if job and answer is None:
                 self.stats["late"] += 1
-            found[dst] = None if answer is None else answer[0]
-        return found
+            yield dst, None if answer is None else answer[0]
 
     def warm(self, src: str, dst: str) -> None:
         """Load the models of ``src`` -> ``dst`` now, on the worker, so the first caption is not slowed by it."""

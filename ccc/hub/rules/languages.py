@@ -81,16 +81,17 @@ def wanted(local: set[str], room: Room | None = None) -> list[str]:
     return sorted(langs)
 
 
-def translate_final(engine, payload: dict[str, Any], langs: list[str], timeout: float) -> dict[str, dict[str, Any]]:
-    """Return the caption payload each language's readers get: translated, or the original when late or full."""
+def translate_final(engine, payload: dict[str, Any], langs: list[str], timeout: float):
+    """Yield (language, the payload its readers get) as each is ready: translated, or the original when late or full."""
     from .backlog import remember  # noqa: PLC0415 - backlog builds on this module
 
     text = payload["text"]
-    found = engine.translate_to(text, ROOM_LANG, langs, timeout=timeout) if text.strip() else {}
-    for lang, translated in found.items():
+    found = engine.translate_each(text, ROOM_LANG, langs, timeout=timeout) if text.strip() else \
+        ((lang, None) for lang in langs)
+    for lang, translated in found:
         if translated is not None:
             remember(lang, text, translated)  # a reader who joins later gets it without asking the translator
-    return {lang: as_read(payload, lang, found.get(lang)) for lang in langs}
+        yield lang, as_read(payload, lang, translated)
 
 
 def as_read(payload: dict[str, Any], lang: str, translated: str | None) -> dict[str, Any]:
