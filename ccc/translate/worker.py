@@ -41,7 +41,7 @@ def serve(stdin, stdout) -> None:
 
 if __name__ == "__main__":
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C on the hub's terminal is the hub's to handle
-    # Below the hub on a busy PC: the original captions, which every reader gets first, never wait for a
-    # translation's CPU (measured: docs/translation.md, "500 readers").
+    # Below the hub on a busy PC: when both want the CPU, the original captions (every reader's first copy)
+    # go first and the translation waits; docs/translation.md, "500 readers", has the figures.
     os.nice(NICE)
     serve(sys.stdin, sys.stdout)
