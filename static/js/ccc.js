@@ -277,16 +277,19 @@
       this.unsealing = Promise.resolve();
       this.lang = options.lang || ''; // the language finals are wanted in ('' : the room's own)
       this.readingLang = ''; // the language the hub sends them in
+      if (this.sealer) this.sealer.lang = this.lang;
     }
 
-    /** Return the languages the room offers ([{code, name}]; none in an e2e room or before the join). */
+    /** Return the languages the room offers ([{code, name}]): the hub's, or in an e2e room those its station seals. */
     languages() {
+      if (this.sealer) return [...this.sealer.seen].sort().map((code) => ({ code, name: languageName(code) }));
       return (this.room && this.room.languages) || [];
     }
 
     /** Read finals in ``lang`` from now on ('' : the original); when the hub does not offer it, the original. */
     async setLanguage(lang) {
       this.lang = lang || '';
+      if (this.sealer) return this.sealedLanguage();
       if (!this.joined) return this.readingLang;
       const offered = this.lang && this.languages().some((l) => l.code === this.lang);
       if (!offered && !this.readingLang) return '';
@@ -294,6 +297,31 @@
       this.readingLang = ack.ok && ack.lang !== (this.room && this.room.lang) ? ack.lang : '';
       this.call_('language', this.readingLang);
       if (ack.ok) this.retell(ack.captions || []);
+      return this.readingLang;
+    }
+
+    /** In an e2e room, tell the page when an envelope brought a language it had not seen (the picker grows). */
+    noticeLanguages() {
+      if (!this.sealer || this.sealer.seen.size === this.seenLanguages) return;
+      this.seenLanguages = this.sealer.seen.size;
+      if (this.lang && !this.readingLang && this.sealer.seen.has(this.lang)) this.readingLang = this.lang;
+      this.call_('languages', this.languages());
+      this.call_('language', this.readingLang);
+    }
+
+    /** In an e2e room, show every opened caption again in the language wanted, where its envelope has it. */
+    sealedLanguage() {
+      this.sealer.lang = this.lang;
+      this.readingLang = this.sealer.seen.has(this.lang) ? this.lang : '';
+      const changed = [];
+      for (const caption of this.store.order) {
+        if (typeof caption.spokenText !== 'string') continue;
+        const before = caption.text;
+        Sealer.show(caption, this.lang);
+        if (caption.text !== before) changed.push(caption);
+      }
+      this.call_('language', this.readingLang);
+      if (changed.length) this.call_('translated', changed);
       return this.readingLang;
     }
 
@@ -340,7 +368,7 @@
       socket.on('connect', () => this.join());
       socket.on('disconnect', (reason) => this.lost(reason));
       socket.on('connect_error', () => this.lost('connect_error'));
-      socket.on('caption', (c) => this.unseal(c, () => this.onCaption(c)));
+      socket.on('caption', (c) => this.unseal(c, () => { this.noticeLanguages(); this.onCaption(c); }));
       socket.on('captionEdited', (e) => this.unseal(e, () => this.onEdit(e)));
       socket.on('participantJoined', (p) => { this.participants.set(p.id, p); this.emitPeople(); });
       socket.on('participantLeft', (p) => { this.participants.delete(p.id); this.emitPeople(); });
@@ -446,6 +474,7 @@
       this.readingLang = '';
       this.applyState(ack.state, resumed);
       if (this.lang) this.setLanguage(this.lang); // every join starts in the original
+      this.noticeLanguages();
       this.setStatus('connected');
       this.ping();
       if (ack.state.more) this.catchUp(payload.since, payload.sinceRev, ack.state);
@@ -662,6 +691,18 @@
     }
   }
 
+  const LANG_CODE = /^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$/;
+
+  /** Return a language's name in itself ("pt" -> "Português"), or its code where the browser has no name. */
+  function languageName(code) {
+    try {
+      const name = new Intl.DisplayNames([code], { type: 'language' }).of(code);
+      return name ? name.charAt(0).toLocaleUpperCase(code) + name.slice(1) : code;
+    } catch (err) {
+      return code;
+    }
+  }
+
   class Sealer {
     /** Return a new room key: 256 random bits as base64url (43 characters), as ccc/e2e.py makes them. */
     static newKey() {
@@ -684,6 +725,24 @@
       this.failed = 0;
       this.keyText = keyText && /^[A-Za-z0-9_-]{43}$/.test(keyText) ? keyText : null;
       this.key = this.importKey(keyText);
+      this.lang = ''; // the language the reader wants: a station's --translate seals translations with the text
+      this.seen = new Set(); // the languages opened envelopes carried
+    }
+
+    /** Show an opened caption in ``lang`` when its envelope carries that translation, else as spoken. */
+    static show(item, lang) {
+      const translated = lang && item.translations ? item.translations[lang] : null;
+      if (typeof translated === 'string' && translated) {
+        item.text = translated;
+        item.originalText = item.spokenText;
+        item.lang = lang;
+        item.machineTranslated = true;
+      } else {
+        item.text = item.spokenText;
+        item.originalText = undefined;
+        item.lang = undefined;
+        item.machineTranslated = false;
+      }
     }
 
     /** Return the room key as {subtle} (WebCrypto) or {raw} (the vendored AES-GCM), or null after saying why not. */
@@ -776,7 +835,17 @@
       const key = await this.key;
       const plain = key ? await this.open(item.utteranceId, item.text) : null;
       if (plain) {
-        item.text = plain.text;
+        item.spokenText = plain.text;
+        item.translations = null;
+        if (plain.translations && typeof plain.translations === 'object') {
+          item.translations = {};
+          for (const [code, text] of Object.entries(plain.translations)) {
+            if (!LANG_CODE.test(code) || typeof text !== 'string') continue;
+            item.translations[code] = text;
+            this.seen.add(code);
+          }
+        }
+        Sealer.show(item, this.lang);
         if (Array.isArray(plain.words)) item.words = plain.words;
         item.unreadable = null;
         this.opened += 1;

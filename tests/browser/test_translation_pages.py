@@ -186,3 +186,42 @@ def test_long_translated_words_wrap_on_a_320_px_phone(hub, new_page, speaker):
         ...[...document.querySelectorAll('#captions li, #captions li *')].map(n => n.getBoundingClientRect().right)
             .filter(right => right > 320.5).map(Math.round)]""")
     assert wide[0] <= 320 and wide[1] <= 320 and wide[2:] == [], f"sideways at 320 px: {wide}"
+
+
+def test_an_e2e_phone_reads_the_translations_its_station_sealed(hub, new_page, speaker):
+    from ccc import e2e
+
+    code = hub.flask("rooms", "create", "Sealed", "--e2e").strip().splitlines()[-1]
+    key = e2e.new_key()
+    ada = speaker(hub, code)
+    said = [("u1", "Please open your books to chapter four.", "Por favor, abra seus livros no capítulo quatro."),
+            ("u2", "The house is white.", "A casa é branca.")]
+
+    def say(uid, text, portuguese):  # as `python -m ccc.station --translate pt` seals a final
+        envelope = e2e.seal(e2e.parse_key(key), code, uid, text, translations={"pt": portuguese})
+        assert ada.client.call("caption", {"utteranceId": uid, "text": envelope, "isFinal": True})["ok"]
+
+    say(*said[0])
+    page = new_page(f"{hub.url}/r/{code}#k={key}", viewport=PHONE)
+    rows = page.locator("#captions li .text")
+    expect(rows).to_have_text([said[0][1]])
+    page.click("#open-settings")
+    expect(page.locator("#caption-lang option")).to_have_text(["English (original)", "Português"])
+    expect(page.locator("#lang-note")).to_contain_text("sealed with the room key")
+    page.keyboard.press("Escape")
+    pick(page, "pt")
+    expect(rows).to_have_text([said[0][2]])
+    expect(rows.first).to_have_attribute("lang", "pt")
+    page.locator("#captions .mt-toggle").click()
+    expect(page.locator("#captions .mt-original")).to_have_text(said[0][1])
+    say(*said[1])
+    expect(rows).to_have_text([said[0][2], said[1][2]])
+    projector = new_page(f"{hub.url}/r/{code}/projector?lang=pt&bilingual=1#k={key}")
+    line = projector.locator(".line[data-translated=true]").last
+    expect(line.locator(".text")).to_have_text(said[1][2])
+    expect(line.locator(".original")).to_have_text(said[1][1])
+    page.reload()  # remembered on the device; the hub never had a word of it
+    expect(rows).to_have_text([said[0][2], said[1][2]])
+    pick(page, "")
+    expect(rows).to_have_text([said[0][1], said[1][1]])
+    assert "e2e1." not in page.content()
