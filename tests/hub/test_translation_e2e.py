@@ -5,9 +5,11 @@ process of its own), a real Socket.IO phone that opens the envelopes with the ro
 """
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 
@@ -17,6 +19,7 @@ from ccc.station.spool import Spool
 from ccc.station.translating import make_translator
 from hubkit import ROOT
 
+LIBRIVOX_CLIP = Path("/usr/share/pocketsphinx/test/data/librivox/sense_and_sensibility_01_austen_64kb-0880.wav")
 PORTUGUESE = ("capítulo", "livros", "casa", "branca")  # words the hub must never hold
 
 
@@ -76,3 +79,23 @@ def test_the_station_refuses_translate_outside_an_e2e_room_or_without_a_model(tm
                             capture_output=True, text=True, timeout=60)
     assert sealed.returncode == 2 and sealed.stderr.count("\n") == 1, sealed.stderr
     assert "no translation model for en -> xx (installed: pt)" in sealed.stderr
+
+
+def test_a_real_station_reading_speech_with_translate_sends_finals_that_open_in_portuguese(hub, quick_client,
+                                                                                            tmp_path):
+    code = hub.flask("rooms", "create", "Sealed reading", "--e2e").strip().splitlines()[-1]
+    key = e2e.new_key()
+    phone = quick_client(hub.url)
+    assert phone.join(code)["ok"]
+    env = {**os.environ, "CCC_MODELS_DIR": str(tmp_path / "models"), "CCC_SPOOL": str(tmp_path / "spool.sqlite3"),
+           "CCC_ROOM_KEY": key}
+    out = subprocess.run([sys.executable, "-m", "ccc.station", "--hub", hub.url, "--room", code, "--name", "Reader",
+                          "--engine", "pocketsphinx", "--input", str(LIBRIVOX_CLIP), "--speed", "0", "--ptt", "file",
+                          "--translate", "pt"], cwd=ROOT, capture_output=True, text=True, env=env, timeout=90)
+    assert out.returncode == 0, out.stderr
+    finals = phone.wait_for(lambda c: [x for x in c.of("caption") if x["isFinal"]])
+    opened = [e2e.open_envelope(e2e.parse_key(key), code, f["utteranceId"], f["text"]) for f in finals]
+    assert [o["text"] for o in opened] == [line for line in out.stdout.splitlines() if line.strip()]
+    assert all(o["translations"]["pt"] and o["translations"]["pt"] != o["text"] for o in opened), opened
+    portuguese = " ".join(o["translations"]["pt"] for o in opened).lower()
+    assert "homem" in portuguese or "jovem" in portuguese, opened  # "... young man ..."
