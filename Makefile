@@ -114,6 +114,7 @@ bench: venv-dev
 	$(PY) bench/faults.py
 	$(PY) bench/fuzz.py
 	$(PY) bench/translation.py
+	$(PY) bench/translation_readers.py
 
 CCC_CLUSTER_PORT ?= 8080
 
