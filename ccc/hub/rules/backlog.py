@@ -1,9 +1,9 @@
 """Earlier finals in a reader's language: the captions a joiner, a resuming phone or a language change gets.
 
 The newest ones are translated first (what a reader sees), in small background batches on this process's
-translator, so live finals go ahead of them and a backlog never takes a live final's place. Each translation is
-kept in a bounded cache of this process (live finals fill it too), so a room of phones joining at once, or the
-same phone coming back, costs the translator one pass. What is not done by the deadline, or finds the queue
+translator, so live finals go ahead of them and a backlog never takes a live final's place. Each translation
+is kept in this process's bounded cache (rules.translated; live finals fill it too), so a room of phones
+joining at once, or the same phone coming back, costs the translator one pass. What is not done by the deadline, or finds the queue
 full, goes in the original, marked, as a live final would: a reader waits seconds at most, never for a queue.
 No sockets here: the live layer calls it from a handler, which waits on a greenlet, not on the event loop.
 """
@@ -11,33 +11,16 @@ from __future__ import annotations
 
 import threading
 import time
-from collections import OrderedDict
 from typing import Any
 
 from flask import current_app
 
 from . import languages
+from .translated import recall, remember
 
 BATCH = 10  # captions per translator job: a live final waits behind one batch at most (10 sentences at 17-60 ms)
-CACHE_SIZE = 4000  # translations kept per process: about a day of one busy room in one language, ~1 MB
-
-_cache: OrderedDict[tuple[str, str], str] = OrderedDict()
-_cache_lock = threading.Lock()
 _passes: dict[str, threading.Lock] = {}  # one backlog pass per language at a time: the next finds it cached
-
-
-def remember(lang: str, text: str, translated: str) -> None:
-    """Keep a translation for the next reader who asks for the same text in the same language."""
-    with _cache_lock:
-        _cache[(lang, text)] = translated
-        _cache.move_to_end((lang, text))
-        while len(_cache) > CACHE_SIZE:
-            _cache.popitem(last=False)
-
-
-def _cached(lang: str, text: str) -> str | None:
-    with _cache_lock:
-        return _cache.get((lang, text))
+_passes_lock = threading.Lock()
 
 
 def in_language(items: list[dict[str, Any]], lang: str | None) -> list[dict[str, Any]]:
@@ -49,18 +32,18 @@ def in_language(items: list[dict[str, Any]], lang: str | None) -> list[dict[str,
     if engine is not None and limit > 0:
         _translate(engine, [item["text"] for item in items[-limit:]], lang,
                    current_app.config["TRANSLATE_BACKLOG_TIMEOUT_S"])
-    return [languages.as_read(item, lang, _cached(lang, item["text"])) for item in items]
+    return [languages.as_read(item, lang, recall(lang, item["text"])) for item in items]
 
 
 def _translate(engine, texts: list[str], lang: str, timeout: float) -> None:
     """Put into the cache what ``texts`` (oldest first) it lacks, newest first, until ``timeout`` runs out."""
     deadline = time.monotonic() + timeout
-    with _cache_lock:
+    with _passes_lock:
         gate = _passes.setdefault(lang, threading.Lock())
     if not gate.acquire(timeout=timeout):  # another reader's pass took the whole time: what it did is cached
         return
     try:
-        missing = list(dict.fromkeys(text for text in reversed(texts) if text.strip() and not _cached(lang, text)))
+        missing = list(dict.fromkeys(text for text in reversed(texts) if text.strip() and not recall(lang, text)))
         for start in range(0, len(missing), BATCH):
             chunk = missing[start:start + BATCH]
             left = deadline - time.monotonic()

@@ -16,6 +16,8 @@ from flask import current_app
 from ccc.protocol import ErrorCode, ProtocolError
 from ccc.store.models import Room
 
+from .translated import remember
+
 log = logging.getLogger("ccc.hub.translate")
 
 ROOM_LANG = "en"  # the language rooms are spoken in (the bundled models go to and from English)
@@ -83,8 +85,6 @@ def wanted(local: set[str], room: Room | None = None) -> list[str]:
 
 def translate_final(engine, payload: dict[str, Any], langs: list[str], timeout: float):
     """Yield (language, the payload its readers get) as each is ready: translated, or the original when late or full."""
-    from .backlog import remember  # noqa: PLC0415 - backlog builds on this module
-
     text = payload["text"]
     found = engine.translate_each(text, ROOM_LANG, langs, timeout=timeout) if text.strip() else \
         ((lang, None) for lang in langs)
