@@ -109,10 +109,12 @@ bench: venv-dev
 	$(PY) bench/station.py
 	$(PY) bench/vad.py
 	$(PY) bench/accuracy.py
+	$(PY) bench/partials.py
 	$(PY) bench/export.py
 	$(PY) bench/faults.py
 	$(PY) bench/fuzz.py
 	$(PY) bench/translation.py
+	$(PY) bench/translation_readers.py
 
 CCC_CLUSTER_PORT ?= 8080
 

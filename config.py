@@ -79,6 +79,10 @@ class Config:
     TRANSLATE = os.environ.get("CCC_TRANSLATE", "1") != "0"
     TRANSLATE_QUEUE = int(os.environ.get("CCC_TRANSLATE_QUEUE", "32"))
     TRANSLATE_TIMEOUT_S = _env_float("CCC_TRANSLATE_TIMEOUT_S", 1.0)
+    # A reader who joins, resumes or changes language gets up to this many earlier finals (the newest) in its
+    # language, translated within the timeout; the rest, and all when the translator is busy, in the original.
+    TRANSLATE_BACKLOG = int(os.environ.get("CCC_TRANSLATE_BACKLOG", "50"))
+    TRANSLATE_BACKLOG_TIMEOUT_S = _env_float("CCC_TRANSLATE_BACKLOG_TIMEOUT_S", 3.0)
     # With a message queue: each hub process tells Redis it is alive this often; one silent for 5 beats is
     # taken for dead and its participants for disconnected (a floor holder's grace period starts then).
     PROCESS_HEARTBEAT_S = _env_float("CCC_PROCESS_HEARTBEAT_S", 1.0)

@@ -3,7 +3,7 @@
 The key is 256 random bits, written base64url without padding (43 characters) in the fragment of a room's
 links (``#k=KEY``), which browsers never send to the hub. A caption's ``text`` on the wire is then the
 envelope ``e2e1.<base64url(nonce 12 bytes || AES-256-GCM ciphertext and tag)>``; the plaintext is the JSON
-``{"text": ..., "words": [...]?}``, and the associated data ``ccc-e2e-v1|<CODE>|<utteranceId>`` binds it to
+``{"text": ..., "words": [...]?, "translations": {"pt": ...}?}`` (translations: a station's ``--translate``), and the associated data ``ccc-e2e-v1|<CODE>|<utteranceId>`` binds it to
 its room and utterance, so an envelope replayed into another room or utterance does not open.
 
 Shared by the station, the transcripts command and the tests; it imports neither Flask nor the hub (which
@@ -75,11 +75,14 @@ def associated_data(room: str, utterance_id: str) -> bytes:
     return f"{AD_PREFIX}|{normalize_code(room)}|{utterance_id}".encode()
 
 
-def seal(key: bytes, room: str, utterance_id: str, text: str, words: list[dict] | None = None) -> str:
-    """Return the envelope of a caption's text (and word timings) for this room and utterance."""
+def seal(key: bytes, room: str, utterance_id: str, text: str, words: list[dict] | None = None,
+         translations: dict[str, str] | None = None) -> str:
+    """Return the envelope of a caption's text (word timings, the station's translations) for this room and utterance."""
     plain: dict[str, Any] = {"text": text}
     if words:
         plain["words"] = words
+    if translations:
+        plain["translations"] = translations  # {"pt": ...}: machine translations made by the station
     nonce = os.urandom(NONCE_BYTES)
     body = AESGCM(key).encrypt(nonce, json.dumps(plain, ensure_ascii=False).encode(),
                                associated_data(room, utterance_id))
@@ -107,9 +110,13 @@ def open_envelope(key: bytes, room: str, utterance_id: str, envelope: str) -> di
 
 
 def seal_caption(key: bytes, room: str, payload: dict[str, Any]) -> dict[str, Any]:
-    """Return a caption payload with its text and words moved into an envelope (times stay visible)."""
-    sealed = {k: v for k, v in payload.items() if k != "words"}
-    sealed["text"] = seal(key, room, payload["utteranceId"], payload["text"], payload.get("words"))
-    if len(sealed["text"]) > MAX_ENVELOPE and payload.get("words"):  # the words are a nicety; the text is not
-        sealed["text"] = seal(key, room, payload["utteranceId"], payload["text"])
+    """Return a caption payload with its text, words and translations moved into an envelope (times stay visible)."""
+    sealed = {k: v for k, v in payload.items() if k not in ("words", "translations")}
+    uid, text, words, translations = payload["utteranceId"], payload["text"], payload.get("words"), \
+        payload.get("translations")
+    sealed["text"] = seal(key, room, uid, text, words, translations)
+    if len(sealed["text"]) > MAX_ENVELOPE:  # the words are a nicety, the translations a help; the text is not
+        sealed["text"] = seal(key, room, uid, text, None, translations)
+    if len(sealed["text"]) > MAX_ENVELOPE:
+        sealed["text"] = seal(key, room, uid, text)
     return sealed

@@ -47,6 +47,8 @@ def build_parser() -> argparse.ArgumentParser:
                                                      "punctuation, or their Vosk model (see: models list)")
     parser.add_argument("--translate-to", metavar="en", help="caption in English what is said in --lang "
                                                              "(Whisper's translate task)")
+    parser.add_argument("--translate", metavar="pt,es", help="end-to-end encrypted rooms: translate each final "
+                                                             "into these languages here, sealed with the room key")
     parser.add_argument("--input", help="audio device number or name, or a WAV file")
     parser.add_argument("--speed", type=float, default=1.0, help="WAV pacing: 1 real time, 0 as fast as possible")
     parser.add_argument("--loop", action="store_true", help="play the WAV file again and again")
@@ -108,6 +110,14 @@ def run(options: argparse.Namespace) -> int:
     for flag in ("hub", "room", "name"):
         if not getattr(options, flag):
             raise StationError(f"--{flag} is required")
+    translator = None
+    if options.translate:
+        if room_key is None:
+            raise StationError("--translate is for end-to-end encrypted rooms; in other rooms the hub translates "
+                               "and each reader picks a language on the phone")
+        from ccc.station.translating import make_translator  # noqa: PLC0415 - models only when asked for
+
+        translator = make_translator(options.translate, (options.translate_to or options.lang).split("-")[0])
     recognizer = engines.load(options.engine, options.model, lang=options.lang, translate_to=options.translate_to)
     source = audio.open_source(options.input, speed=options.speed, loop=options.loop)
     is_file = isinstance(source, audio.WavSource)
@@ -121,8 +131,8 @@ def run(options: argparse.Namespace) -> int:
     spool = Spool(options.spool or default_path(), options.room.upper())
     spool.prune()
     link = HubLink(options.hub, options.room, options.name, spool, pin=options.pin,
-                   on_change=lambda: station.refresh(), on_vocabulary=lambda vocab: station.set_vocabulary(vocab), room_key=room_key,
-                   password=_room_password(options))
+                   on_change=lambda: station.refresh(), on_vocabulary=lambda vocab: station.set_vocabulary(vocab),
+                   room_key=room_key, password=_room_password(options), translator=translator)
     status.link = link  # the meter's advice goes to the presenter console too
     station = Station(recognizer, link, mode="hold" if ptt_spec == "file" else mode, beep=options.beep,
                       status=status, on_final=lambda payload: print(payload["text"], flush=True),

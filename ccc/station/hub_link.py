@@ -38,11 +38,13 @@ class HubLink:
                  participant_id: str | None = None, resume_token: str | None = None,
                  on_change: Callable[[], None] | None = None,
                  on_vocabulary: Callable[[Vocabulary], None] | None = None, room_key: bytes | None = None,
-                 password: str | None = None):
+                 password: str | None = None, translator: Callable[[str], dict[str, str]] | None = None):
         self.url = url.rstrip("/")
         self.room = protocol.normalize_code(room)
         # An e2e room's key (ccc.e2e.parse_key): every caption and correction leaves sealed, spool included.
         self.room_key = room_key
+        # --translate (e2e rooms): each final's and correction's translations go into its envelope.
+        self.translator = translator
         self.name = name
         self.pin = pin
         self.password = password  # a private room's read password: sent in the join only, never printed
@@ -98,6 +100,8 @@ class HubLink:
             return payload
         from ccc import e2e  # noqa: PLC0415 - only e2e rooms need cryptography
 
+        if self.translator is not None and payload.get("isFinal") and payload["text"].strip():
+            payload = {**payload, "translations": self.translator(payload["text"])}
         return e2e.seal_caption(self.room_key, self.room, payload)
 
     def send_partial(self, payload: dict) -> None:

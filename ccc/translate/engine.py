@@ -73,6 +73,7 @@ class _Job:
     src: str
     dst: str
     deadline: float
+    background: bool = False
     waiter: _Waiter = field(default_factory=_Waiter)
 
 
@@ -109,11 +110,16 @@ class Translations:
         done = self.translate_batch([text], src, dst, timeout)
         return None if done is None else done[0]
 
-    def translate_batch(self, texts: list[str], src: str, dst: str, timeout: float = 1.0) -> list[str] | None:
-        """Return each text translated, in order, or None (all or nothing) when full or late; never waits longer."""
+    def translate_batch(self, texts: list[str], src: str, dst: str, timeout: float = 1.0,
+                        background: bool = False) -> list[str] | None:
+        """Return each text translated, in order, or None (all or nothing) when full or late; never waits longer.
+
+        A ``background`` batch (an export, a reader's backlog) waits behind every live caption and may fill only
+        half the queue, so live finals keep their place and their room.
+        """
         if src == dst:
             return list(texts)
-        job = self.submit(texts, src, dst, timeout)
+        job = self.submit(texts, src, dst, timeout, background)
         if job is None:
             return None
         answer = job.waiter.wait(timeout)
@@ -121,10 +127,11 @@ class Translations:
             self.stats["late"] += 1
         return answer
 
-    def submit(self, texts: list[str], src: str, dst: str, timeout: float = 1.0) -> _Job | None:
+    def submit(self, texts: list[str], src: str, dst: str, timeout: float = 1.0,
+               background: bool = False) -> _Job | None:
         """Queue ``texts`` without waiting: return the job (``job.waiter.wait()`` gives the answer) or None if full."""
         store.route(src, dst, self.pairs)  # an impossible pair is an error at once, not a timeout
-        job = _Job(list(texts), src, dst, time.monotonic() + timeout)
+        job = _Job(list(texts), src, dst, time.monotonic() + timeout, background)
         if not self._put(job):
             self.stats["refused"] += 1
             return None
@@ -132,19 +139,25 @@ class Translations:
 
     def translate_to(self, text: str, src: str, dsts: list[str], timeout: float = 1.0) -> dict[str, str | None]:
         """Return ``text`` in each language of ``dsts`` (None where full or late), all within one ``timeout``."""
+        return dict(self.translate_each(text, src, dsts, timeout))
+
+    def translate_each(self, text: str, src: str, dsts: list[str], timeout: float = 1.0):
+        """Yield (language, ``text`` in it or None where full or late) as each comes, all within one ``timeout``.
+
+        All are queued at once and done in order, so the first language's readers need not wait for the last's.
+        """
         deadline = time.monotonic() + timeout
         jobs = {}
         for dst in dict.fromkeys(dsts):
-            if dst == src:
-                continue
-            jobs[dst] = self.submit([text], src, dst, deadline - time.monotonic())
-        found: dict[str, str | None] = {dst: text for dst in dsts if dst == src}
+            jobs[dst] = None if dst == src else self.submit([text], src, dst, deadline - time.monotonic())
         for dst, job in jobs.items():
+            if dst == src:
+                yield dst, text
+                continue
             answer = job.waiter.wait(max(deadline - time.monotonic(), 0)) if job else None
             if job and answer is None:
                 self.stats["late"] += 1
-            found[dst] = None if answer is None else answer[0]
-        return found
+            yield dst, None if answer is None else answer[0]
 
     def warm(self, src: str, dst: str) -> None:
         """Load the models of ``src`` -> ``dst`` now, on the worker, so the first caption is not slowed by it."""
@@ -159,9 +172,14 @@ class Translations:
 
     def _put(self, job: _Job) -> bool:
         with self._lock:  # held for microseconds by either side: safe to take from an event loop
-            if self._closed or len(self._jobs) >= self.queue_size:
+            limit = self.queue_size // 2 if job.background else self.queue_size
+            if self._closed or len(self._jobs) >= limit:
                 return False
-            self._jobs.append(job)
+            if job.background:
+                self._jobs.append(job)
+            else:  # a live caption goes ahead of every background batch: it waits for one at most, in hand
+                ahead = sum(1 for queued in self._jobs if not queued.background)
+                self._jobs.insert(ahead, job)
             if self._ready.locked():
                 self._ready.release()
         return True

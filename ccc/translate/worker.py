@@ -8,11 +8,14 @@ answer: {"texts": [...], "seconds": S} or {"error": "..."}. It ends when its std
 from __future__ import annotations
 
 import json
+import os
 import signal
 import sys
 import time
 
 from ccc.translate import TranslateError, store
+
+NICE = int(os.environ.get("CCC_TRANSLATE_NICE", "10"))  # added to the hub's niceness (0: the same)
 
 
 def serve(stdin, stdout) -> None:
@@ -38,4 +41,7 @@ def serve(stdin, stdout) -> None:
 
 if __name__ == "__main__":
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C on the hub's terminal is the hub's to handle
+    # Below the hub on a busy PC: when both want the CPU, the original captions (every reader's first copy)
+    # go first and the translation waits; docs/translation.md, "500 readers", has the figures.
+    os.nice(NICE)
     serve(sys.stdin, sys.stdout)

@@ -162,7 +162,7 @@
   const conn = new window.CCC.RoomConnection({
     code: config.code,
     role: 'audience',
-    lang: config.e2e ? '' : settings.lang,
+    lang: settings.lang, // in an e2e room: the translations the station seals, where there are some
     handlers: {
       state({ state, added, edited }) {
         window.CCC.showSaving(Boolean(state.room.saving));
@@ -173,6 +173,13 @@
       },
       language(lang) {
         $('caption-lang').value = lang;
+      },
+      languages() { // an e2e room's station seals a language not offered before
+        if (conn.room) showLanguages(conn.room);
+      },
+      translated() { // earlier finals now in the language read: shown again, in place
+        pending.rebuild = true;
+        render();
       },
       caption(c) {
         pending.finals.push(c);
@@ -240,13 +247,22 @@
     const note = $('lang-note');
     const own = room.lang === 'en' || !room.lang ? 'English' : room.lang;
     const options = [el('option', { value: '' }, own + ' (original)')];
-    for (const l of room.languages || []) options.push(el('option', { value: l.code, lang: l.code }, l.name));
+    for (const l of conn.languages()) options.push(el('option', { value: l.code, lang: l.code }, l.name));
     select.replaceChildren(...options);
     select.value = conn.readingLang || '';
     select.disabled = options.length === 1;
-    if (config.e2e || room.e2e) note.textContent = 'Translation is not available in an end-to-end encrypted room.';
-    else if (options.length === 1) note.textContent = 'This hub has no translation models installed.';
-    else note.textContent = 'Machine translation, made on this hub; each caption keeps its original one tap away.';
+    const sealed = config.e2e || room.e2e;
+    if (sealed && options.length > 1) {
+      note.textContent = 'Machine translation, made by the presenter\'s station and sealed with the room key; '
+        + 'each caption keeps its original one tap away.';
+    } else if (sealed) {
+      note.textContent = 'The hub cannot translate an end-to-end encrypted room. Translations show here when '
+        + 'the presenter\'s station makes them (--translate).';
+    } else if (options.length === 1) {
+      note.textContent = 'This hub has no translation models installed.';
+    } else {
+      note.textContent = 'Machine translation, made on this hub; each caption keeps its original one tap away.';
+    }
   }
 
   function initSettings() {

@@ -75,6 +75,17 @@
       return { added, edited };
     }
 
+    /** Show a known final in the language a setLanguage answer gives it in; return it, or null (unknown, outdated). */
+    retell(c) {
+      const caption = this.finals.get(c.utteranceId);
+      if (!caption || (c.rev || 0) < (caption.rev || 0)) return null;
+      caption.text = c.text;
+      caption.lang = c.lang;
+      caption.originalText = c.originalText;
+      caption.machineTranslated = c.machineTranslated;
+      return caption;
+    }
+
     dropPartial(speakerId, utteranceId) {
       const partial = this.partials.get(speakerId);
       if (partial && (!utteranceId || partial.utteranceId === utteranceId)) {

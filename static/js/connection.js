@@ -1,8 +1,8 @@
 /* A connection to a room that resumes where it left off: connect, join (or resume with the secret token the hub
  * gave), catch up on what was missed in pages, reconnect with backoff, and keep the captions in a CaptionStore.
  *
- * Needs ccc.js, e2e.js and captions.js (loaded before it). Adds CCC.Connection and CCC.ask; room.js builds the
- * room's people, speaker and floor queue on it (CCC.RoomConnection, what pages use).
+ * Needs ccc.js, e2e.js and captions.js (loaded before it). Adds CCC.Connection and CCC.ask; language.js adds the
+ * reader's language to it, room.js the room's people, speaker and floor queue (CCC.RoomConnection, what pages use).
  */
 (function () {
   'use strict';
@@ -72,23 +72,7 @@
       this.sealer = Sealer.forPage(options.code); // null unless the room is end-to-end encrypted
       this.lang = options.lang || ''; // the language finals are wanted in ('' : the room's own)
       this.readingLang = ''; // the language the hub sends them in
-    }
-
-    /** Return the languages the room offers ([{code, name}]; none in an e2e room or before the join). */
-    languages() {
-      return (this.room && this.room.languages) || [];
-    }
-
-    /** Read finals in ``lang`` from now on ('' : the original); when the hub does not offer it, the original. */
-    async setLanguage(lang) {
-      this.lang = lang || '';
-      if (!this.joined) return this.readingLang;
-      const offered = this.lang && this.languages().some((l) => l.code === this.lang);
-      if (!offered && !this.readingLang) return '';
-      const ack = await this.call('setLanguage', { lang: offered ? this.lang : null }, 8000);
-      this.readingLang = ack.ok && ack.lang !== (this.room && this.room.lang) ? ack.lang : '';
-      this.call_('language', this.readingLang);
-      return this.readingLang;
+      if (this.sealer) this.sealer.lang = this.lang;
     }
 
     /** Run ``then`` after ``thing`` (a caption, an edit, a state) is opened, in arrival order; at once for a plain room. */
@@ -113,7 +97,7 @@
       socket.on('connect', () => this.join());
       socket.on('disconnect', (reason) => this.lost(reason));
       socket.on('connect_error', () => this.lost('connect_error'));
-      socket.on('caption', (c) => this.unseal(c, () => this.onCaption(c)));
+      socket.on('caption', (c) => this.unseal(c, () => { this.noticeLanguages(); this.onCaption(c); }));
       socket.on('captionEdited', (e) => this.unseal(e, () => this.onEdit(e)));
       this.listen(socket);
       window.addEventListener('online', () => this.refreshStatus());
@@ -196,6 +180,7 @@
       this.readingLang = '';
       this.applyState(ack.state, resumed);
       if (this.lang) this.setLanguage(this.lang); // every join starts in the original
+      this.noticeLanguages();
       this.setStatus('connected');
       this.ping();
       if (ack.state.more) this.catchUp(payload.since, payload.sinceRev, ack.state);

@@ -38,6 +38,18 @@
     }
   }
 
+  const LANG_CODE = /^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$/;
+
+  /** Return a language's name in itself ("pt" -> "Português"), or its code where the browser has no name. */
+  function languageName(code) {
+    try {
+      const name = new Intl.DisplayNames([code], { type: 'language' }).of(code);
+      return name ? name.charAt(0).toLocaleUpperCase(code) + name.slice(1) : code;
+    } catch (err) {
+      return code;
+    }
+  }
+
   class Sealer {
     /** Return a new room key: 256 random bits as base64url (43 characters), as ccc/e2e.py makes them. */
     static newKey() {
@@ -60,12 +72,16 @@
       this.failed = 0;
       this.keyText = keyText && /^[A-Za-z0-9_-]{43}$/.test(keyText) ? keyText : null;
       this.key = this.importKey(keyText);
+      this.lang = ''; // the language the reader wants: a station's --translate seals translations with the text
+      this.seen = new Set(); // the languages opened envelopes carried
       this.queue = Promise.resolve(); // opening and sealing, one after the other in arrival order
     }
 
     /** Run ``then`` once ``thing`` (a caption, an edit, a state or page) is opened, after all that came before. */
     openInOrder(thing, then) {
-      this.queue = this.queue.then(() => this.openAll(thing)).then(then, then);
+      const done = this.queue.then(() => this.openAll(thing)).then(then, then);
+      // A page bug in one ``then`` must not stop every later caption from opening: the queue goes on.
+      this.queue = done.catch((err) => { console.error('CCC: showing an opened caption failed', err); });
       return this.queue;
     }
 
@@ -74,6 +90,22 @@
       const sealed = this.queue.then(() => this.seal(utteranceId, text));
       this.queue = sealed.catch(() => null);
       return sealed;
+    }
+
+    /** Show an opened caption in ``lang`` when its envelope carries that translation, else as spoken. */
+    static show(item, lang) {
+      const translated = lang && item.translations ? item.translations[lang] : null;
+      if (typeof translated === 'string' && translated) {
+        item.text = translated;
+        item.originalText = item.spokenText;
+        item.lang = lang;
+        item.machineTranslated = true;
+      } else {
+        item.text = item.spokenText;
+        item.originalText = undefined;
+        item.lang = undefined;
+        item.machineTranslated = false;
+      }
     }
 
     /** Return the room key as {subtle} (WebCrypto) or {raw} (the vendored AES-GCM), or null after saying why not. */
@@ -166,7 +198,17 @@
       const key = await this.key;
       const plain = key ? await this.open(item.utteranceId, item.text) : null;
       if (plain) {
-        item.text = plain.text;
+        item.spokenText = plain.text;
+        item.translations = null;
+        if (plain.translations && typeof plain.translations === 'object') {
+          item.translations = {};
+          for (const [code, text] of Object.entries(plain.translations)) {
+            if (!LANG_CODE.test(code) || typeof text !== 'string') continue;
+            item.translations[code] = text;
+            this.seen.add(code);
+          }
+        }
+        Sealer.show(item, this.lang);
         if (Array.isArray(plain.words)) item.words = plain.words;
         item.unreadable = null;
         this.opened += 1;
@@ -207,4 +249,5 @@
   }
 
   window.CCC.Sealer = Sealer;
+  window.CCC.languageName = languageName;
 }());

@@ -69,6 +69,7 @@
       },
       partial: render,
       edit: render,
+      translated: render,
       status(status) {
         root.dataset.status = status;
       },

@@ -65,6 +65,7 @@
       caption: render,
       partial: render,
       edit: render,
+      translated: render,
       speaker: showSpeaker,
       queue: showQueue,
       status(status, rtt, note) {

@@ -288,3 +288,19 @@ def test_over_plain_http_on_a_lan_address_pages_open_and_seal_without_webcrypto(
     assert e2e.open_envelope(e2e.parse_key(key), code, final["utteranceId"], final["text"]) == {
         "text": "lighthouse keeper"}
     expect(phone.locator("#captions li .text")).to_have_text(["periwinkle zeppelin", "lighthouse keeper"])
+
+
+def test_a_caption_that_fails_to_show_does_not_stop_the_ones_after_it(hub, new_room, new_page):
+    code, key = new_room("Resilient")
+    page = new_page(f"{hub.url}/r/{code}#k={key}")
+    shown = page.evaluate("""async ([code, key, sealed]) => {
+        const sealer = new CCC.Sealer(code, key);
+        const shown = [];
+        sealer.openInOrder({ utteranceId: 'u1', text: sealed[0] }, () => { throw new Error('a bug showing it'); });
+        for (const [uid, text] of [['u2', sealed[1]], ['u3', sealed[2]]]) {
+            const caption = { utteranceId: uid, text };
+            await sealer.openInOrder(caption, () => shown.push(caption.text));
+        }
+        return shown;
+    }""", [code, key, [seal(key, code, uid, text) for uid, text in SEALED_CAPTIONS]])
+    assert shown == ["quokka marzipan", "walrus tangerine"]  # opened and shown after the one whose display threw

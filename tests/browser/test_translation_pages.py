@@ -119,3 +119,109 @@ def test_a_real_station_reads_english_and_the_phone_reads_portuguese(hub, new_pa
     row.locator(".mt-toggle").click()
     expect(row.locator(".mt-original")).to_be_visible()
     expect(row.locator(".mt-original")).to_contain_text("young man")
+
+
+def pick(page, lang: str) -> None:
+    """Choose the captions' language in the audience page's settings and wait until the hub has moved the page."""
+    page.click("#open-settings")
+    page.locator("#caption-lang").select_option(lang)
+    page.keyboard.press("Escape")
+    page.wait_for_function(f"() => window.CCC.audience && window.CCC.audience.readingLang === '{lang}'")
+
+
+def test_a_phone_that_comes_late_reads_the_earlier_captions_in_portuguese(hub, new_page, speaker):
+    code = hub.create_room("History")
+    ada = speaker(hub, code)
+    said = ["Please open your books to chapter four.", "The house is white.", "Today we study the water cycle."]
+    for text in said:
+        ada.say(text)
+    page = new_page(f"{hub.url}/r/{code}", viewport=PHONE)
+    rows = page.locator("#captions li .text")
+    expect(rows).to_have_text(said)
+    for _ in range(10):  # the first reader of a language starts the translator: its first answer may be late
+        pick(page, "pt")
+        try:
+            expect(rows.first).to_have_attribute("lang", "pt", timeout=3000)
+            break
+        except AssertionError:
+            pick(page, "")
+    expect(rows.nth(0)).to_contain_text("capítulo")
+    expect(rows.nth(1)).to_contain_text("casa")
+    expect(rows.nth(2)).to_contain_text("água")
+    expect(page.locator("#captions .mt-toggle")).to_have_count(3)
+
+    page.reload()  # back later, the choice remembered: the earlier captions come in Portuguese at once
+    expect(page.locator("#conn")).to_have_attribute("data-status", "connected")
+    expect(rows.nth(1)).to_contain_text("casa")
+    expect(rows.nth(1)).to_have_attribute("lang", "pt")
+
+    pick(page, "")  # and back to the words as spoken
+    expect(rows).to_have_text(said)
+    expect(page.locator("#captions .mt-toggle")).to_have_count(0)
+
+
+def test_long_translated_words_wrap_on_a_320_px_phone(hub, new_page, speaker):
+    code = hub.create_room("Engineering")
+    ada = speaker(hub, code, name="Prof. Maria-Fernanda Albuquerque-Vasconcelos")
+    page = new_page(f"{hub.url}/r/{code}", viewport={"width": 320, "height": 640})
+    expect(page.locator("#conn")).to_have_attribute("data-status", "connected")
+    pick(page, "pt")
+    until_translated(page, ada, "#captions .mt-toggle")
+    for text in ["The Donaudampfschifffahrtsgesellschaftskapitänswitwe and the "
+                 "pneumoultramicroscopicossilicovulcanoconiótico miner met in the Rechtsschutzversicherungsgesellschaften office.",
+                 "The slides are at https://example.org/courses/engenharia-de-materiais/semana-07/"
+                 "anticonstitucionalissimamente_transporte_de_proteinas.pdf today."]:
+        ada.say(text)
+    rows = page.locator("#captions li")
+    expect(rows.last.locator(".text")).to_have_attribute("lang", "pt")
+    expect(rows.nth(-2).locator(".text")).to_contain_text("Donaudampfschifffahrtsgesellschaftskapit")  # kept whole
+    for toggle in page.locator("#captions .mt-toggle").all()[-2:]:
+        toggle.click()  # the originals, disclosed under their translations, must wrap too
+    page.evaluate("""() => { const sheet = new CSSStyleSheet();  // WCAG 1.4.12 text spacing, CSP-safe
+        sheet.replaceSync('* { line-height: 1.5 !important; letter-spacing: 0.12em !important; '
+                          + 'word-spacing: 0.16em !important; } p, li { margin-bottom: 2em !important; }');
+        document.adoptedStyleSheets = [...document.adoptedStyleSheets, sheet]; }""")
+    page.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
+    wide = page.evaluate("""() => [document.documentElement.scrollWidth, document.querySelector('#main').scrollWidth,
+        ...[...document.querySelectorAll('#captions li, #captions li *')].map(n => n.getBoundingClientRect().right)
+            .filter(right => right > 320.5).map(Math.round)]""")
+    assert wide[0] <= 320 and wide[1] <= 320 and wide[2:] == [], f"sideways at 320 px: {wide}"
+
+
+def test_an_e2e_phone_reads_the_translations_its_station_sealed(hub, new_page, speaker):
+    from ccc import e2e
+
+    code = hub.flask("rooms", "create", "Sealed", "--e2e").strip().splitlines()[-1]
+    key = e2e.new_key()
+    ada = speaker(hub, code)
+    said = [("u1", "Please open your books to chapter four.", "Por favor, abra seus livros no capítulo quatro."),
+            ("u2", "The house is white.", "A casa é branca.")]
+
+    def say(uid, text, portuguese):  # as `python -m ccc.station --translate pt` seals a final
+        envelope = e2e.seal(e2e.parse_key(key), code, uid, text, translations={"pt": portuguese})
+        assert ada.client.call("caption", {"utteranceId": uid, "text": envelope, "isFinal": True})["ok"]
+
+    say(*said[0])
+    page = new_page(f"{hub.url}/r/{code}#k={key}", viewport=PHONE)
+    rows = page.locator("#captions li .text")
+    expect(rows).to_have_text([said[0][1]])
+    page.click("#open-settings")
+    expect(page.locator("#caption-lang option")).to_have_text(["English (original)", "Português"])
+    expect(page.locator("#lang-note")).to_contain_text("sealed with the room key")
+    page.keyboard.press("Escape")
+    pick(page, "pt")
+    expect(rows).to_have_text([said[0][2]])
+    expect(rows.first).to_have_attribute("lang", "pt")
+    page.locator("#captions .mt-toggle").click()
+    expect(page.locator("#captions .mt-original")).to_have_text(said[0][1])
+    say(*said[1])
+    expect(rows).to_have_text([said[0][2], said[1][2]])
+    projector = new_page(f"{hub.url}/r/{code}/projector?lang=pt&bilingual=1#k={key}")
+    line = projector.locator(".line[data-translated=true]").last
+    expect(line.locator(".text")).to_have_text(said[1][2])
+    expect(line.locator(".original")).to_have_text(said[1][1])
+    page.reload()  # remembered on the device; the hub never had a word of it
+    expect(rows).to_have_text([said[0][2], said[1][2]])
+    pick(page, "")
+    expect(rows).to_have_text([said[0][1], said[1][1]])
+    assert "e2e1." not in page.content()

@@ -106,7 +106,7 @@ service = Translations()
 service.warm("en", "pt")
 gevent.sleep(1)
 ticks.clear()
-jobs = [gevent.spawn(service.translate, TEXT * 10, "en", "pt", 60) for _ in range(3)]
+jobs = [gevent.spawn(service.translate, TEXT * 30, "en", "pt", 60) for _ in range(3)]  # ~0.5 s each: far longer than a busy machine's scheduling hiccups
 gevent.joinall(jobs)
 print(max(b - a for a, b in zip(ticks, ticks[1:])), sum(job.value is not None for job in jobs),
       service.stats["seconds"] / 3)
@@ -181,3 +181,17 @@ def test_nothing_is_left_running_after_close(tmp_path, monkeypatch):
     while Path(f"/proc/{pid}").exists():  # ended and reaped, not a zombie
         assert time.monotonic() < deadline, "the worker process outlived close()"
         time.sleep(0.05)
+
+
+def test_a_live_caption_goes_ahead_of_background_batches_and_keeps_its_room(translations):
+    assert translations.translate("Good morning.", "en", "pt", timeout=10)  # the process is up and loaded
+    slow = [LECTURE * 3] * 4  # a fraction of a second of work each
+    batches = [translations.submit(slow, "en", "pt", timeout=60, background=True) for _ in range(3)]
+    live = translations.translate("Where is the library?", "en", "pt", timeout=10)
+    assert live and "biblioteca" in live.lower(), live
+    assert not batches[-1].waiter.done  # answered before the batches queued ahead of it
+    refused = translations.stats["refused"]
+    while translations.submit(slow, "en", "pt", timeout=60, background=True) is not None:
+        pass  # background batches may fill half the queue
+    assert translations.stats["refused"] == refused + 1 and len(translations._jobs) <= translations.queue_size // 2
+    assert translations.submit(["Thank you."], "en", "pt", timeout=60) is not None  # a live caption still fits

@@ -1,6 +1,8 @@
 """What the command groups share: finding a room or stopping with a clear error, and showing a moment."""
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 
 import click
@@ -15,6 +17,15 @@ def room_or_fail(code: str, include_archived: bool = True) -> Room:
     if room is None:
         raise click.ClickException(f"no room {code!r}")
     return room
+
+
+@contextmanager
+def refusals() -> Iterator[None]:
+    """Stop the command with the rule's own one-line reason when a room rule refuses (RoomError)."""
+    try:
+        yield
+    except room_rules.RoomError as exc:
+        raise click.ClickException(str(exc)) from None
 
 
 def when(epoch_s: float | None) -> str:

@@ -16,7 +16,7 @@ from ccc.hub.transport.network import public_url
 from ccc.store import sessions as session_rules
 from ccc.store.db import db
 
-from .common import room_or_fail
+from .common import refusals, room_or_fail
 
 bp = Blueprint("rooms_cli", __name__, cli_group=None)
 
@@ -38,10 +38,8 @@ DEMO_CODE = "CAPTN"  # the demo room: easy to type, no look-alike letters
                                           "the hub never sees the key (docs/security.md).")
 def create(title: str, code: str | None, pin: str | None, no_save: bool, password: str | None, e2e: bool) -> None:
     """Create a room and print its code as the last line."""
-    try:
+    with refusals():
         room = room_rules.create_room(title, code=code, pin=pin, saving=not no_save, password=password, e2e=e2e)
-    except room_rules.RoomError as exc:
-        raise click.ClickException(str(exc)) from None
     click.echo(f"Created room {room.title!r}{' with a presenter PIN' if pin else ''}"
                f"{', end-to-end encrypted' if e2e else ''}.")
     if e2e:
@@ -93,10 +91,8 @@ def list_(include_archived: bool) -> None:
 @click.argument("code")
 def archive(code: str) -> None:
     """Archive a room: it can no longer be joined; its transcripts stay."""
-    try:
+    with refusals():
         room = room_rules.archive_room(code)
-    except room_rules.RoomError as exc:
-        raise click.ClickException(str(exc)) from None
     click.echo(f"Archived room {room.code}.")
 
 
@@ -105,10 +101,8 @@ def archive(code: str) -> None:
 @click.argument("pin", required=False)
 def pin_(code: str, pin: str | None) -> None:
     """Set a room's presenter PIN (no PIN: remove it); presenters must join again with the new one."""
-    try:
+    with refusals():
         room, holder = room_rules.set_pin(code, pin)
-    except room_rules.RoomError as exc:
-        raise click.ClickException(str(exc)) from None
     demoted = " Presenters must join again with it; the floor was released." if holder else (
         " Presenters must join again with it." if pin else "")
     click.echo(f"Room {room.code} {'needs a presenter PIN' if pin else 'has no presenter PIN'}.{demoted}")
@@ -123,10 +117,8 @@ def password_(code: str, password: str | None, clear: bool) -> None:
     if clear and password:
         raise click.ClickException("give a PASSWORD or --clear, not both")
     new = None if clear else password or secrets.token_urlsafe(9)
-    try:
+    with refusals():
         room = room_rules.set_password(code, new)
-    except room_rules.RoomError as exc:
-        raise click.ClickException(str(exc)) from None
     if new is None:
         click.echo(f"Room {room.code} is public: anyone with its code may read it.")
         return
@@ -140,10 +132,8 @@ def password_(code: str, password: str | None, clear: bool) -> None:
 @click.option("--unpublish", is_flag=True, help="Take the transcript back: admin, PIN or password again.")
 def publish(code: str, unpublish: bool) -> None:
     """Let anyone read an archived room's transcript (until then: the admin, its PIN or its password)."""
-    try:
+    with refusals():
         room = room_rules.set_published(code, not unpublish)
-    except room_rules.RoomError as exc:
-        raise click.ClickException(str(exc)) from None
     state = "published: anyone may read" if room.published else "not published: the admin, PIN or password may read"
     click.echo(f"Room {room.code} transcript {state}{'' if room.archived_at else ' once it is archived'}.")
 
@@ -152,10 +142,8 @@ def publish(code: str, unpublish: bool) -> None:
 @click.argument("code")
 def unlock(code: str) -> None:
     """Lift a room's PIN and password lockouts: wrong guesses counted so far are forgotten."""
-    try:
+    with refusals():
         room = room_rules.lift_lockouts(code)
-    except room_rules.RoomError as exc:
-        raise click.ClickException(str(exc)) from None
     click.echo(f"Lockouts of room {room.code} lifted: every address may try its PIN and password again.")
 
 
@@ -199,14 +187,12 @@ def vocabulary(code: str, terms: tuple[str, ...], rules: tuple[str, ...], from_f
     if clear and (terms or rules or from_file):
         raise click.ClickException("--clear cannot be combined with --term, --replace or --from-file")
     if clear or terms or rules or from_file:
-        try:
+        with refusals():
             raw = vocab_rules.from_text(mixed_text=from_file.read(vocab_rules.MAX_TEXT_CHARS + 1) if from_file else "")
             raw["terms"] += terms
             raw["replacements"] += [vocab_rules.rule(text, separator="=") for text in rules]
             raw["verbatim"] = bool(room.vocabulary_wire().get("verbatim"))  # its own command sets it
             room = vocab_rules.set_vocabulary(room.code, raw)
-        except room_rules.RoomError as exc:
-            raise click.ClickException(str(exc)) from None
         announce_vocabulary(room.code, room.vocabulary_wire())  # live through CCC_MESSAGE_QUEUE, if any
     current = room.vocabulary_wire()
     click.echo(f"Vocabulary of {room.code}: {vocab_rules.describe(current)}.")
@@ -220,10 +206,8 @@ def vocabulary(code: str, terms: tuple[str, ...], rules: tuple[str, ...], from_f
 @click.option("--off", is_flag=True, help="Leave hesitations out of captions again (the default).")
 def verbatim(code: str, off: bool) -> None:
     """Keep hesitations ("uh", "um") in the room's captions, for a verbatim transcript."""
-    try:
+    with refusals():
         room = vocab_rules.set_verbatim(code, not off)
-    except room_rules.RoomError as exc:
-        raise click.ClickException(str(exc)) from None
     announce_vocabulary(room.code, room.vocabulary_wire())  # the stations apply it from their next caption
     click.echo(f"Room {room.code}: captions " + ("leave hesitations out (the default)." if off else
                                                  "keep hesitations (uh, um): a verbatim transcript."))

@@ -12,14 +12,14 @@ from __future__ import annotations
 import logging
 import time
 
-from flask import request, session
+from flask import current_app, request, session
 from flask_socketio import disconnect, join_room, leave_room
 
 from ccc import protocol
 from ccc.hub.access import adminauth
 from ccc.hub.extensions import socketio
 from ccc.hub.rules import approval as approval_rules
-from ccc.hub.rules import captions, floor, floor_queue, languages, presence, rooms, station_audio
+from ccc.hub.rules import backlog, captions, floor, floor_queue, languages, presence, rooms, station_audio
 from ccc.protocol import ErrorCode, ProtocolError, error_ack, ok_ack
 from ccc.store.db import db
 from ccc.store.models import Room, hash_token
@@ -72,6 +72,7 @@ def on_join(data: protocol.Join, conn: Connection):
         leave_room(presenters_key(room.code))
     # Joined before the state is read: a caption in between arrives twice and pages drop it by seq.
     state = captions.room_state(room, data.since, data.sinceRev)
+    state.update(captions=backlog.in_language(state["captions"], lang), edits=backlog.in_language(state["edits"], lang))
     state.update(floor_queue.wire(room.id))
     state["room"] = {**state["room"], **languages.describe(room)}
     if participant.role == "presenter":  # hundreds of phones need not download it
@@ -175,16 +176,22 @@ def on_catch_up(data: protocol.CatchUp, conn: Connection):
     """A resuming client asks for the next page of finals and edits it missed (see roomState's ``more``)."""
     room, _participant = joined_context(conn)
     page = captions.catch_up(room, data.since, data.sinceRev)
+    page.update(captions=backlog.in_language(page["captions"], conn.lang),
+                edits=backlog.in_language(page["edits"], conn.lang))
     charge(conn, len(page["captions"]) + len(page["edits"]))  # the next page waits for it, so paging is paced
     return ok_ack(**page)
 
 
 @handler(protocol.SET_LANGUAGE, protocol.SetLanguage)
 def on_set_language(data: protocol.SetLanguage, conn: Connection):
-    """A reader reads finals in another language from now on (null: the original); answered with its lang."""
+    """A reader reads finals in another language from now on (null: the original); answered with its lang
+    and the room's recent finals in it (``captions``, oldest first), for the page to show them again."""
     room, _participant = joined_context(conn)
     chosen = translation.set_language(conn, request.sid, room, data.lang)
-    return ok_ack(lang=chosen or languages.ROOM_LANG)
+    if room.e2e:  # sealed captions, never translated: the page keeps what it opened
+        return ok_ack(lang=languages.ROOM_LANG)
+    recent = captions.recent(room, current_app.config["TRANSLATE_BACKLOG"])
+    return ok_ack(lang=chosen or languages.ROOM_LANG, captions=backlog.in_language(recent, chosen))
 
 
 @handler(protocol.LEAVE, protocol.Empty)

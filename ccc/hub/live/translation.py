@@ -4,7 +4,7 @@ Original-caption readers (and presenters, projectors without ``?lang=``) sit in 
 reader in Portuguese sits in ``room:CODE:lang:pt`` instead, so it never gets the original final as well. Every
 other room event (partials included: they stay in the original until the final) still goes to ``room:CODE``.
 The process that stores a final (or a correction) emits the original at once, then translates it on a
-greenlet of its own, once per language wanted, and emits each translation to its language room (through the
+greenlet of its own, once per language wanted, and emits each translation to its language room as it comes (through the
 message queue when there are several hub processes): one translation per caption, whatever the readers.
 """
 from __future__ import annotations
@@ -50,13 +50,15 @@ def emit_final(room: Room, event: str, payload: dict[str, Any]) -> None:
 
 def _translate_and_emit(engine, code: str, event: str, payload: dict[str, Any], langs: list[str],
                         timeout: float) -> None:
+    left = list(langs)
     try:
-        found = languages.translate_final(engine, payload, langs, timeout)
+        for lang, translated in languages.translate_final(engine, payload, langs, timeout):
+            socketio.emit(event, translated, to=captions_key(code, lang))  # each language as soon as it is ready
+            left.remove(lang)
     except Exception:  # noqa: BLE001 - a failed translation must still give its readers the original
         log.exception("translating %s of room %s failed", event, code)
-        found = {lang: {**payload, "lang": languages.ROOM_LANG, "machineTranslated": False} for lang in langs}
-    for lang, translated in found.items():
-        socketio.emit(event, translated, to=captions_key(code, lang))
+        for lang in left:
+            socketio.emit(event, languages.as_read(payload, lang, None), to=captions_key(code, lang))
 
 
 def set_language(conn: Connection, sid: str, room: Room, lang: str | None) -> str | None:

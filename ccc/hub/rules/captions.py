@@ -185,12 +185,16 @@ def catch_up(room: Room, since: int, since_rev: int | None = None) -> dict[str, 
             "lastSeq": room.last_seq, "lastRev": room.last_rev}
 
 
+def recent(room: Room, limit: int) -> list[dict[str, Any]]:
+    """Return the room's last ``limit`` finals with their current text, oldest first."""
+    query = select(*WIRE_COLUMNS).where(Caption.room_id == room.id).order_by(Caption.seq.desc()).limit(limit)
+    return [caption_wire(*row) for row in db.session.execute(query).all()[::-1]]
+
+
 def room_state(room: Room, since: int | None = None, since_rev: int | None = None) -> dict[str, Any]:
     """Return the roomState a joiner gets: people, speaker, captions after ``since`` and edits since then."""
     if since is None:
-        recent = current_app.config["RECENT_CAPTIONS"]
-        query = select(*WIRE_COLUMNS).where(Caption.room_id == room.id).order_by(Caption.seq.desc()).limit(recent)
-        page = {"captions": [caption_wire(*row) for row in db.session.execute(query).all()[::-1]], "edits": [],
+        page = {"captions": recent(room, current_app.config["RECENT_CAPTIONS"]), "edits": [],
                 "more": False, "lastSeq": room.last_seq, "lastRev": room.last_rev}
     else:
         page = catch_up(room, since, since_rev)

@@ -16,6 +16,8 @@ from flask import current_app
 from ccc.protocol import ErrorCode, ProtocolError
 from ccc.store.models import Room
 
+from .translated import remember
+
 log = logging.getLogger("ccc.hub.translate")
 
 ROOM_LANG = "en"  # the language rooms are spoken in (the bundled models go to and from English)
@@ -81,19 +83,23 @@ def wanted(local: set[str], room: Room | None = None) -> list[str]:
     return sorted(langs)
 
 
-def translate_final(engine, payload: dict[str, Any], langs: list[str], timeout: float) -> dict[str, dict[str, Any]]:
-    """Return the caption payload each language's readers get: translated, or the original when late or full."""
+def translate_final(engine, payload: dict[str, Any], langs: list[str], timeout: float):
+    """Yield (language, the payload its readers get) as each is ready: translated, or the original when late or full."""
     text = payload["text"]
-    found = engine.translate_to(text, ROOM_LANG, langs, timeout=timeout) if text.strip() else {}
-    out = {}
-    for lang in langs:
-        translated = found.get(lang)
-        base = {key: value for key, value in payload.items() if key != "words"}  # timings are the original's
-        if translated is None:
-            out[lang] = {**base, "lang": ROOM_LANG, "machineTranslated": False}
-        else:
-            out[lang] = {**base, "text": translated, "originalText": text, "lang": lang, "machineTranslated": True}
-    return out
+    found = engine.translate_each(text, ROOM_LANG, langs, timeout=timeout) if text.strip() else \
+        ((lang, None) for lang in langs)
+    for lang, translated in found:
+        if translated is not None:
+            remember(lang, text, translated)  # a reader who joins later gets it without asking the translator
+        yield lang, as_read(payload, lang, translated)
+
+
+def as_read(payload: dict[str, Any], lang: str, translated: str | None) -> dict[str, Any]:
+    """Return a final or correction as a reader of ``lang`` gets it: translated, or the original, marked."""
+    base = {key: value for key, value in payload.items() if key != "words"}  # timings are the original's
+    if translated is None:
+        return {**base, "lang": ROOM_LANG, "machineTranslated": False}
+    return {**base, "text": translated, "originalText": payload["text"], "lang": lang, "machineTranslated": True}
 
 
 EXPORT_CHUNK = 20  # captions per translation job: live finals wait behind one chunk (~0.2 s), not a whole export
@@ -112,7 +118,8 @@ def translate_transcript(transcript, lang: str):
     texts = [caption.text for session in transcript.sessions for caption in session.captions]
     done: list[str] = []
     for start in range(0, len(texts), EXPORT_CHUNK):
-        chunk = engine.translate_batch(texts[start:start + EXPORT_CHUNK], ROOM_LANG, lang, timeout=EXPORT_TIMEOUT_S)
+        chunk = engine.translate_batch(texts[start:start + EXPORT_CHUNK], ROOM_LANG, lang, timeout=EXPORT_TIMEOUT_S,
+                                       background=True)
         if chunk is None:
             return None
         done.extend(chunk)
