@@ -87,6 +87,9 @@
     document.addEventListener('keydown', (event) => {
       if (!capturingKey) return;
       event.preventDefault();
+      // The key being chosen is not a press: without this the listener above saw it too, once the disabled
+      // "Change key" button had lost focus, and took the floor.
+      event.stopPropagation();
       if (event.code !== 'Escape' && event.code !== 'Tab' && event.code) {
         settings.key = event.code;
         saveSettings('present', settings);
