@@ -241,7 +241,7 @@ def on_raise_hand(_data, conn: Connection):
     """A presenter denied the floor waits for it; the room hears floorQueue (the floor may be offered at once)."""
     room, participant = joined_context(conn)
     floor_queue.raise_hand(room, participant)
-    charge(conn, broadcasts=1)  # the room hears floorQueue
+    charge(conn, hands=1)  # the queue is written and settled, the room hears floorQueue
     floor_queue.settle(room.id)  # the floor may have come free meanwhile
     state = queue.announce_queue(room.code, room.id)
     waiting = [entry["id"] for entry in state["queue"]]
@@ -256,7 +256,7 @@ def on_lower_hand(_data, conn: Connection):
     """A queued presenter leaves the queue, or passes on the floor offered to it; the room hears floorQueue."""
     room, participant = joined_context(conn)
     if floor_queue.withdraw(room.id, participant.participant_id):
-        charge(conn, broadcasts=1)  # the room hears floorQueue
+        charge(conn, hands=1)  # the queue is written and settled, the room hears floorQueue
         floor_queue.settle(room.id)
         queue.announce_queue(room.code, room.id)
     return ok_ack()
