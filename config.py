@@ -64,8 +64,8 @@ class Config:
     EVENTS_PER_S = _env_float("CCC_EVENTS_PER_S", 20.0)
     # Events all connections from one address may send per second (a classroom's phones each have their own).
     EVENTS_PER_ADDRESS_S = _env_float("CCC_EVENTS_PER_ADDRESS_S", 200.0)
-    # A connection refused this many events for sending too fast (one forgiven per 1/EVENTS_PER_S second) is
-    # disconnected: it is flooding, and each refusal still costs the hub a read, a parse and an answer.
+    # A connection refused this many events for sending too fast (one forgiven a second) is disconnected: it is
+    # flooding, and each refusal still costs the hub a read, a parse and an answer.
     REFUSALS_BEFORE_DROP = _env_float("CCC_REFUSALS_BEFORE_DROP", 100.0)
     # Captions joins and catchUp from one address may make the hub send per second (a fresh join sends up to 500;
     # a second's worth at once): a join flood is bounded, a resuming page is paced, never refused.
@@ -76,6 +76,8 @@ class Config:
     # Raising or lowering a hand writes and settles the queue for the floor: it costs this many events of the
     # address's budget (about 16 at once, then 3 a second per address; a person raises a hand now and then).
     HAND_TOKENS = _env_float("CCC_HAND_TOKENS", 60.0)
+    # Hands raised or lowered in one room, from everyone together, per second (five seconds' worth at once).
+    HANDS_PER_ROOM_S = _env_float("CCC_HANDS_PER_ROOM_S", 4.0)
     # HTTP requests (pages, files, QR images, downloads; not Socket.IO) one address may make: this many at once,
     # then this many a second; past that, 429 with Retry-After. A class of 60 phones behind one NAT address
     # opening the audience page (about 6 requests each) uses 360.

@@ -16,8 +16,10 @@ import time
 from flask import current_app
 
 from ccc import protocol
+from ccc.hub.access import throttle
 from ccc.hub.extensions import socketio
 from ccc.hub.rules import floor_queue, presence
+from ccc.protocol import ErrorCode, ProtocolError
 from ccc.store.db import db
 from ccc.store.models import Participant, Room, now
 
@@ -28,6 +30,22 @@ _timers_lock = threading.Lock()
 _sent_at: dict[int, float] = {}  # room id -> when its last floorQueue went out (time.monotonic)
 _pending: set[int] = set()  # rooms whose next floorQueue waits for the end of their window
 _coalesce_lock = threading.Lock()
+
+
+def check_hand_rate(code: str) -> None:
+    """Refuse a raised or lowered hand when the room's queue already changes faster than people do.
+
+    Per room, across addresses: ten flooders from ten addresses, each within its own budget, still wrote the
+    queue 34 times a second (readers' caption p99 1.6 s in bench/floods.py). CCC_HANDS_PER_ROOM_S a second,
+    five seconds' worth at once; refusals count towards dropping a connection that ignores them.
+    """
+    limit = current_app.extensions.get("ccc_room_hands")
+    if limit is None:
+        rate = current_app.config["HANDS_PER_ROOM_S"]
+        limit = current_app.extensions.setdefault("ccc_room_hands", throttle.AddressLimit(rate, rate * throttle.BURST_S))
+    if limit.wait_s(code):
+        raise ProtocolError(ErrorCode.RATE_LIMITED, "hands in this room are going up and down too fast; try again "
+                                                    "in a moment")
 
 
 def announce_queue(code: str, room_id: int) -> dict:
