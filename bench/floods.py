@@ -204,6 +204,8 @@ def run(seconds: float, floods: list[str]) -> dict:
                 out = subprocess.run([PYTHON, __file__, "--attack", flood, "--url", hub.url, "--room", room,
                                       "--seconds", str(seconds)], capture_output=True, text=True, timeout=seconds + 120)
                 met[flood] = json.loads(out.stdout.strip().splitlines()[-1]) if out.returncode == 0 else out.stderr[-500:]
+                if isinstance(met[flood], dict):  # readers dropped so far: says which flood dropped them
+                    met[flood]["readers_dropped_so_far"] = sum(not p.connected for p in phones)
                 pair.mark(f"after {flood}")
                 time.sleep(3)  # let the hub drain what the flood queued before the next phase
             pair.stop()
