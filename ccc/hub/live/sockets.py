@@ -109,8 +109,10 @@ def paced(conn: Connection) -> None:
 
 
 def charge(conn: Connection, captions: int | None = None, broadcasts: int = 0, hands: int = 0) -> None:
-    """Charge an answered event its work: the captions it sent (beyond its reservation), broadcasts to the room,
-    changes of the queue for the floor (database writes, then a floorQueue to the room)."""
+    """Charge an answered event its work: captions sent (beyond its reservation), broadcasts, hand changes.
+
+    A hand change writes and settles the queue for the floor, then the room hears floorQueue.
+    """
     config = current_app.config
     if captions is not None:
         throttle.charge_work(conn.address, captions - RESERVED_CAPTIONS, config["JOIN_CAPTIONS_PER_S"])
