@@ -81,8 +81,8 @@ class Config:
     # HTTP requests (pages, files, QR images, downloads; not Socket.IO) one address may make: this many at once,
     # then this many a second; past that, 429 with Retry-After. A class of 60 phones behind one NAT address
     # opening the audience page (about 6 requests each) uses 360.
-    REQUESTS_BURST = _env_float("CCC_REQUESTS_BURST", 600.0)
-    REQUESTS_PER_S = _env_float("CCC_REQUESTS_PER_S", 20.0)
+    REQUESTS_BURST = _env_float("CCC_REQUESTS_BURST", 1500.0)
+    REQUESTS_PER_S = _env_float("CCC_REQUESTS_PER_S", 30.0)
     # Transcript downloads one address may make per second (ten at once): a download loop cannot stall the room.
     DOWNLOADS_PER_S = _env_float("CCC_DOWNLOADS_PER_S", 2.0)
     # `python app.py` applies pending migrations first, so a fresh checkout just starts.

@@ -97,7 +97,7 @@ def test_a_client_hammering_pages_gets_429_and_the_teacher_does_not_wait(module_
     started = time.monotonic()
     for t in attackers:
         t.start()
-    while not retry_after and time.monotonic() - started < 30:  # the burst (600 requests) spent
+    while not retry_after and time.monotonic() - started < 30:  # the burst (1500 requests) spent
         time.sleep(0.05)
     during = [get(hub.url, f"/r/{code}") for _ in range(10)]  # the teacher opens the room meanwhile
     time.sleep(2)
@@ -110,7 +110,7 @@ def test_a_client_hammering_pages_gets_429_and_the_teacher_does_not_wait(module_
           f"{statistics.median(before) * 1000:.0f} ms before, {statistics.median(d[3] for d in during) * 1000:.0f} ms "
           "during")
     assert retry_after and all(r.isdigit() and 1 <= int(r) <= 60 for r in retry_after), retry_after[:5]
-    assert served <= 600 + 20 * took + 40, (served, took)  # the burst, then 20 a second (and what was in flight)
+    assert served <= 1500 + 30 * took + 40, (served, took)  # the burst, then 30 a second (and what was in flight)
     assert all(status == 200 for status, *_ in during), [d[0] for d in during]
     assert statistics.median(d[3] for d in during) < max(0.25, 5 * statistics.median(before))
     headers, body = refusal[0]
