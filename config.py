@@ -55,18 +55,34 @@ class Config:
     REQUEST_HEAD_TIMEOUT_S = _env_float("CCC_REQUEST_HEAD_TIMEOUT_S", 10.0)
     # Audience count updates are coalesced into at most one message per room per interval.
     AUDIENCE_COUNT_INTERVAL_S = _env_float("CCC_AUDIENCE_COUNT_INTERVAL_S", 1.0)
+    # Changes of a room's queue for the floor are announced at most once per interval (the first at once, the
+    # latest at the end of the interval), so raising and lowering hands in a loop cannot flood every reader.
+    QUEUE_INTERVAL_S = _env_float("CCC_QUEUE_INTERVAL_S", 0.25)
     # Captions a joiner gets when it has seen none yet.
     RECENT_CAPTIONS = int(os.environ.get("CCC_RECENT_CAPTIONS", "500"))
     # Events a single connection may send per second before it is answered with rate_limited.
     EVENTS_PER_S = _env_float("CCC_EVENTS_PER_S", 20.0)
     # Events all connections from one address may send per second (a classroom's phones each have their own).
     EVENTS_PER_ADDRESS_S = _env_float("CCC_EVENTS_PER_ADDRESS_S", 200.0)
+    # A connection refused this many events for sending too fast (one forgiven a second) is disconnected: it is
+    # flooding, and each refusal still costs the hub a read, a parse and an answer.
+    REFUSALS_BEFORE_DROP = _env_float("CCC_REFUSALS_BEFORE_DROP", 100.0)
     # Captions joins and catchUp from one address may make the hub send per second (a fresh join sends up to 500;
     # a second's worth at once): a join flood is bounded, a resuming page is paced, never refused.
     JOIN_CAPTIONS_PER_S = _env_float("CCC_JOIN_CAPTIONS_PER_S", 1000.0)
-    # Events that make the hub tell the whole room (a named join or leave, raising or lowering a hand) cost this
-    # many events more, from the address's budget.
+    # Events that make the hub tell the whole room (a named join or leave) cost this many events more, from the
+    # address's budget.
     BROADCAST_TOKENS = _env_float("CCC_BROADCAST_TOKENS", 10.0)
+    # Raising or lowering a hand writes and settles the queue for the floor: it costs this many events of the
+    # address's budget (about 16 at once, then 3 a second per address; a person raises a hand now and then).
+    HAND_TOKENS = _env_float("CCC_HAND_TOKENS", 60.0)
+    # Hands raised or lowered in one room, from everyone together, per second (five seconds' worth at once).
+    HANDS_PER_ROOM_S = _env_float("CCC_HANDS_PER_ROOM_S", 4.0)
+    # HTTP requests (pages, files, QR images, downloads; not Socket.IO) one address may make: this many at once,
+    # then this many a second; past that, 429 with Retry-After. A class of 60 phones behind one NAT address
+    # opening the audience page (about 6 requests each) uses 360.
+    REQUESTS_BURST = _env_float("CCC_REQUESTS_BURST", 1500.0)
+    REQUESTS_PER_S = _env_float("CCC_REQUESTS_PER_S", 30.0)
     # Transcript downloads one address may make per second (ten at once): a download loop cannot stall the room.
     DOWNLOADS_PER_S = _env_float("CCC_DOWNLOADS_PER_S", 2.0)
     # `python app.py` applies pending migrations first, so a fresh checkout just starts.

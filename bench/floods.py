@@ -1,4 +1,4 @@
-"""Flood benchmark (issue #19): readers' caption latency while one address floods the hub with heavy requests.
+"""Flood benchmark (issue #19): readers' caption latency while one address (or ten) floods the hub.
 
 A real hub (SQLite) with a room of 500 finals; a presenter sends 4 finals a second, one phone times each from
 send to receive while 19 more read along. Each phase runs ``--seconds``: first nobody else, then one flood at a
@@ -11,6 +11,10 @@ address as an attacker on the classroom Wi-Fi has:
     catchup10   ten joined connections from one address asking catchUp from seq 0
     named10     ten connections from one address joining with a name and leaving, again and again
     hands10     ten presenters from one address raising and lowering their hands
+    pages       4 loops of pages, QR images and static files (/, /r/CODE, qr.svg, /static/...)
+    joins10a    ten connections from ten addresses sending joins without waiting for answers
+    catchup10a  ten joined connections from ten addresses asking catchUp from seq 0
+    hands10a    ten presenters from ten addresses raising and lowering their hands
 
 Printed per phase: p50/p99 of the phone's latency, whether p99 stayed within max(500 ms, 4 x the idle p99),
 and whether any caption was lost, doubled or reordered, or a reader or the presenter was dropped.
@@ -38,8 +42,17 @@ from fuzzclient import GoodPair, fill, percentile  # noqa: E402
 
 from hubkit import PYTHON, Hub  # noqa: E402
 
-FLOODS = ("downloads", "joins1", "joins10", "catchup10", "named10", "hands10")
+FLOODS = ("downloads", "joins1", "joins10", "catchup10", "named10", "hands10", "pages", "joins10a", "catchup10a",
+          "hands10a")
 SOURCES = {flood: f"127.0.0.{100 + i}" for i, flood in enumerate(FLOODS)}
+PAGES = ("/", "/r/{room}", "/r/{room}/qr.svg", "/static/css/ccc.css", "/static/js/ccc.js", "/r/{room}/transcript")
+
+
+def sources(flood: str, count: int) -> list[str]:
+    """Return the source address of each of a flood's connections: one, or (``...a`` floods) one each."""
+    if flood.endswith("a"):
+        return [f"127.0.1.{10 * FLOODS.index(flood) + i}" for i in range(count)]
+    return [SOURCES[flood]] * count
 
 
 # --- the attacking process ------------------------------------------------------------------------------
@@ -79,22 +92,29 @@ class Flooder:
             self.alive = False
 
     def emit(self, event: str, data: dict, ack: int | None = None) -> None:
-        """Send an event (with an ack id, so the hub answers it) without waiting for the answer."""
-        self.ws.send(f"42{'' if ack is None else ack}" + json.dumps([event, data]))
+        """Send an event (with an ack id, so the hub answers it) without waiting; note when the hub hung up."""
+        if not self.alive:
+            return
+        try:
+            self.ws.send(f"42{'' if ack is None else ack}" + json.dumps([event, data]))
+        except (websocket.WebSocketException, OSError):
+            self.alive = False
 
 
 def attack(url: str, room: str, flood: str, seconds: float) -> dict:
     """Run one flood for ``seconds``; return what it sent and what it met."""
     source, stop, sent = SOURCES[flood], time.monotonic() + seconds, [0]
-    if flood == "downloads":
+    if flood in ("downloads", "pages"):
         statuses: dict[int, int] = {}
 
         def loop() -> None:
             host, port = url.removeprefix("http://").split(":")
             while time.monotonic() < stop:
                 conn = http.client.HTTPConnection(host, int(port), timeout=30, source_address=(source, 0))
+                path = f"/r/{room}/transcript.docx" if flood == "downloads" else \
+                    PAGES[sent[0] % len(PAGES)].format(room=room)
                 try:
-                    conn.request("GET", f"/r/{room}/transcript.docx")
+                    conn.request("GET", path)
                     response = conn.getresponse()
                     response.read()
                     statuses[response.status] = statuses.get(response.status, 0) + 1
@@ -109,7 +129,8 @@ def attack(url: str, room: str, flood: str, seconds: float) -> dict:
             t.join()
         return {"requests": sent[0], "statuses": statuses}
     count = 1 if flood == "joins1" else 10
-    flooders = [Flooder(url, source) for _ in range(count)]
+    flooders = [Flooder(url, address) for address in sources(flood, count)]
+    flood = flood.removesuffix("a")  # the same flood from ten addresses
     if flood == "catchup10":
         for f in flooders:
             f.emit("join", {"room": room, "role": "audience"}, ack=1)
@@ -155,6 +176,18 @@ def readers(url: str, room: str, count: int) -> list[socketio.Client]:
     return phones
 
 
+def slow_moments(pair: GoodPair, over_ms: float = 250) -> dict[str, list[str]]:
+    """Return, per phase, when (seconds into it) a final took longer than ``over_ms``, and how long it took."""
+    starts = dict(pair.marks)
+    slow: dict[str, list[str]] = {}
+    for _seq, uid, got in pair.received:
+        sent = pair.sent[uid]
+        phase = max((m for m in pair.marks if m[1] <= sent), key=lambda m: m[1], default=pair.marks[0])[0]
+        if (got - sent) * 1000 > over_ms:
+            slow.setdefault(phase, []).append(f"+{sent - starts[phase]:.1f} s: {(got - sent) * 1000:.0f} ms")
+    return slow
+
+
 def run(seconds: float, floods: list[str]) -> dict:
     """Measure the idle phase, then each flood; return the figures."""
     with tempfile.TemporaryDirectory() as tmp:
@@ -171,6 +204,8 @@ def run(seconds: float, floods: list[str]) -> dict:
                 out = subprocess.run([PYTHON, __file__, "--attack", flood, "--url", hub.url, "--room", room,
                                       "--seconds", str(seconds)], capture_output=True, text=True, timeout=seconds + 120)
                 met[flood] = json.loads(out.stdout.strip().splitlines()[-1]) if out.returncode == 0 else out.stderr[-500:]
+                if isinstance(met[flood], dict):  # readers dropped so far: says which flood dropped them
+                    met[flood]["readers_dropped_so_far"] = sum(not p.connected for p in phones)
                 pair.mark(f"after {flood}")
                 time.sleep(3)  # let the hub drain what the flood queued before the next phase
             pair.stop()
@@ -179,7 +214,8 @@ def run(seconds: float, floods: list[str]) -> dict:
                 p.disconnect()
             figures = {"quiet": pair.latencies("quiet")}
             figures.update({flood: pair.latencies(flood) for flood in floods})
-            return {"figures": figures, "met": met, "problems": pair.problems(), "readers_dropped": dropped}
+            return {"figures": figures, "met": met, "problems": pair.problems(), "readers_dropped": dropped,
+                    "slow": slow_moments(pair)}
         finally:
             hub.stop()
 
@@ -210,6 +246,8 @@ def main() -> None:
         print(f"{phase:<11} {len(values):>6} {p50:>8.1f} {p99:>8.1f}  {verdict}")
     for flood, met in result["met"].items():
         print(f"  {flood}: {met}")
+    for phase, moments in result["slow"].items():
+        print(f"  finals over 250 ms in {phase}: {', '.join(moments[:8])}")
     print("lost, doubled or reordered:", result["problems"] or "none", "| readers dropped:", result["readers_dropped"])
 
 

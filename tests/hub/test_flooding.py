@@ -1,20 +1,31 @@
-"""A flooding client is held to the rate limit whatever it sends, and reconnecting does not reset it."""
+"""A flooding client is held to the rate limit whatever it sends, reconnecting does not reset it, and one that
+goes on sending after being refused is cut off."""
 from __future__ import annotations
 
 import threading
 import time
 
+import socketio
+
 
 def codes(flooder, event, count):
-    """Send ``count`` events one after another and return each ack's error code (None when accepted)."""
-    return [(flooder.call(event, {}).get("error") or {}).get("code") for _ in range(count)]
+    """Send ``count`` events one after another; return each ack's error code (None when accepted) until cut off."""
+    found = []
+    for _ in range(count):
+        try:
+            found.append((flooder.call(event, {}, timeout=3).get("error") or {}).get("code"))
+        except (socketio.exceptions.TimeoutError, socketio.exceptions.BadNamespaceError):
+            break  # the hub hung up
+    return found
 
 
-def test_unknown_events_are_rate_limited_without_flooding_the_log(hub, client):
+def test_unknown_events_are_rate_limited_without_flooding_the_log_and_the_flooder_cut_off(hub, client):
     flooder = client(hub.url)
     sent = codes(flooder, "nonsense", 300)
     assert sent[0] == "bad_request"  # an unknown event is still answered
     assert sent.count("rate_limited") > 50, sent
+    # It went on after 100 refusals (one forgiven per 1/20 s): dropped, not answered 300 times.
+    assert len(sent) < 300 and not flooder.sio.connected, len(sent)
     assert hub.log().count("nonsense") < 10  # refusals are counted, not each written to the log
 
 

@@ -5,6 +5,8 @@ buy a fresh burst; the address's own bucket stops many parallel connections from
 Each address also has a work bucket, counted in captions sent by joins and catchUp (a fresh join sends 500):
 such an event reserves a little before it runs and is charged the rest once its answer is built, so
 one address cannot make the hub read and send more than a set number of captions a second.
+HTTP requests are limited the same way, by ``AddressLimit``: a bucket per address for each kind of request
+(every page and file, and transcript downloads besides), answered 429 with Retry-After when it is empty.
 Per process, like the connections themselves.
 """
 from __future__ import annotations
@@ -135,3 +137,33 @@ def _sweep() -> None:
                    record.work.stamp if record.work else 0.0)
         if record.live <= 0 and stamp - last > FORGET_AFTER_S:
             del _addresses[address]
+
+
+class AddressLimit:
+    """Token buckets per client address for one kind of HTTP request, ``rate`` a second, ``burst`` at once."""
+
+    MAX_ADDRESSES = 10_000  # past this, buckets that have refilled are forgotten (they would be full anyway)
+
+    def __init__(self, rate: float, burst: float):
+        self.rate, self.burst = rate, burst
+        self._buckets: dict[str, Bucket] = {}
+        self._lock = threading.Lock()
+
+    def wait_s(self, address: str, tokens: float = 1) -> float:
+        """Spend ``tokens`` of this address's bucket; return 0, or the seconds until it has them again."""
+        with self._lock:
+            bucket = self._buckets.get(address)
+            if bucket is None:
+                if len(self._buckets) >= self.MAX_ADDRESSES:
+                    self._forget_full()
+                bucket = self._buckets[address] = Bucket(self.burst, burst_s=self.burst / self.rate)
+            if bucket.take(self.rate, tokens):
+                return 0.0
+            return max(bucket.wait_s(self.rate), 0.1)
+
+    def _forget_full(self) -> None:
+        for address, bucket in list(self._buckets.items()):
+            if bucket.wait_s(self.rate) == 0 and bucket.tokens >= self.burst:
+                del self._buckets[address]
+        if len(self._buckets) >= self.MAX_ADDRESSES:  # all busy: a flood of addresses; start afresh
+            self._buckets.clear()

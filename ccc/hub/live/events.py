@@ -247,9 +247,10 @@ def _leave_current(conn: Connection, sid: str) -> None:
 @handler(protocol.RAISE_HAND, protocol.Empty)
 def on_raise_hand(_data, conn: Connection):
     """A presenter denied the floor waits for it; the room hears floorQueue (the floor may be offered at once)."""
+    queue.check_hand_rate(conn.code)  # before any database read: a flood of refusals must cost next to nothing
     room, participant = joined_context(conn)
     floor_queue.raise_hand(room, participant)
-    charge(conn, broadcasts=1)  # the room hears floorQueue
+    charge(conn, hands=1)  # the queue is written and settled, the room hears floorQueue
     floor_queue.settle(room.id)  # the floor may have come free meanwhile
     state = queue.announce_queue(room.code, room.id)
     waiting = [entry["id"] for entry in state["queue"]]
@@ -262,9 +263,10 @@ def on_raise_hand(_data, conn: Connection):
 @handler(protocol.LOWER_HAND, protocol.Empty)
 def on_lower_hand(_data, conn: Connection):
     """A queued presenter leaves the queue, or passes on the floor offered to it; the room hears floorQueue."""
+    queue.check_hand_rate(conn.code)  # before any database read: a flood of refusals must cost next to nothing
     room, participant = joined_context(conn)
     if floor_queue.withdraw(room.id, participant.participant_id):
-        charge(conn, broadcasts=1)  # the room hears floorQueue
+        charge(conn, hands=1)  # the queue is written and settled, the room hears floorQueue
         floor_queue.settle(room.id)
         queue.announce_queue(room.code, room.id)
     return ok_ack()

@@ -19,6 +19,7 @@ from ccc import protocol
 from ccc.hub.access import throttle
 from ccc.hub.extensions import socketio
 from ccc.hub.rules import presence
+from ccc.hub.transport.gate import drop_client
 from ccc.protocol import ErrorCode, ProtocolError
 from ccc.store.db import db
 from ccc.store.models import Participant, Room
@@ -30,6 +31,7 @@ PACE_MAX_S = 3.0  # a join or catchUp waits this long at most for its address's 
 # What a join or catchUp reserves before it runs, so many at once cannot all pass an empty budget; small, so
 # forty phones reconnecting together from one address (behind one NAT, or the tests) do not wait for each other.
 RESERVED_CAPTIONS = 50
+FORGIVEN_PER_S = 1.0  # refusals a connection is forgiven each second towards CCC_REFUSALS_BEFORE_DROP
 
 
 @dataclass
@@ -37,6 +39,7 @@ class Connection:
     """What this process knows of one Socket.IO connection: its room and a rate-limit bucket."""
 
     bucket: throttle.Bucket
+    patience: throttle.Bucket  # rate_limited refusals it may draw before it is dropped (see ``refused``)
     address: str = ""
     refusals: int = 0
     room_id: int | None = None
@@ -105,20 +108,32 @@ def paced(conn: Connection) -> None:
         time.sleep(min(wait, 0.1))  # gevent's sleep; short, as answers that sent less give budget back
 
 
-def charge(conn: Connection, captions: int | None = None, broadcasts: int = 0) -> None:
-    """Charge an answered event its work: the captions it sent (beyond its reservation), broadcasts to the room."""
+def charge(conn: Connection, captions: int | None = None, broadcasts: int = 0, hands: int = 0) -> None:
+    """Charge an answered event its work: captions sent (beyond its reservation), broadcasts, hand changes.
+
+    A hand change writes and settles the queue for the floor, then the room hears floorQueue.
+    """
     config = current_app.config
     if captions is not None:
         throttle.charge_work(conn.address, captions - RESERVED_CAPTIONS, config["JOIN_CAPTIONS_PER_S"])
-    if broadcasts:
-        throttle.spend(conn.address, broadcasts * config["BROADCAST_TOKENS"], config["EVENTS_PER_ADDRESS_S"])
+    tokens = broadcasts * config["BROADCAST_TOKENS"] + hands * config["HAND_TOKENS"]
+    if tokens:
+        throttle.spend(conn.address, tokens, config["EVENTS_PER_ADDRESS_S"])
 
 
 def _open(sid: str, address: str) -> Connection:
     bucket = throttle.open_bucket(address, current_app.config["EVENTS_PER_S"],
                                   current_app.config["EVENTS_PER_ADDRESS_S"])
-    conn = _connections[sid] = Connection(bucket=bucket, address=address)
+    conn = _connections[sid] = Connection(bucket=bucket, patience=_patience(), address=address)
     return conn
+
+
+def _patience() -> throttle.Bucket:
+    """Return a full bucket of refusals: CCC_REFUSALS_BEFORE_DROP at once, one forgiven a second."""
+    # Not forgiven at the events' own rate: ten flooders the hub could serve only 30-40 events a second each
+    # were refused about as fast as that forgave them, and never dropped.
+    limit = current_app.config["REFUSALS_BEFORE_DROP"]
+    return throttle.Bucket(limit, burst_s=limit / FORGIVEN_PER_S)
 
 
 def close_connection(sid: str) -> Connection | None:
@@ -132,12 +147,20 @@ def close_connection(sid: str) -> Connection | None:
 
 
 def refused(sid: str, event: str, exc: ProtocolError) -> dict:
-    """Log a refusal (only the first few of a connection: a flood must not flood the log) and return its ack."""
+    """Log a refusal (only the first few of a connection: a flood must not flood the log) and return its ack.
+
+    A connection that goes on sending after being told to slow down is dropped: refusing it still cost the
+    hub a read, a parse and an answer per event (about 1,000 a second from ten hand-raising flooders).
+    """
     conn = _connections.get(sid)
     refusals = 1
     if conn is not None:
         conn.refusals += 1
         refusals = conn.refusals
+        if exc.code is ErrorCode.RATE_LIMITED and not conn.patience.take(FORGIVEN_PER_S):
+            log.info("dropped %s from %s: still sending after %d refusals", sid, conn.address, conn.refusals)
+            drop_client(socketio.server, sid, "kept sending while rate limited")
+            return exc.ack()
     if refusals <= LOGGED_REFUSALS:
         log.info("refused %.40r from %s: %s %s", event, sid, exc.code.value, exc.message)
     if refusals == LOGGED_REFUSALS:

@@ -215,6 +215,16 @@ def _drop(eio_socket, why: str) -> None:
             pass
 
 
+def drop_client(sio_server, sid: str, why: str) -> bool:
+    """Close a Socket.IO client's connection and its TCP socket now (the disconnect handler runs); tell if it was here."""
+    eio_sid = sio_server.manager.eio_sid_from_sid(sid, "/")
+    eio_socket = sio_server.eio.sockets.get(eio_sid) if eio_sid else None
+    if eio_socket is None or eio_socket.closed:
+        return False
+    _drop(eio_socket, why)
+    return True
+
+
 def limit_send_queue(eio_server, max_packets: int, max_bytes: int) -> None:
     """Drop a connection whose unsent packets pass either bound, instead of queueing for it without end."""
     # A client that never reads (and fakes pongs so the ping timeout never fires) kept every packet for it in

@@ -1,7 +1,8 @@
-"""The hub's HTTP side: the pages, transcript downloads, health, the admin pages, and the error handlers."""
+"""The hub's HTTP side: the pages, transcript downloads, health, the admin pages, the error handlers, and the
+per-address request limit in front of them all."""
 from flask import Flask
 
-from . import admin, errors, health, pages, transcripts
+from . import admin, errors, health, limits, pages, transcripts
 
 
 def register(app: Flask) -> None:
@@ -11,3 +12,4 @@ def register(app: Flask) -> None:
     app.register_blueprint(admin.bp)
     app.register_blueprint(transcripts.bp)
     errors.register_error_handlers(app)
+    limits.register(app)

@@ -2,7 +2,8 @@
 
 One HTTP client looping /r/CODE/transcript.docx took readers' caption p99 from 154 ms to 2.3 s, and four
 loops lost captions (issue #19): every download queried the whole transcript and rendered it on the event
-loop. Now a download costs a token of its address's bucket (429 with Retry-After when it has none), a
+loop. Now a download costs a token of its address's download bucket (429 with Retry-After when it has none,
+as ``limits`` answers any request past its address's budget), a
 rendered file is kept until the transcript changes (its last seq, last rev, sessions or caption count), and
 rendering runs in a worker thread, at most ``RENDERERS`` at once with ``WAITING`` more queued (503 past that).
 """
@@ -11,7 +12,7 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 
-from flask import Response, abort, current_app, request
+from flask import current_app, request
 from sqlalchemy import func, select
 
 from ccc.hub.access import pins, throttle
@@ -21,6 +22,8 @@ from ccc.store.models import Caption, Room
 from ccc.store.transcripts import build_transcript, room_sessions
 from ccc.transcripts import export, filename
 
+from .limits import refuse
+
 RENDERERS = 2  # renderings at once (pins.off_loop's two worker threads)
 WAITING = 8  # renderings that may wait for a worker; more are told to come back
 CACHE_FILES = 32
@@ -28,7 +31,6 @@ CACHE_BYTES = 64 * 1024 * 1024
 
 _cache: OrderedDict[tuple, tuple[bytes, str]] = OrderedDict()
 _cache_bytes = 0
-_buckets: dict[str, throttle.Bucket] = {}
 _lock = threading.Lock()
 _slots = threading.BoundedSemaphore(RENDERERS + WAITING)
 
@@ -45,21 +47,11 @@ def _take_token(address: str) -> float:
 
     CCC_DOWNLOADS_PER_S a second, with throttle.BURST_S seconds of them at once (2: 10 at once, then 2 a second).
     """
-    rate = current_app.config["DOWNLOADS_PER_S"]
-    with _lock:
-        if len(_buckets) > 10_000:  # addresses that stopped downloading long ago: their buckets are full anyway
-            _buckets.clear()
-        bucket = _buckets.setdefault(address, throttle.Bucket(rate * throttle.BURST_S))
-        if bucket.take(rate):
-            return 0.0
-        return max(0.1, (1 - bucket.tokens) / rate)
-
-
-def _too_many(status: int, retry_s: float, message: str):
-    response = Response(message + "\n", status=status, headers={"Content-Type": "text/plain; charset=utf-8"})
-    response.headers["Retry-After"] = str(int(retry_s) + 1)
-    response.headers["Cache-Control"] = "no-store"
-    abort(response)
+    limit = current_app.extensions.get("ccc_downloads")
+    if limit is None:
+        rate = current_app.config["DOWNLOADS_PER_S"]
+        limit = current_app.extensions.setdefault("ccc_downloads", throttle.AddressLimit(rate, rate * throttle.BURST_S))
+    return limit.wait_s(address)
 
 
 def rendered(room: Room, fmt: str, number: int | None, lang: str | None = None) -> tuple[bytes, str]:
@@ -70,20 +62,20 @@ def rendered(room: Room, fmt: str, number: int | None, lang: str | None = None) 
     """
     wait = _take_token(request.remote_addr or "unknown")
     if wait:
-        _too_many(429, wait, f"Too many downloads from this address: try again in {int(wait) + 1} s.")
+        refuse(wait, f"Too many downloads from this address: try again in {int(wait) + 1} s.")
     key = (room.id, fmt, number, lang, _version(room))
     with _lock:
         if key in _cache:
             _cache.move_to_end(key)
             return _cache[key]
     if not _slots.acquire(blocking=False):
-        _too_many(503, 5, "The hub is busy writing transcripts: try again in a few seconds.")
+        refuse(5, "The hub is busy writing transcripts: try again in a few seconds.", 503)
     try:
         transcript = build_transcript(room, number)
         if lang:  # on the translator's worker process; this greenlet waits without blocking the loop
             transcript = languages.translate_transcript(transcript, lang)
             if transcript is None:
-                _too_many(503, 5, "The translator is busy with live captions: try again in a few seconds.")
+                refuse(5, "The translator is busy with live captions: try again in a few seconds.", 503)
         data = pins.off_loop(export, fmt, transcript)
     finally:
         _slots.release()

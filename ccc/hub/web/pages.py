@@ -1,6 +1,7 @@
 """The browser pages: landing, audience, projector, presenter, the join QR code, and security headers."""
 from __future__ import annotations
 
+import functools
 import io
 import re
 from urllib.parse import quote
@@ -145,15 +146,25 @@ def unlock(code: str):
     return jsonify({"ok": True})
 
 
-def qr_response(url: str, code: str) -> Response:
-    """Return an SVG QR code of ``url`` for room ``code``, as the QR routes serve it."""
+def qr_svg_text(url: str, code: str) -> str:
+    """Return an SVG QR code of ``url`` for room ``code`` (tens of milliseconds of pure Python)."""
     buffer = io.BytesIO()
     segno.make(url, error="m").save(
         buffer, kind="svg", scale=10, border=4, dark="#000", light="#fff", xmldecl=False,
         title=f"Join room {code}", svgclass=None, lineclass=None)
     # segno gives a fixed width and height; a viewBox lets the page scale the code to any size.
-    svg = re.sub(r'width="(\d+)" height="(\d+)"', r'width="\1" height="\2" viewBox="0 0 \1 \2" '
-                 r'shape-rendering="crispEdges"', buffer.getvalue().decode(), count=1)
+    return re.sub(r'width="(\d+)" height="(\d+)"', r'width="\1" height="\2" viewBox="0 0 \1 \2" '
+                  r'shape-rendering="crispEdges"', buffer.getvalue().decode(), count=1)
+
+
+# A room's public QR code never changes: drawn once, not once per request (a loop of them would cost the hub
+# a core within its request limit). A private room's carries its password, which is never kept.
+_public_qr = functools.lru_cache(maxsize=256)(qr_svg_text)
+
+
+def qr_response(url: str, code: str, public: bool = False) -> Response:
+    """Return an SVG QR code of ``url`` for room ``code``, as the QR routes serve it."""
+    svg = _public_qr(url, code) if public else qr_svg_text(url, code)
     response = Response(svg, mimetype="image/svg+xml")
     response.headers["Cache-Control"] = "no-store"
     return response
@@ -166,7 +177,7 @@ def qr_svg(code: str):
     room = rooms.find_room(code)
     if room is None or not grants.can_read(room):
         abort(404, description="No open room has this code.")
-    return qr_response(audience_url(room.code), room.code)
+    return qr_response(audience_url(room.code), room.code, public=True)
 
 
 def _vary_cookie(response: Response) -> Response:
