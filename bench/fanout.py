@@ -419,7 +419,7 @@ def start_profile(args: argparse.Namespace, server: "Server", name: str) -> subp
         return None
     Path(args.profile).mkdir(parents=True, exist_ok=True)
     spy = shutil.which("py-spy") or str(Path(PYTHON).parent / "py-spy")
-    return subprocess.Popen([spy, "record", "--pid", str(server.proc.pid), "--format", "raw", "--rate", "200",
+    return subprocess.Popen([spy, "record", "--pid", str(server.proc.pid), "--format", "raw", "--rate", "200", "--nonblocking",
                              "--output", str(Path(args.profile) / f"{name}.txt")],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
@@ -571,7 +571,8 @@ async def run_one(target: str, mode: str, n: int, args: argparse.Namespace, work
     else:
         server = Server(target, mode, workdir, template_db, args.hub_script).start()
     counts = [n // procs + (1 if i < n % procs else 0) for i in range(procs)]
-    spread = infra is not None  # phones from many addresses: nginx's hash spreads them, per-address limits see phones
+    # Phones from many addresses: nginx's hash spreads them, and per-address limits see phones, not one host.
+    spread = infra is not None or args.spread
     workers = [Worker(server.url, server.room, count, args.concurrency, args.verbose, args.client,
                       sum(counts[:i]) if spread else None) for i, count in enumerate(counts)]
     sampler = Sampler(server.pids)
@@ -800,6 +801,8 @@ def main() -> int:
                              "speaker over aiohttp WebSockets (raw, several times cheaper, to show client cost), "
                              "or the same speaker in Node (node: bench/node_relay/clients.js, cheaper again, so "
                              "the latency is more the server's)")
+    parser.add_argument("--spread", action="store_true", help="each phone connects from its own loopback address "
+                        "(127.100.x.y), as a classroom's phones do; the hub's per-address limits then see phones")
     parser.add_argument("--concurrency", type=int, default=50, help="joins in flight per client process")
     parser.add_argument("--drain", type=float, default=3.0, help="seconds to wait for late deliveries")
     parser.add_argument("--quick", action="store_true", help="smoke run: N=100,500 for 8 s (about a minute)")
