@@ -24,16 +24,19 @@ def writer_queue_class():
         """A connection's send queue that knows when its writer waits on it (so it is writing nothing)."""
 
         writer_waiting = False
+        websocket_writer = False  # set once a WebSocket's writer greenlet owns the queue (gate.py)
 
         def get(self, block=True, timeout=None):
-            """Take the next packet, waiting as long as it takes; while blocked here, the writer is idle."""
+            """Take the next packet; while a WebSocket's writer is blocked here, it is idle."""
             if not block:
                 return JoinableQueue.get(self, False)
-            # No timeout: Engine.IO's writer gave up on a queue silent for ping interval + timeout, which was
-            # safe only while every caption went through the queue. Written directly, a phone's queue carries
-            # just the pings, and a ping sent late by a busy hub closed healthy phones. Dead links are closed
-            # by the ping-timeout watch (server.py) and the socket timeout, which end the writer with None.
-            # (It also spares a gevent Timeout per packet.)
+            if not self.websocket_writer:  # a long-polling GET: it must give up after its timeout
+                return JoinableQueue.get(self, True, timeout)
+            # No timeout for a WebSocket's writer: Engine.IO's gave up on a queue silent for ping interval +
+            # timeout, which was safe only while every caption went through the queue. Written directly, a
+            # phone's queue carries just the pings, and a ping sent late by a busy hub closed healthy phones.
+            # Dead links are closed by the ping-timeout watch (server.py) and the socket timeout, which end
+            # the writer with None. (It also spares a gevent Timeout per packet.)
             self.writer_waiting = True
             try:
                 return JoinableQueue.get(self)

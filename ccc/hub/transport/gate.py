@@ -167,6 +167,8 @@ def _bounded_gevent(websocket_class, max_bytes: int):
             if owner is not None:
                 owner.ccc_websocket = self
                 owner.ccc_raw_socket = raw_socket(environ["wsgi.websocket"])  # for direct.py's writes
+                if hasattr(owner.queue, "websocket_writer"):  # direct.py's queue: no timeout for its writer
+                    owner.queue.websocket_writer = True
             try:
                 return super().__call__(environ, start_response)
             except (ValueError, IndexError) as exc:  # a frame that is no Engine.IO packet ("x42", ""): one line
