@@ -419,7 +419,7 @@ def start_profile(args: argparse.Namespace, server: "Server", name: str) -> subp
         return None
     Path(args.profile).mkdir(parents=True, exist_ok=True)
     spy = shutil.which("py-spy") or str(Path(PYTHON).parent / "py-spy")
-    return subprocess.Popen([spy, "record", "--pid", str(server.proc.pid), "--format", "raw", "--rate", "200",
+    return subprocess.Popen([spy, "record", "--pid", str(server.proc.pid), "--format", "raw", "--rate", "200", "--nonblocking",
                              "--output", str(Path(args.profile) / f"{name}.txt")],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
@@ -571,7 +571,8 @@ async def run_one(target: str, mode: str, n: int, args: argparse.Namespace, work
     else:
         server = Server(target, mode, workdir, template_db, args.hub_script).start()
     counts = [n // procs + (1 if i < n % procs else 0) for i in range(procs)]
-    spread = infra is not None  # phones from many addresses: nginx's hash spreads them, per-address limits see phones
+    # Phones from many addresses: nginx's hash spreads them, and per-address limits see phones, not one host.
+    spread = infra is not None or args.spread
     workers = [Worker(server.url, server.room, count, args.concurrency, args.verbose, args.client,
                       sum(counts[:i]) if spread else None) for i, count in enumerate(counts)]
     sampler = Sampler(server.pids)
@@ -731,6 +732,39 @@ def print_ratios(results: list[dict], quiet_below: float | None = None) -> None:
               f"{fmt(ratio['p50'], '.2f')} | {fmt(ratio['p99'], '.2f')} |")
 
 
+def print_verdict(results: list[dict], p50_max: float = 2.5, p99_max: float = 3.0) -> bool:
+    """Print issue #22's check per N: the hub's p50 and p99 over the Node relay's in the same rounds, and no loss.
+
+    Ratios divide medians over the rounds; each round's own ratios are listed, so one noisy run shows.
+    Return True when every N passes.
+    """
+    ok_all = True
+    for mode in sorted({r["mode"] for r in results}):
+        for n in sorted({r["n"] for r in results}):
+            hub = [r for r in results if r["target"] == "ccc" and r["mode"] == mode and r["n"] == n]
+            node = [r for r in results if r["target"] == "node" and r["mode"] == mode and r["n"] == n]
+            if not hub or not node:
+                continue
+            med = {key: (statistics.median(r[key] for r in hub), statistics.median(r[key] for r in node))
+                   for key in ("p50", "p99")}
+            ratio = {key: a / b for key, (a, b) in med.items()}
+            per_round = [(h["p50"] / o["p50"], h["p99"] / o["p99"]) for h, o in zip(
+                sorted(hub, key=lambda r: r["round"]), sorted(node, key=lambda r: r["round"]))]
+            lost = sum(r["loss"] for r in hub + node)
+            dropped = sum(r["client_disconnects"] + r["join_failed"] for r in hub + node)
+            ok = ratio["p50"] <= p50_max and ratio["p99"] <= p99_max and lost == 0 and dropped == 0
+            ok_all &= ok
+            print(f"\n{'PASS' if ok else 'FAIL'} {mode} N={n}, {len(hub)} rounds: hub p50/p99 {med['p50'][0]:.1f}/"
+                  f"{med['p99'][0]:.1f} ms, Node relay {med['p50'][1]:.1f}/{med['p99'][1]:.1f} ms: p50 "
+                  f"{ratio['p50']:.2f}x (target <= {p50_max}x), p99 {ratio['p99']:.2f}x (target <= {p99_max}x); "
+                  f"per round " + ", ".join(f"{a:.2f}/{b:.2f}" for a, b in per_round) +
+                  f"; lost {lost}, disconnected or refused {dropped}; hub CPU "
+                  f"{statistics.median(r['hub_cpu_s'] for r in hub):.2f} s, Node "
+                  f"{statistics.median(r['hub_cpu_s'] for r in node):.2f} s; other load "
+                  f"{max(r['other_load_cores'] for r in hub + node):.2f} cores at most", flush=True)
+    return ok_all
+
+
 async def orchestrate(args: argparse.Namespace) -> int:
     modes = args.mode.split(",")
     targets = args.target.split(",")
@@ -765,6 +799,8 @@ async def orchestrate(args: argparse.Namespace) -> int:
             print_run(r)
         print_table(results)
         print_ratios(results)
+        if args.pinned:
+            print_verdict(results)
         if args.quiet_below and any(r["other_load_cores"] >= args.quiet_below for r in results):
             print_ratios(results, args.quiet_below)  # the tails are only as clean as the machine
         if args.json:
@@ -792,6 +828,9 @@ def main() -> int:
     parser.add_argument("--quiet-below", type=float, default=0.3, metavar="CORES",
                         help="also print the medians and ratios of only the runs whose other load stayed under "
                         "this many cores (0 to skip)")
+    parser.add_argument("--pinned", action="store_true", help="issue #22's yardstick: the hub and the Node relay, "
+                        "each pinned to one core with 500 raw-WebSocket phones (own addresses) on the other, 20 s, 3 "
+                        "interleaved rounds (--n, --seconds, --rounds still apply); prints both ratios, loss and PASS/FAIL")
     parser.add_argument("--no-pin", action="store_true", help="do not pin the server to one core and the clients to "
                         "the other (pinning needs 2 or more cores)")
     parser.add_argument("--procs", type=int, default=0, help="client processes (default 1 up to N=500, else 2)")
@@ -800,6 +839,8 @@ def main() -> int:
                              "speaker over aiohttp WebSockets (raw, several times cheaper, to show client cost), "
                              "or the same speaker in Node (node: bench/node_relay/clients.js, cheaper again, so "
                              "the latency is more the server's)")
+    parser.add_argument("--spread", action="store_true", help="each phone connects from its own loopback address "
+                        "(127.100.x.y), as a classroom's phones do; the hub's per-address limits then see phones")
     parser.add_argument("--concurrency", type=int, default=50, help="joins in flight per client process")
     parser.add_argument("--drain", type=float, default=3.0, help="seconds to wait for late deliveries")
     parser.add_argument("--quick", action="store_true", help="smoke run: N=100,500 for 8 s (about a minute)")
@@ -830,6 +871,14 @@ def main() -> int:
         return 0
     if args.quick:
         args.n, args.seconds = "100,500", 8.0
+    if args.pinned:  # issue #22's harness: the hub and the Node relay alike, same rounds, same phones
+        if args.no_pin:
+            sys.exit("--pinned and --no-pin contradict each other")
+        variants = [spec.split("=", 1)[0] for spec in args.variant]  # e.g. the hub before a change, alongside
+        args.target, args.client, args.spread = ",".join(["ccc", *variants, "node"]), "raw", True
+        args.n = args.n if args.n != parser.get_default("n") else "500"
+        args.seconds = args.seconds if args.seconds != parser.get_default("seconds") else 20.0
+        args.rounds = args.rounds if args.rounds != parser.get_default("rounds") else 3
     if "cluster" in args.target.split(",") and not args.no_pin:
         sys.exit("--target cluster needs --no-pin: pinned, both hub processes would share the server's one core")
     for spec in args.variant:

@@ -14,6 +14,7 @@ from ccc.store.db import db, migrate, pool_options
 from config import BASE_DIR, Config, SettingError
 
 from .extensions import csrf, socketio
+from .transport.direct import write_idle_websockets_directly
 from .transport.gate import (
     disconnect_without_waiting,
     guard,
@@ -69,6 +70,7 @@ def create_app(config_class: type = Config, **overrides) -> Flask:
     cli.register_cli(app)
     limit_websocket_messages(socketio.server.eio, MAX_MESSAGE_BYTES)
     limit_send_queue(socketio.server.eio, MAX_QUEUED_PACKETS, MAX_QUEUED_BYTES)
+    write_idle_websockets_directly(socketio.server.eio)  # after the bound: a full queue is still checked
     refuse_malformed_packets(socketio.server)
     disconnect_without_waiting(socketio.server.eio)
     guard(app)

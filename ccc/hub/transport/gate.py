@@ -148,11 +148,13 @@ def limit_websocket_messages(eio_server, max_bytes: int) -> None:
 
 def _bounded_gevent(websocket_class, max_bytes: int):
     """Return Engine.IO's gevent-websocket wrapper made to upgrade late, bound messages and yield (gevent_ws)."""
+    from .direct import raw_socket
     from .gevent_ws import BoundedWebSocket
 
     BoundedWebSocket.max_message_bytes = max_bytes
 
     class BoundedGevent(websocket_class):
+        ccc_direct_writes = True  # direct.py may write an idle connection's frames itself
         def __call__(self, environ, start_response):
             upgrade = environ.get("ccc.upgrade_websocket")  # ccc.hub.serve's handler: upgrade only now
             if upgrade is not None and environ.get("wsgi.websocket") is None:
@@ -164,6 +166,9 @@ def _bounded_gevent(websocket_class, max_bytes: int):
             owner = getattr(self.app, "__self__", None)
             if owner is not None:
                 owner.ccc_websocket = self
+                owner.ccc_raw_socket = raw_socket(environ["wsgi.websocket"])  # for direct.py's writes
+                if hasattr(owner.queue, "websocket_writer"):  # direct.py's queue: no timeout for its writer
+                    owner.queue.websocket_writer = True
             try:
                 return super().__call__(environ, start_response)
             except (ValueError, IndexError) as exc:  # a frame that is no Engine.IO packet ("x42", ""): one line
@@ -172,7 +177,7 @@ def _bounded_gevent(websocket_class, max_bytes: int):
                 return []
             finally:
                 if owner is not None:  # no cycle socket -> websocket -> handler -> socket (see Bounded)
-                    owner.ccc_websocket = None
+                    owner.ccc_websocket = owner.ccc_raw_socket = None
 
         def close(self):
             try:

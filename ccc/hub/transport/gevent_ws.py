@@ -19,6 +19,12 @@ _TEXT, _BINARY, _CONTINUATION = WebSocket.OPCODE_TEXT, WebSocket.OPCODE_BINARY, 
 _CLOSE, _PING, _PONG = WebSocket.OPCODE_CLOSE, WebSocket.OPCODE_PING, WebSocket.OPCODE_PONG
 
 
+class Unframed(bytes):
+    """The rest of a frame the socket took only in part (``direct``): written as it is, not framed again."""
+
+    __slots__ = ()
+
+
 def unmask(payload: bytes, mask: bytes) -> bytes:
     """Return a client frame's payload unmasked (XOR with the 4-byte key), as one big-integer operation."""
     if not payload:
@@ -89,11 +95,13 @@ class BoundedWebSocket(WebSocket):
         return message
 
     def send(self, message, binary=None):
-        """Send one text or binary message, reusing the last frame when the same text object is sent again."""
+        """Send one text or binary message (reusing the last frame for the same text object), or an Unframed rest."""
         if self.closed:
             raise WebSocketError("Connection is already closed")
         cls = type(self)
-        if message is cls._last_text:
+        if type(message) is Unframed:
+            frame = message
+        elif message is cls._last_text:
             frame = cls._last_frame
         elif isinstance(message, str) and not binary:
             data = message.encode("utf-8")
