@@ -1,25 +1,21 @@
-"""The station's link to the hub: a Socket.IO client that reconnects, rejoins and delivers spooled finals.
+"""The station's link to the hub: a presenter in a room that rejoins, and delivers spooled finals in order.
 
-All hub traffic runs on one worker thread, in the order the station asked for it, so a final always
-reaches the hub before the stopSpeak that follows it and a requestSpeak never overtakes an earlier stopSpeak.
+All hub traffic runs on one worker thread (ccc/station/hub_thread.py), in the order the station asked for
+it, so a final always reaches the hub before the stopSpeak that follows it and a requestSpeak never overtakes
+an earlier stopSpeak.
 """
 from __future__ import annotations
 
-import queue
-import random
-import threading
 import time
-from concurrent.futures import Future
 from typing import Any, Callable
 
-import socketio
 from socketio import exceptions as sio_errors
 
 from ccc import protocol
+from ccc.station.hub_thread import HubThread, Offline
 from ccc.station.spool import Spool
 from ccc.station.vocabulary import Vocabulary
 
-CALL_TIMEOUT_S = 5.0
 RETRY_FLUSH_S = 3.0
 PARTIAL_SPACING_S = 0.34  # At most 3 partials in any one second.
 # Refusals that no retry can fix: the final stays in the spool file, out of the queue.
@@ -27,11 +23,7 @@ PERMANENT = {"bad_request", "too_large", "forbidden", "not_found", "room_not_fou
 FATAL_JOIN = {"room_not_found", "bad_pin", "forbidden", "bad_request"}
 
 
-class Offline(Exception):
-    """The hub cannot be reached right now."""
-
-
-class HubLink:
+class HubLink(HubThread):
     """Keep one presenter connection to a room alive and run hub calls in order on one thread."""
 
     def __init__(self, url: str, room: str, name: str, spool: Spool, pin: str | None = None,
@@ -39,7 +31,7 @@ class HubLink:
                  on_change: Callable[[], None] | None = None,
                  on_vocabulary: Callable[[Vocabulary], None] | None = None, room_key: bytes | None = None,
                  password: str | None = None, translator: Callable[[str], dict[str, str]] | None = None):
-        self.url = url.rstrip("/")
+        super().__init__(url)
         self.room = protocol.normalize_code(room)
         # An e2e room's key (ccc.e2e.parse_key): every caption and correction leaves sealed, spool included.
         self.room_key = room_key
@@ -57,34 +49,15 @@ class HubLink:
         # Called (on the Socket.IO thread) with each {queue, offer} of the room's queue for the floor.
         self.on_queue: Callable[[dict], None] = lambda state: None
         self.vocabulary = Vocabulary()
-        self.joined = False
-        self.fatal: str | None = None
         # In a room with verification on, joined without the PIN: the admin or a PIN presenter must approve.
         self.awaiting_approval = False
         self.speaking = False  # Set by the station: it holds the key and was granted (or is offline).
         self.audio: dict | None = None  # the meter's latest stationAudio, sent again at each join
-        self.backoff_s = 0.25
-        self._max_backoff_s = 5.0
-        self._next_try = 0.0
         self._last_flush = 0.0
         self._last_partial_at = 0.0
         self.partial_times: list[float] = []  # when each partial left, to check the rate limit
-        self._sio: socketio.Client | None = None
-        self._tasks: queue.Queue = queue.Queue()
-        self._stopping = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="hub-link", daemon=True)
 
     # Public API, called from the station's threads.
-
-    def start(self) -> None:
-        """Start connecting in the background."""
-        self._thread.start()
-
-    def submit(self, fn: Callable[[], Any]) -> Future:
-        """Run ``fn`` on the hub thread after everything submitted before it; return its future."""
-        future: Future = Future()
-        self._tasks.put((fn, future))
-        return future
 
     def request_speak(self) -> dict:
         """Ask for the floor; return the ack, or {"offline": True} when the hub is away."""
@@ -158,43 +131,22 @@ class HubLink:
     def close(self) -> None:
         """Leave the room and stop the hub thread."""
         self.submit(self._leave)
-        self._stopping.set()
-        self._tasks.put((None, None))
-        self._thread.join(timeout=CALL_TIMEOUT_S + 1)
+        self.stop()
 
     # The hub thread.
 
-    def _run(self) -> None:
-        while not self._stopping.is_set():
-            if not self.joined and self.fatal is None and time.monotonic() >= self._next_try:
-                self._connect()
-            wait = max(0.05, self._next_try - time.monotonic()) if not self.joined else 0.5
-            try:
-                fn, future = self._tasks.get(timeout=wait)
-            except queue.Empty:
-                if self.joined and time.monotonic() - self._last_flush > RETRY_FLUSH_S and self.spool.count():
-                    self._flush()  # A final the hub refused for now (floor taken, rate limited) is tried again.
-                continue
-            if fn is None:
-                continue
-            try:
-                future.set_result(fn())
-            except Exception as exc:  # noqa: BLE001 - the caller sees it through the future
-                future.set_exception(exc)
-        self._drop()
-
     def _connect(self) -> None:
-        client = socketio.Client(reconnection=False)
-        client.on("disconnect", lambda *args: self._lost(client))
-        for event in (protocol.SPEAK_DENIED, protocol.SPEAKER_CHANGED, protocol.SPEAKER_STOPPED):
-            client.on(event, lambda data, event=event: self.on_change())
-        client.on(protocol.VOCABULARY_UPDATED, self._take_vocabulary)
-        client.on(protocol.FLOOR_QUEUE, lambda data: self.on_queue(data or {}))
-        client.on(protocol.PARTICIPANT_UPDATED, self._participant_updated)
-        client.on(protocol.APPROVAL_DENIED, self._approval_denied)
+        handlers: dict[str, Callable] = {
+            event: (lambda data: self.on_change())
+            for event in (protocol.SPEAK_DENIED, protocol.SPEAKER_CHANGED, protocol.SPEAKER_STOPPED)}
+        handlers.update({
+            protocol.VOCABULARY_UPDATED: self._take_vocabulary,
+            protocol.FLOOR_QUEUE: lambda data: self.on_queue(data or {}),
+            protocol.PARTICIPANT_UPDATED: self._participant_updated,
+            protocol.APPROVAL_DENIED: self._approval_denied,
+        })
         try:
-            client.connect(self.url, transports=["websocket"], wait_timeout=CALL_TIMEOUT_S)
-            self._sio = client
+            self._open(handlers)
             resume = {"participantId": self.participant_id, "resumeToken": self.resume_token} \
                 if self.participant_id and self.resume_token else {}
             ack = self._call(protocol.JOIN, {
@@ -271,48 +223,12 @@ class HubLink:
         self.participant_id = self.resume_token = None
         self.spool.keep_identity(self.url, self.name, None)
 
-    def _schedule_retry(self) -> None:
-        # Exponential backoff with jitter, so a room of stations does not stampede a restarted hub.
-        self._next_try = time.monotonic() + self.backoff_s * random.uniform(0.8, 1.2)
-        self.backoff_s = min(self._max_backoff_s, self.backoff_s * 2)
+    def _on_lost(self) -> None:
+        self.on_change()
 
-    def _lost(self, client: socketio.Client) -> None:
-        if client is self._sio:
-            self.joined = False
-            self._schedule_retry()
-            self.on_change()
-            self._tasks.put((lambda: None, Future()))  # Wake the hub thread to reconnect.
-
-    def _drop(self) -> None:
-        client, self._sio, self.joined = self._sio, None, False
-        if client is not None:
-            # engineio's disconnect can wait seconds for its read loop; the hub thread must not stall on it.
-            threading.Thread(target=self._disconnect, args=(client,), name="hub-disconnect", daemon=True).start()
-
-    @staticmethod
-    def _disconnect(client: socketio.Client) -> None:
-        try:
-            client.disconnect()
-        except (sio_errors.SocketIOError, OSError):
-            pass
-
-    def _call(self, event: str, data: dict) -> dict:
-        if self._sio is None:
-            raise Offline()
-        try:
-            return self._sio.call(event, data, timeout=CALL_TIMEOUT_S) or {}
-        except (sio_errors.TimeoutError, sio_errors.DisconnectedError, sio_errors.BadNamespaceError) as exc:
-            self._drop()
-            self._schedule_retry()
-            self.on_change()
-            raise Offline() from exc
-
-    def _emit(self, event: str, data: dict) -> None:
-        if self.joined and self._sio is not None:
-            try:
-                self._sio.emit(event, data)
-            except sio_errors.SocketIOError:
-                pass  # A lost partial is replaced by the next one or the final.
+    def _idle(self) -> None:
+        if time.monotonic() - self._last_flush > RETRY_FLUSH_S and self.spool.count():
+            self._flush()  # A final the hub refused for now (floor taken, rate limited) is tried again.
 
     def _request_speak(self) -> dict:
         if not self.joined:
