@@ -6,7 +6,7 @@ import time
 import psutil
 from faultkit import churn, participants
 
-ROUNDS, CYCLES = 4, 400
+WARM_UP, ROUNDS, CYCLES = 3, 6, 400
 
 
 def test_join_leave_churn_keeps_memory_flat_and_the_participants_table_small(make_hub):
@@ -22,5 +22,6 @@ def test_join_leave_churn_keeps_memory_flat_and_the_participants_table_small(mak
     while participants(hub.db_path) and time.monotonic() < deadline:
         time.sleep(0.2)
     assert participants(hub.db_path) == 0, "departed participants were kept"
-    # The first round warms caches and pools; after it, 1,200 more joins may not grow the hub by 4 MB.
-    assert rss[-1] - rss[0] < 4 * 2**20, [r // 2**20 for r in rss]
+    # The first 1,200 joins warm caches, pools and the allocator (measured: +4.4 MB, then +0.2 MB over the next
+    # 2,800); after them, 1,200 more joins may not grow the hub by 2 MB (a leak of 1.7 kB per join would).
+    assert rss[-1] - rss[WARM_UP - 1] < 2 * 2**20, [round(r / 2**20, 1) for r in rss]
