@@ -70,6 +70,9 @@ class Config:
     # Captions joins and catchUp from one address may make the hub send per second (a fresh join sends up to 500;
     # a second's worth at once): a join flood is bounded, a resuming page is paced, never refused.
     JOIN_CAPTIONS_PER_S = _env_float("CCC_JOIN_CAPTIONS_PER_S", 1000.0)
+    # The same for all addresses together, shared equally by those asking lately (0: no hub-wide limit): ten
+    # addresses flooding joins slow one another, not the room; an honest phone's first join is answered at once.
+    HUB_JOIN_CAPTIONS_PER_S = _env_float("CCC_HUB_JOIN_CAPTIONS_PER_S", 4000.0)
     # Events that make the hub tell the whole room (a named join or leave) cost this many events more, from the
     # address's budget.
     BROADCAST_TOKENS = _env_float("CCC_BROADCAST_TOKENS", 10.0)

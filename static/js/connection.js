@@ -50,6 +50,7 @@
 
   const OFFLINE_AFTER_MS = 10000;
   const PING_EVERY_MS = 5000;
+  const REJOIN_AFTER_MS = 2000; // a join the hub refused for pace is tried again after 2-4 s
 
   class Connection {
     /**
@@ -153,6 +154,15 @@
       if (!ack.ok) {
         if (ack.error && ack.error.code === 'timeout' && this.socket.connected) {
           this.socket.disconnect().connect();
+          return;
+        }
+        if (ack.error && ack.error.code === 'rate_limited' && o.role !== 'presenter' && this.socket.connected) {
+          // The hub is pacing joins (a crowd joining at once, or a flood on the Wi-Fi): try again shortly
+          // rather than stop. A presenter's refusal may be a PIN lockout, which the page shows instead.
+          this.setStatus('connecting');
+          const sid = this.socket.id; // a reconnection meanwhile joins by itself
+          window.setTimeout(() => { if (this.socket.connected && this.socket.id === sid && !this.joined) this.join(); },
+            REJOIN_AFTER_MS + Math.random() * REJOIN_AFTER_MS);
           return;
         }
         if (ack.error && ack.error.code === 'forbidden' && this.identity) {

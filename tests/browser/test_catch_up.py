@@ -42,3 +42,31 @@ def test_a_phone_back_from_a_long_absence_pages_through_every_missed_final(hub, 
     assert seqs == list(range(1, 7 + MISSED))  # every final once, in order: no gap between pages
     texts = captions.locator(".text").all_text_contents()
     assert texts[1] == "Before the absence, line 2 (corrected)." and texts[-2] == f"Missed line {5 + MISSED}."
+
+
+def test_a_phone_refused_for_pace_joins_again_by_itself(make_hub, new_page, speaker):
+    # A join budget so small that a reload right after a fresh join of 500 finals would have to wait 4 s, more
+    # than the hub lets a join wait (3 s): the hub refuses it with rate_limited, as it does a join flood's.
+    hub = make_hub(CCC_JOIN_CAPTIONS_PER_S="100")
+    code = hub.create_room("Paced")
+    ada = speaker(hub, code)
+    ada.say("Line 1.")
+    now = time.time()
+    with sqlite3.connect(hub.db_path) as db:
+        room_id, session_id = db.execute(
+            "SELECT r.id, s.id FROM rooms r JOIN sessions s ON s.room_id = r.id WHERE r.code = ?", (code,)).fetchone()
+        db.executemany(
+            "INSERT INTO captions (room_id, session_id, seq, utterance_id, speaker_id, speaker_name, text, rev,"
+            " created_at) VALUES (?, ?, ?, ?, ?, 'Dr. Ada Lovelace', ?, 0, ?)",
+            [(room_id, session_id, seq, f"line-{seq}", ada.client.participant_id, f"Line {seq}.", now)
+             for seq in range(2, 501)])
+        db.execute("UPDATE rooms SET last_seq = 500 WHERE id = ?", (room_id,))
+    page = new_page(f"{hub.url}/r/{code}", viewport=PHONE)
+    captions = page.locator("#captions li")
+    expect(captions).to_have_count(500, timeout=15_000)
+    page.reload()  # at once: this join is refused for pace, and the page tries again instead of giving up
+    expect(page.locator("#conn")).to_have_attribute("data-status", "connected", timeout=20_000)
+    expect(captions).to_have_count(500)
+    assert "Could not join" not in (page.locator("#transcript-empty").text_content() or "")
+    ada.say("Still here.")
+    expect(captions).to_have_count(501)

@@ -157,3 +157,41 @@ def test_named_join_and_leave_floods_reach_the_room_a_bounded_number_of_times(ma
     finally:
         reader.close()
         hub.stop()
+
+
+def test_joins_from_ten_addresses_share_the_hub_and_an_honest_phone_is_answered_at_once(tmp_path, template_db):
+    hub, code = filled_hub(tmp_path, template_db, 500, CCC_HUB_JOIN_CAPTIONS_PER_S="2000")
+    people: list = []
+    try:
+        reader = Client(hub.url).connect()
+        people.append(reader)
+        assert len(reader.join(code)["state"]["captions"]) == 500
+        # An attacker with ten addresses on the Wi-Fi: each address's own budget (1,000 captions a second) would
+        # let the ten ask the hub for 20 fresh joins a second, more than it can send while serving the room.
+        attackers = [RawSocket(hub.url, source=f"127.0.0.{30 + i}") for i in range(10)]
+        people += attackers
+        answers: list[str | None] = []
+        started = time.monotonic()
+        flooding = threading.Thread(target=lambda: answers.extend(
+            flood(attackers, [("join", {"room": code, "role": "audience"})] * 10, listen_s=6)))
+        flooding.start()
+        time.sleep(2)
+        honest = Client(hub.url).connect()  # a late phone from an address that has asked for nothing
+        people.append(honest)
+        asked = time.monotonic()
+        state = honest.join(code)["state"]
+        honest_took = time.monotonic() - asked
+        assert len(state["captions"]) == 500
+        assert reader.call("ping", {})["ok"]
+        flooding.join()
+        took = time.monotonic() - started
+        answered = answers.count(None)
+        print(f"{answered} flood joins answered in {took:.1f} s; the honest phone's join took {honest_took:.2f} s")
+        # The ten share 2,000 captions a second: 4 fresh joins a second after one each at once.
+        assert answered <= 10 + 4 * took + 4, (answered, took)
+        assert honest_took < 1.0, honest_took
+        assert reader.sio.connected
+    finally:
+        for p in people:
+            p.close()
+        hub.stop()

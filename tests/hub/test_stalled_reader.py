@@ -28,7 +28,7 @@ def text(kind: str, k: int) -> str:
 @pytest.mark.parametrize("mode", ["gevent", "eventlet"])
 def test_a_reader_that_stalls_then_reads_gets_every_caption_whole_and_in_order(make_hub, client, mode):
     hub = make_hub(CCC_ASYNC_MODE=mode, CCC_EVENTS_PER_S="1000", CCC_EVENTS_PER_ADDRESS_S="2000",
-                   CCC_JOIN_CAPTIONS_PER_S="100000")
+                   CCC_JOIN_CAPTIONS_PER_S="100000", CCC_HUB_JOIN_CAPTIONS_PER_S="0")
     code = hub.create_room("Stalled reader")
     presenter = client(hub.url)
     assert presenter.join(code, "presenter", "Ana")["ok"]

@@ -4,7 +4,10 @@ A connection starts with the bucket its address's previous connection left behin
 buy a fresh burst; the address's own bucket stops many parallel connections from multiplying the rate.
 Each address also has a work bucket, counted in captions sent by joins and catchUp (a fresh join sends 500):
 such an event reserves a little before it runs and is charged the rest once its answer is built, so
-one address cannot make the hub read and send more than a set number of captions a second.
+one address cannot make the hub read and send more than a set number of captions a second. Many addresses
+together share a hub-wide work rate fairly: each address that asked for work in the last few seconds gets an
+equal part of it (or its own rate, if lower), so ten flooding addresses slow one another, not the room, and an
+honest phone, whose bucket is full, is answered at once.
 HTTP requests are limited the same way, by ``AddressLimit``: a bucket per address for each kind of request
 (every page and file, and transcript downloads besides), answered 429 with Retry-After when it is empty.
 Per process, like the connections themselves.
@@ -18,6 +21,7 @@ from dataclasses import dataclass, field
 BURST_S = 5  # a bucket holds this many seconds of events, so short bursts are fine
 WORK_BURST_S = 1  # a work bucket holds one second of captions: a fresh join always fits, a flood never does
 FORGET_AFTER_S = 60  # an address without connections is forgotten once its buckets have refilled this long
+SHARING_S = 3  # an address that asked for work this recently counts as one of those sharing the hub's work rate
 
 
 @dataclass
@@ -63,6 +67,8 @@ class _Address:
 _addresses: dict[str, _Address] = {}
 _lock = threading.Lock()
 _swept = time.monotonic()
+_working: dict[str, float] = {}  # address -> when it last asked for work, the last SHARING_S seconds only
+_pruned = 0.0
 
 
 def open_bucket(address: str, rate: float, address_rate: float) -> Bucket:
@@ -96,12 +102,16 @@ def spend(address: str, tokens: float, address_rate: float) -> None:
             record.bucket.spend(address_rate, tokens)
 
 
-def reserve_work(address: str, captions: float, rate: float) -> float:
-    """Reserve ``captions`` of the address's work, or return how long to wait before trying again (0: reserved)."""
+def reserve_work(address: str, captions: float, rate: float, hub_rate: float = 0) -> float:
+    """Reserve ``captions`` of the address's work, or return how long to wait before trying again (0: reserved).
+
+    ``rate`` is one address's; ``hub_rate`` (0: none) is shared by the addresses asking for work lately.
+    """
     with _lock:
         record = _addresses.get(address)
         if record is None:
             return 0.0
+        rate = _share(address, rate, hub_rate)
         if record.work is None:
             record.work = Bucket(rate * WORK_BURST_S, burst_s=WORK_BURST_S)
         if record.work.take(rate, captions):
@@ -109,12 +119,27 @@ def reserve_work(address: str, captions: float, rate: float) -> float:
         return max(record.work.wait_s(rate), 0.01)
 
 
-def charge_work(address: str, captions: float, rate: float) -> None:
+def charge_work(address: str, captions: float, rate: float, hub_rate: float = 0) -> None:
     """Charge the address the captions an answer sent beyond what it reserved (or give the unused part back)."""
     with _lock:
         record = _addresses.get(address)
         if record is not None and record.work is not None:
-            record.work.spend(rate, captions)
+            record.work.spend(_share(address, rate, hub_rate), captions)
+
+
+def _share(address: str, rate: float, hub_rate: float) -> float:
+    """Return the address's work rate now: its own, or its equal part of the hub's, whichever is lower."""
+    if hub_rate <= 0:
+        return rate
+    global _pruned
+    stamp = time.monotonic()
+    _working[address] = stamp
+    if stamp - _pruned > 0.5:  # not on every call: a join storm of 1,500 phones is 1,500 addresses
+        _pruned = stamp
+        for other, last in list(_working.items()):
+            if stamp - last > SHARING_S:
+                del _working[other]
+    return min(rate, hub_rate / len(_working))
 
 
 def close_bucket(address: str, bucket: Bucket) -> None:

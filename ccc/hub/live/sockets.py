@@ -100,9 +100,9 @@ def paced(conn: Connection) -> None:
     Only this connection waits: its events are handled in order and it reads nothing meanwhile, so a
     flooder's backlog stays in its own socket, and a page paging through a backlog is slowed, not stopped.
     """
-    rate = current_app.config["JOIN_CAPTIONS_PER_S"]
+    rate, hub_rate = current_app.config["JOIN_CAPTIONS_PER_S"], current_app.config["HUB_JOIN_CAPTIONS_PER_S"]
     deadline = time.monotonic() + PACE_MAX_S
-    while wait := throttle.reserve_work(conn.address, RESERVED_CAPTIONS, rate):
+    while wait := throttle.reserve_work(conn.address, RESERVED_CAPTIONS, rate, hub_rate):
         if time.monotonic() + wait > deadline:
             raise ProtocolError(ErrorCode.RATE_LIMITED, "too many joins and catch-ups from this address; slow down")
         time.sleep(min(wait, 0.1))  # gevent's sleep; short, as answers that sent less give budget back
@@ -115,7 +115,8 @@ def charge(conn: Connection, captions: int | None = None, broadcasts: int = 0, h
     """
     config = current_app.config
     if captions is not None:
-        throttle.charge_work(conn.address, captions - RESERVED_CAPTIONS, config["JOIN_CAPTIONS_PER_S"])
+        throttle.charge_work(conn.address, captions - RESERVED_CAPTIONS, config["JOIN_CAPTIONS_PER_S"],
+                             config["HUB_JOIN_CAPTIONS_PER_S"])
     tokens = broadcasts * config["BROADCAST_TOKENS"] + hands * config["HAND_TOKENS"]
     if tokens:
         throttle.spend(conn.address, tokens, config["EVENTS_PER_ADDRESS_S"])
