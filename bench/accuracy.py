@@ -62,20 +62,20 @@ def utterance(seconds: float, clips) -> bytes:
 
 def through_hub(recognizer, lengths: list[float], rounds: int, clips) -> dict:
     """Play utterances in real time through a station into a real hub; time what an audience client sees."""
-    import conftest  # noqa: PLC0415 - the test suite's real-hub helpers
+    import hubkit  # noqa: PLC0415 - the real-hub helpers the tests use (testkit/hubkit.py)
 
     work = Path(tempfile.mkdtemp())
     template = work / "template.sqlite3"
-    env = conftest.hub_env(f"sqlite:///{template}", 0)
-    subprocess.run([conftest.PYTHON, "-m", "flask", "--app", "app", "db", "upgrade"], cwd=ROOT, env=env,
+    env = hubkit.hub_env(f"sqlite:///{template}", 0)
+    subprocess.run([hubkit.PYTHON, "-m", "flask", "--app", "app", "db", "upgrade"], cwd=ROOT, env=env,
                    check=True, capture_output=True)
     (work / "hub").mkdir()
-    hub = conftest.Hub(work / "hub", template).start()
+    hub = hubkit.Hub(work / "hub", template).start()
     results: dict = {"final": {n: [] for n in lengths}, "pause": [], "first_partial": [], "first_partial_speech": [],
                      "cpu": 0.0, "wall": 0.0}
     try:
         code = hub.create_room("Bench")
-        phone = conftest.Client(hub.url).connect()
+        phone = hubkit.Client(hub.url).connect()
         phone.join(code)
         link = HubLink(hub.url, code, "Bench", Spool(work / "spool.sqlite3", code))
         sent: list[dict] = []

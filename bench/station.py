@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(ROOT)]
+sys.path[:0] = [str(ROOT), str(ROOT / "testkit")]
 
 from ccc.station import audio, recognizers  # noqa: E402
 from ccc.station.hub_link import HubLink  # noqa: E402
@@ -39,18 +39,18 @@ def key_up_to_final(recognizer, clips: list[Path]) -> list[float]:
     """Return seconds from key-up to the final's arrival at an audience client, per clip, over a real hub."""
     import subprocess  # noqa: PLC0415
 
-    import conftest  # noqa: PLC0415 - the test suite's real-hub helpers
+    import hubkit  # noqa: PLC0415 - the real-hub helpers the tests use (testkit/hubkit.py)
 
     work = Path(tempfile.mkdtemp())
     template = work / "template.sqlite3"
-    env = conftest.hub_env(f"sqlite:///{template}", 0)
-    subprocess.run([conftest.PYTHON, "-m", "flask", "--app", "app", "db", "upgrade"], cwd=ROOT, env=env,
+    env = hubkit.hub_env(f"sqlite:///{template}", 0)
+    subprocess.run([hubkit.PYTHON, "-m", "flask", "--app", "app", "db", "upgrade"], cwd=ROOT, env=env,
                    check=True, capture_output=True)
     (work / "hub").mkdir()
-    hub = conftest.Hub(work / "hub", template).start()
+    hub = hubkit.Hub(work / "hub", template).start()
     try:
         code = hub.create_room("Bench")
-        audience = conftest.Client(hub.url).connect()
+        audience = hubkit.Client(hub.url).connect()
         audience.join(code)
         link = HubLink(hub.url, code, "Bench", Spool(work / "spool.sqlite3", code))
         station = Station(recognizer, link)
