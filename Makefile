@@ -109,9 +109,11 @@ bench: venv-dev
 	$(PY) bench/station.py
 	$(PY) bench/vad.py
 	$(PY) bench/accuracy.py
+	$(PY) bench/models.py
 	$(PY) bench/partials.py
 	$(PY) bench/export.py
 	$(PY) bench/faults.py
+	$(PY) bench/floods.py
 	$(PY) bench/fuzz.py
 	$(PY) bench/translation.py
 	$(PY) bench/translation_readers.py
