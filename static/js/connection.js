@@ -50,7 +50,7 @@
 
   const OFFLINE_AFTER_MS = 10000;
   const PING_EVERY_MS = 5000;
-  const REJOIN_AFTER_MS = 2000; // a join the hub refused for pace is tried again after 2-4 s
+  const REJOIN_AFTER_MS = 2000; // a join or catch-up page the hub refused for pace is asked again after 2-4 s
 
   class Connection {
     /**
@@ -199,11 +199,19 @@
     /** Page through a long backlog: the hub sends at most a few hundred finals per answer. */
     async catchUp(since, sinceRev, page) {
       let cursor = { seq: since, rev: sinceRev };
+      const sid = this.socket.id; // a reconnection meanwhile catches up by itself
       while (page.more && this.socket.connected) {
         for (const c of page.captions || []) cursor.seq = Math.max(cursor.seq, c.seq || 0);
         for (const e of page.edits || []) cursor.rev = Math.max(cursor.rev, e.rev || 0);
         this.cursor = cursor;
         page = await this.call('catchUp', { since: cursor.seq, sinceRev: cursor.rev }, 8000);
+        if (!page.ok && page.error && page.error.code === 'rate_limited') {
+          // Paced (a room of phones catching up at once, or a flood): ask for the same page again shortly.
+          await new Promise((done) => window.setTimeout(done, REJOIN_AFTER_MS + Math.random() * REJOIN_AFTER_MS));
+          if (this.socket.id !== sid) return;
+          page = { more: true };
+          continue;
+        }
         if (!page.ok) return; // the next reconnect resumes from the cursor
         if (this.sealer) await new Promise((done) => this.unseal(page, done));
         const { added, edited } = this.store.merge(page);

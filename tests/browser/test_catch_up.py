@@ -70,3 +70,33 @@ def test_a_phone_refused_for_pace_joins_again_by_itself(make_hub, new_page, spea
     assert "Could not join" not in (page.locator("#transcript-empty").text_content() or "")
     ada.say("Still here.")
     expect(captions).to_have_count(501)
+
+
+def test_a_paced_catch_up_is_asked_again_until_every_missed_final_is_there(make_hub, new_page, speaker):
+    # A crowd catching up at once gets a small share of the hub's join work each (#19); here one phone's own
+    # budget is that small, so its catch-up pages are refused for pace along the way.
+    hub = make_hub(CCC_JOIN_CAPTIONS_PER_S="60")
+    code = hub.create_room("Paced catch-up")
+    ada = speaker(hub, code)
+    ada.say("Before the absence.")
+    page = new_page(f"{hub.url}/r/{code}", viewport=PHONE)
+    captions = page.locator("#captions li")
+    expect(captions).to_have_count(1)
+    page.context.set_offline(True)
+    expect(page.locator("#conn")).to_have_attribute("data-status", "offline")
+    now = time.time()
+    with sqlite3.connect(hub.db_path) as db:
+        room_id, session_id = db.execute(
+            "SELECT r.id, s.id FROM rooms r JOIN sessions s ON s.room_id = r.id WHERE r.code = ?", (code,)).fetchone()
+        db.executemany(
+            "INSERT INTO captions (room_id, session_id, seq, utterance_id, speaker_id, speaker_name, text, rev,"
+            " created_at) VALUES (?, ?, ?, ?, ?, 'Dr. Ada Lovelace', ?, 0, ?)",
+            [(room_id, session_id, seq, f"missed-{seq}", ada.client.participant_id, f"Missed line {seq}.", now)
+             for seq in range(2, 602)])
+        db.execute("UPDATE rooms SET last_seq = 601 WHERE id = ?", (room_id,))
+    page.context.set_offline(False)
+    # 600 finals in pages of 200 at 60 a second: each page after the first waits 3 s and is refused, then is
+    # asked again; before, the page stopped at the first refusal with 201 captions until its next reconnect.
+    expect(captions).to_have_count(601, timeout=45_000)
+    seqs = [int(s) for s in captions.evaluate_all("rows => rows.map(r => r.dataset.seq)")]
+    assert seqs == list(range(1, 602))
