@@ -10,6 +10,19 @@ PHONE = {"width": 390, "height": 844}
 MISSED = 1000
 
 
+def store_finals(hub, code: str, speaker_id: str, seqs: range, text: str) -> None:
+    """Store finals straight into the room's database, as lecture a phone missed (1,000 events take minutes)."""
+    now = time.time()
+    with sqlite3.connect(hub.db_path) as db:
+        room_id, session_id = db.execute(
+            "SELECT r.id, s.id FROM rooms r JOIN sessions s ON s.room_id = r.id WHERE r.code = ?", (code,)).fetchone()
+        db.executemany(
+            "INSERT INTO captions (room_id, session_id, seq, utterance_id, speaker_id, speaker_name, text, rev,"
+            " created_at) VALUES (?, ?, ?, ?, ?, 'Dr. Ada Lovelace', ?, 0, ?)",
+            [(room_id, session_id, seq, f"stored-{seq}", speaker_id, text.format(seq=seq), now) for seq in seqs])
+        db.execute("UPDATE rooms SET last_seq = ? WHERE id = ?", (seqs[-1], room_id))
+
+
 def test_a_phone_back_from_a_long_absence_pages_through_every_missed_final(hub, new_page, speaker):
     code = hub.create_room("Long absence")
     ada = speaker(hub, code)
@@ -21,17 +34,8 @@ def test_a_phone_back_from_a_long_absence_pages_through_every_missed_final(hub, 
 
     page.context.set_offline(True)
     expect(page.locator("#conn")).to_have_attribute("data-status", "offline")
-    # A long stretch of lecture the phone missed (stored directly: 1,000 socket events would take minutes).
-    now = time.time()
-    with sqlite3.connect(hub.db_path) as db:
-        room_id, session_id = db.execute(
-            "SELECT r.id, s.id FROM rooms r JOIN sessions s ON s.room_id = r.id WHERE r.code = ?", (code,)).fetchone()
-        db.executemany(
-            "INSERT INTO captions (room_id, session_id, seq, utterance_id, speaker_id, speaker_name, text, rev,"
-            " created_at) VALUES (?, ?, ?, ?, ?, 'Dr. Ada Lovelace', ?, 0, ?)",
-            [(room_id, session_id, seq, f"missed-{seq}", ada.client.participant_id, f"Missed line {seq}.", now)
-             for seq in range(6, 6 + MISSED)])
-        db.execute("UPDATE rooms SET last_seq = ? WHERE id = ?", (5 + MISSED, room_id))
+    # A long stretch of lecture the phone missed.
+    store_finals(hub, code, ada.client.participant_id, range(6, 6 + MISSED), "Missed line {seq}.")
     ada.edit(first[1], "Before the absence, line 2 (corrected).")
     page.context.set_offline(False)
     expect(page.locator("#conn")).to_have_attribute("data-status", "connected")
@@ -51,16 +55,7 @@ def test_a_phone_refused_for_pace_joins_again_by_itself(make_hub, new_page, spea
     code = hub.create_room("Paced")
     ada = speaker(hub, code)
     ada.say("Line 1.")
-    now = time.time()
-    with sqlite3.connect(hub.db_path) as db:
-        room_id, session_id = db.execute(
-            "SELECT r.id, s.id FROM rooms r JOIN sessions s ON s.room_id = r.id WHERE r.code = ?", (code,)).fetchone()
-        db.executemany(
-            "INSERT INTO captions (room_id, session_id, seq, utterance_id, speaker_id, speaker_name, text, rev,"
-            " created_at) VALUES (?, ?, ?, ?, ?, 'Dr. Ada Lovelace', ?, 0, ?)",
-            [(room_id, session_id, seq, f"line-{seq}", ada.client.participant_id, f"Line {seq}.", now)
-             for seq in range(2, 501)])
-        db.execute("UPDATE rooms SET last_seq = 500 WHERE id = ?", (room_id,))
+    store_finals(hub, code, ada.client.participant_id, range(2, 501), "Line {seq}.")
     page = new_page(f"{hub.url}/r/{code}", viewport=PHONE)
     captions = page.locator("#captions li")
     expect(captions).to_have_count(500, timeout=15_000)
@@ -84,16 +79,7 @@ def test_a_paced_catch_up_is_asked_again_until_every_missed_final_is_there(make_
     expect(captions).to_have_count(1)
     page.context.set_offline(True)
     expect(page.locator("#conn")).to_have_attribute("data-status", "offline")
-    now = time.time()
-    with sqlite3.connect(hub.db_path) as db:
-        room_id, session_id = db.execute(
-            "SELECT r.id, s.id FROM rooms r JOIN sessions s ON s.room_id = r.id WHERE r.code = ?", (code,)).fetchone()
-        db.executemany(
-            "INSERT INTO captions (room_id, session_id, seq, utterance_id, speaker_id, speaker_name, text, rev,"
-            " created_at) VALUES (?, ?, ?, ?, ?, 'Dr. Ada Lovelace', ?, 0, ?)",
-            [(room_id, session_id, seq, f"missed-{seq}", ada.client.participant_id, f"Missed line {seq}.", now)
-             for seq in range(2, 602)])
-        db.execute("UPDATE rooms SET last_seq = 601 WHERE id = ?", (room_id,))
+    store_finals(hub, code, ada.client.participant_id, range(2, 602), "Missed line {seq}.")
     page.context.set_offline(False)
     # 600 finals in pages of 200 at 60 a second: each page after the first waits 3 s and is refused, then is
     # asked again; before, the page stopped at the first refusal with 201 captions until its next reconnect.
