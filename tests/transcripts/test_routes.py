@@ -84,10 +84,10 @@ class Site:
         self.app = create_app(TestConfig, SQLALCHEMY_DATABASE_URI=f"sqlite:///{self.hub.db_path}")
         self.clients: list[Client] = []
 
-    def room(self, title: str, pin: str | None = None, save: bool = True) -> str:
+    def room(self, title: str, pin: str | None = None, save: bool = True, code: str | None = None) -> str:
         """Create a room (as `rooms create` does) and return its code."""
         with self.app.app_context():
-            return rooms.create_room(title, pin=pin, saving=save).code
+            return rooms.create_room(title, code=code, pin=pin, saving=save).code
 
     def flask(self, *args: str) -> str:
         """Run a `flask --app app` command against the hub's database and return its output."""
@@ -233,7 +233,7 @@ def test_unsaved_room_relays_captions_but_stores_nothing(site, hub):
 
 
 def test_bad_requests_get_clear_errors(site, hub):
-    code = site.room("Errors")
+    code = site.room("Errors", code="RRSKW")  # letters: a random code may be all digits, with no lower case
     assert requests.get(f"{hub.url}/r/{code}/transcript.pdf", timeout=10).status_code == 404
     assert requests.get(f"{hub.url}/r/{code}/transcript.txt?session=x", timeout=10).status_code == 400
     assert requests.get(f"{hub.url}/r/{code}/transcript.txt?session=9", timeout=10).status_code == 404
