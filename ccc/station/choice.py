@@ -5,7 +5,10 @@ a bundled 14.6 s recording of three whole sentences (ccc/demo_audio, LibriVox) a
 station decodes a caption, once with each model, and keeps the CPU seconds and wall seconds (tiny.en only when base
 is too slow). Whisper base is chosen when it needs at most BUDGET_CPU_S of CPU for that final. The verdict is kept with the CPU's
 name in ``models_dir()/default-model.json`` and measured again when the CPU changes (a disk moved to another
-PC). ``CCC_WHISPER_DEFAULT=tiny.en`` (or ``base``) sets the default without measuring.
+PC). Another program running during the measurement can only make base look slower, so a tiny.en verdict
+close to the line is provisional: the next starts (up to REMEASURES of them) measure base again and keep its
+best figure, and `python -m ccc.station models measure` measures afresh at any time.
+``CCC_WHISPER_DEFAULT=tiny.en`` (or ``base``) sets the default without measuring.
 """
 from __future__ import annotations
 
@@ -29,6 +32,9 @@ CLIP = ("austen-0890.wav", "austen-0920.wav", "austen-0930.wav")  # 5.3 + 6.1 + 
 # second, and a speaker talking without a break keeps the station at about a sixth of a 2-core PC: the rest
 # is the hub's. On the project's shared 2-core VM base measured 1.8-2.1 CPU s, tiny.en 0.9 (docs/accuracy.md).
 BUDGET_CPU_S = 2.5
+# A tiny.en verdict whose base figure is within twice the budget is measured again at this many later starts
+# (base only, about 5 s each): on this project's VM a busy moment once gave base 3.07 CPU s, a quiet one 2.0.
+REMEASURES = 3
 
 
 def cpu_name() -> str:
@@ -87,9 +93,43 @@ def decide(budget_cpu_s: float = BUDGET_CPU_S) -> dict:
                 "reason": f"this PC decodes a 14.6 s caption with Whisper base in {spent:.2f} CPU s "
                           f"(budget {budget_cpu_s:g} s)"}
     verdict["measured"]["tiny.en"] = measure("tiny.en", pcm)
-    return {**verdict, "model": "tiny.en",
+    return _tiny(verdict, spent, budget_cpu_s)
+
+
+def _tiny(verdict: dict, spent: float, budget_cpu_s: float) -> dict:
+    """Return a tiny.en verdict; provisional (base measured again at later starts) when base came close."""
+    left = verdict.get("remeasures", REMEASURES) if spent <= 2 * budget_cpu_s else 0
+    return {**verdict, "model": "tiny.en", "remeasures": left,
             "reason": f"Whisper base needs {spent:.2f} CPU s for a 14.6 s caption here, over the {budget_cpu_s:g} s "
-                      f"budget; tiny.en needs {verdict['measured']['tiny.en']['cpu_s']:.2f} s"}
+                      f"budget; tiny.en needs {verdict['measured']['tiny.en']['cpu_s']:.2f} s"
+                      + (f" (base is measured again at the next {left} starts)" if left else "")}
+
+
+def _remeasures_left(verdict: dict) -> int:
+    """Return how many more starts measure base again (a verdict kept before there was a count: all of them)."""
+    if verdict.get("model") != "tiny.en" or "base" not in verdict.get("measured", {}):
+        return 0
+    close = verdict["measured"]["base"]["cpu_s"] <= 2 * verdict.get("budget_cpu_s", BUDGET_CPU_S)
+    return int(verdict.get("remeasures", REMEASURES if close else 0))
+
+
+def remeasure(verdict: dict) -> dict:
+    """Measure base again for a provisional tiny.en verdict; return the verdict, base's best figure kept."""
+    budget = verdict.get("budget_cpu_s", BUDGET_CPU_S)
+    verdict = {**verdict, "remeasures": _remeasures_left(verdict)}
+    try:
+        again = measure(whisper_base.install())
+    except StationError:
+        return {**verdict, "remeasures": 0}
+    best = min(again["cpu_s"], verdict["measured"]["base"]["cpu_s"])
+    measured = {**verdict["measured"], "base": again if again["cpu_s"] == best else verdict["measured"]["base"]}
+    verdict = {**verdict, "measured": measured, "at": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")}
+    if best <= budget:
+        measured.pop("tiny.en", None)
+        return {**verdict, "model": "base", "remeasures": 0,
+                "reason": f"this PC decodes a 14.6 s caption with Whisper base in {best:.2f} CPU s "
+                          f"(budget {budget:g} s; measured again, as an earlier figure was close)"}
+    return _tiny({**verdict, "remeasures": verdict["remeasures"] - 1}, best, budget)
 
 
 def cached() -> dict | None:
@@ -125,12 +165,27 @@ def current() -> dict | None:
 def default_english(say=None) -> dict:
     """Return the verdict the station follows: CCC_WHISPER_DEFAULT, the one kept for this CPU, or a new one."""
     verdict = current()
+    say = say or (lambda line: print(line, file=sys.stderr, flush=True))
     if verdict is None:
-        say = say or (lambda line: print(line, file=sys.stderr, flush=True))
         say("Measuring this PC once to choose the English model (Whisper base or tiny.en), about 10 s ...")
         verdict = decide()
         save(verdict)
         say(f"English model: Whisper {verdict['model']}: {verdict['reason']}")
+    elif _remeasures_left(verdict) > 0 and not os.environ.get(ENV, "").strip():
+        say("Measuring Whisper base again (it came close to this PC's budget last time), about 5 s ...")
+        verdict = remeasure(verdict)
+        save(verdict)
+        say(f"English model: Whisper {verdict['model']}: {verdict['reason']}")
+    return verdict
+
+
+def measure_again(say=None) -> dict:
+    """Measure both models afresh and keep the verdict (`python -m ccc.station models measure`)."""
+    say = say or print
+    say("Measuring this PC to choose the English model (Whisper base or tiny.en), about 10 s; close other programs ...")
+    verdict = decide()
+    save(verdict)
+    say(f"English model: Whisper {verdict['model']}: {verdict['reason']}")
     return verdict
 
 
