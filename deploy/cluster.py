@@ -176,22 +176,31 @@ class Cluster:
             raise RuntimeError(out.stderr or out.stdout)
         return out.stdout
 
-    def start_hub(self, index: int, timeout: float = 60) -> None:
+    def start_hub(self, index: int, timeout: float = 60, may_move: bool = False) -> None:
         """Start hub process ``index`` and wait until its /healthz answers."""
-        self.start_hubs([index], timeout)
+        self.start_hubs([index], timeout, may_move)
 
-    def start_hubs(self, indexes: list[int], timeout: float = 60) -> None:
-        """Start these hub processes side by side and wait until each one's /healthz answers."""
+    def start_hubs(self, indexes: list[int], timeout: float = 60, may_move: bool = False) -> None:
+        """Start these hub processes side by side and wait until each one's /healthz answers.
+
+        ``may_move`` (before nginx knows the hubs' ports): a hub whose port another program took since it was
+        picked is started again on a new one.
+        """
         for index in indexes:
-            with open(self.state / f"hub{index}.log", "a") as log:
-                self.procs[index] = subprocess.Popen([PYTHON, "app.py"], cwd=ROOT, env=self.hub_environment(index),
-                                                     stdout=log, stderr=log, start_new_session=True)
-            (self.state / f"hub{index}.pid").write_text(str(self.procs[index].pid))
+            self._spawn(index)
         deadline = time.monotonic() + timeout
         for index in indexes:
+            moves = 3 if may_move else 0
             while True:
                 if self.procs[index].poll() is not None:
-                    raise RuntimeError(f"hub {index} exited; see {self.state / f'hub{index}.log'}")
+                    log = self.state / f"hub{index}.log"
+                    if moves and "Address already in use" in log.read_text(errors="replace")[-2000:]:
+                        moves -= 1
+                        self.info["hub_ports"][index] = free_port()
+                        self.info_path.write_text(json.dumps(self.info, indent=2))
+                        self._spawn(index)
+                        continue
+                    raise RuntimeError(f"hub {index} exited; see {log}")
                 try:
                     if requests.get(f"{self.hub_url(index)}/healthz", timeout=1).ok:
                         break
@@ -201,6 +210,12 @@ class Cluster:
                     raise RuntimeError(f"hub {index} did not start in {timeout:.0f} s; "
                                        f"see {self.state / f'hub{index}.log'}")
                 time.sleep(0.1)
+
+    def _spawn(self, index: int) -> None:
+        with open(self.state / f"hub{index}.log", "a") as log:
+            self.procs[index] = subprocess.Popen([PYTHON, "app.py"], cwd=ROOT, env=self.hub_environment(index),
+                                                 stdout=log, stderr=log, start_new_session=True)
+        (self.state / f"hub{index}.pid").write_text(str(self.procs[index].pid))
 
     def hub_url(self, index: int) -> str:
         """Return the loopback address of hub process ``index`` (to reach one process without nginx)."""
@@ -252,8 +267,10 @@ class Cluster:
         self._start_postgres()
         self._start_redis()
         self.info_path.write_text(json.dumps(self.info, indent=2))  # now with the Redis password
-        self.start_hub(0)  # it brings the schema up to date first, as `python app.py` does
-        self.start_hubs(list(range(1, self.hub_count)))
+        # Ports were picked above; on a busy machine another program may take one meanwhile: nginx is not
+        # configured yet, so such a hub moves to another port.
+        self.start_hub(0, may_move=True)  # it brings the schema up to date first, as `python app.py` does
+        self.start_hubs(list(range(1, self.hub_count)), may_move=True)
         self._start_nginx()
         deadline = time.monotonic() + 10
         while True:
