@@ -21,9 +21,17 @@ except SettingError as error:  # a setting's own words, not a traceback
     raise SystemExit(f"ccc hub: {error}") from None
 
 if __name__ == "__main__":
+    import errno  # noqa: E402
+
     from ccc.hub.startup import announce, prepare  # noqa: E402
     from ccc.hub.transport.server import serve  # noqa: E402
 
     prepare(app)
     announce(app)
-    serve(app)
+    try:
+        serve(app)
+    except OSError as error:  # a teacher starting it twice gets one line, not a traceback
+        if error.errno != errno.EADDRINUSE:
+            raise
+        raise SystemExit(f"ccc hub: port {app.config['PORT']} on {app.config['HOST']}: address already in use (is "
+                         f"the hub already running? Stop it, or set CCC_PORT to another port)") from None

@@ -194,7 +194,7 @@ class Cluster:
             while True:
                 if self.procs[index].poll() is not None:
                     log = self.state / f"hub{index}.log"
-                    if moves and "Address already in use" in log.read_text(errors="replace")[-2000:]:
+                    if moves and "already in use" in log.read_text(errors="replace")[-2000:]:
                         moves -= 1
                         self.info["hub_ports"][index] = free_port()
                         self.info_path.write_text(json.dumps(self.info, indent=2))
