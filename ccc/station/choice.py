@@ -167,10 +167,7 @@ def default_english(say=None) -> dict:
     verdict = current()
     say = say or (lambda line: print(line, file=sys.stderr, flush=True))
     if verdict is None:
-        say("Measuring this PC once to choose the English model (Whisper base or tiny.en), about 10 s ...")
-        verdict = decide()
-        save(verdict)
-        say(f"English model: Whisper {verdict['model']}: {verdict['reason']}")
+        verdict = measure_again(say)
     elif _remeasures_left(verdict) > 0 and not os.environ.get(ENV, "").strip():
         say("Measuring Whisper base again (it came close to this PC's budget last time), about 5 s ...")
         verdict = remeasure(verdict)
@@ -180,9 +177,9 @@ def default_english(say=None) -> dict:
 
 
 def measure_again(say=None) -> dict:
-    """Measure both models afresh and keep the verdict (`python -m ccc.station models measure`)."""
+    """Measure both models afresh and keep the verdict (first start, `python -m ccc.station models measure`)."""
     say = say or print
-    say("Measuring this PC to choose the English model (Whisper base or tiny.en), about 10 s; close other programs ...")
+    say("Measuring this PC to choose the English model (Whisper base or tiny.en), about 10 s ...")
     verdict = decide()
     save(verdict)
     say(f"English model: Whisper {verdict['model']}: {verdict['reason']}")

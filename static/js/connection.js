@@ -51,6 +51,7 @@
   const OFFLINE_AFTER_MS = 10000;
   const PING_EVERY_MS = 5000;
   const REJOIN_AFTER_MS = 2000; // a join or catch-up page the hub refused for pace is asked again after 2-4 s
+  const pacedDelay = () => REJOIN_AFTER_MS + Math.random() * REJOIN_AFTER_MS;
 
   class Connection {
     /**
@@ -162,7 +163,7 @@
           this.setStatus('connecting');
           const sid = this.socket.id; // a reconnection meanwhile joins by itself
           window.setTimeout(() => { if (this.socket.connected && this.socket.id === sid && !this.joined) this.join(); },
-            REJOIN_AFTER_MS + Math.random() * REJOIN_AFTER_MS);
+            pacedDelay());
           return;
         }
         if (ack.error && ack.error.code === 'forbidden' && this.identity) {
@@ -207,7 +208,7 @@
         page = await this.call('catchUp', { since: cursor.seq, sinceRev: cursor.rev }, 8000);
         if (!page.ok && page.error && page.error.code === 'rate_limited') {
           // Paced (a room of phones catching up at once, or a flood): ask for the same page again shortly.
-          await new Promise((done) => window.setTimeout(done, REJOIN_AFTER_MS + Math.random() * REJOIN_AFTER_MS));
+          await new Promise((done) => window.setTimeout(done, pacedDelay()));
           if (this.socket.id !== sid) return;
           page = { more: true };
           continue;
