@@ -53,6 +53,12 @@ class Recognizer:
     def end_hold(self) -> None:
         """End the key hold: later utterances are decoded without the hold's context."""
 
+    def pause(self) -> None:
+        """The speaker paused after all the audio fed so far: the utterance may end here."""
+
+    def resume(self) -> None:
+        """Speech came back after a pause(): the utterance goes on."""
+
 
 class VoskRecognizer(Recognizer):
     """Recognize with a Vosk (Kaldi) model folder."""

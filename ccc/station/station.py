@@ -284,6 +284,10 @@ class Station:
             self._utterance_id = "u-" + uuid.uuid4().hex
             self._started_at = self._at(value)
             self._last_partial = ""
+        elif kind == "pause":  # the cut may come: the recognizer may start on the final now
+            self.recognizer.pause()
+        elif kind == "resume":
+            self.recognizer.resume()
         else:  # "cut": this segment's final, spooled in order before anything later in the hold
             final = self.recognizer.finish()
             if not self.verbatim:

@@ -6,6 +6,10 @@ docs/station.md for why) whether each frame is speech, and turns the audio into 
 the caption ends. Samples count from the start of the hold, so times are right at any playback speed.
 Audio reaches the recognizer ``GUARD_S`` late, so that a cut can leave the end of a pause to the next caption.
 
+When a caption of a sentence's length (``SHORT_S`` of speech) has been silent for ``EARLY_S``, a
+``("pause", sample)`` event lets the recognizer start decoding it while the pause lasts, and
+``("resume", sample)`` says speech came back before the cut (docs/station.md).
+
 The rule: a caption ends after ``pause_s`` of silence, which stays in the caption that ends, except its last
 ``GUARD_S`` (the detector hears a soft onset late; those frames open the next caption's pre-roll).
 From ``SOFT_S`` of caption on, a shorter pause will do (the pause needed shrinks to ``MIN_PAUSE_S`` at
@@ -36,6 +40,7 @@ MIN_PAUSE_S = 0.12
 LOOKBACK_S = 1.0
 PREROLL_S = 0.3
 GUARD_S = 0.1  # audio reaches the recognizer this late, so a cut can fall before the pause's end
+EARLY_S = 0.25  # a pause this long in a sentence-sized caption lets the recognizer start on its final early
 ONSET = (3, 5)  # speech starts when 3 of the last 5 frames are speech: one click is not a caption
 THRESHOLD = 0.5  # Silero's speech probability, faster-whisper's default
 
@@ -97,6 +102,7 @@ class Segmenter:
         self.min_pause = min(self.pause, round(MIN_PAUSE_S / FRAME_S))
         self.lookback = min(round(LOOKBACK_S / FRAME_S), self.max // 3)
         self.guard = round(GUARD_S / FRAME_S)
+        self.early = round(EARLY_S / FRAME_S)
         self.is_speech = is_speech or SileroDetector()
         self.reset()
 
@@ -110,6 +116,7 @@ class Segmenter:
         self._held: list[tuple[bytes, float, bool]] = []
         self._length = 0  # frames in the current caption
         self._silence = 0  # frames of silence at its end
+        self._paused = False  # a "pause" event was sent and no speech came since
 
     def needed_pause(self) -> int:
         """Return the frames of silence that end the current caption: fewer as it nears the maximum."""
@@ -153,6 +160,9 @@ class Segmenter:
         self._length += 1
         self._silence = 0 if speech else self._silence + 1
         self._held.append((frame, _energy(frame), speech))
+        if speech and self._paused:
+            self._paused = False
+            events.append(("resume", self.position * FRAME))
         if self._silence >= self.needed_pause():
             # The detector hears a word's soft onset a window late: the pause's last frames go to the next
             # caption's pre-roll, the rest of the pause ends this one.
@@ -163,9 +173,12 @@ class Segmenter:
             self._cut_at_quietest(events)
         elif self._length <= self.max - self.lookback:
             self._release(events, keep=self.guard)
+            if self._silence == self.early and self._length - self._silence >= self.short:
+                self._paused = True  # the recognizer has all the speech: it may decode while the pause lasts
+                events.append(("pause", self.position * FRAME))
 
     def _open(self, events: list[Event]) -> None:
-        self.speaking = True
+        self.speaking, self._paused = True, False
         self._length, self._silence = len(self._preroll), 0
         events.append(("start", (self.position - len(self._preroll)) * FRAME))
         events.extend(("audio", frame) for frame in self._preroll)
@@ -192,7 +205,7 @@ class Segmenter:
         smooth = np.convolve(energy, np.ones(3), mode="same")
         after = self._cut(int(np.argmin(smooth[:-1])) + 1, events)  # at least one frame on each side
         events.append(("start", (self.position - len(after)) * FRAME))
-        self._held, self._length, self._silence = after, len(after), 0
+        self._held, self._length, self._silence, self._paused = after, len(after), 0, False
         for _, _, speech in after:
             self._silence = 0 if speech else self._silence + 1
         self._release(events, keep=self.guard)

@@ -1,12 +1,13 @@
-"""Whisper through faster-whisper (CTranslate2): punctuated, capitalized finals, and the two-pass recognizer.
+"""Whisper through faster-whisper (CTranslate2): punctuated, capitalized finals.
 
-Whisper decodes a whole utterance at once; it has no streaming partials. TwoPassRecognizer pairs it with a
-streaming engine: the streaming engine's partials show while the key is held, and Whisper's decoding of the
-utterance's audio is the final.
+Whisper decodes a whole utterance at once; it has no streaming partials. TwoPassRecognizer
+(ccc/station/two_pass.py) pairs it with a streaming engine: the streaming engine's partials show while the
+key is held, and Whisper's decoding of the utterance's audio is the final.
 """
 from __future__ import annotations
 
 import re
+import threading
 import zlib
 from difflib import SequenceMatcher
 from pathlib import Path
@@ -18,6 +19,7 @@ from ccc.station import vosk_models as model_store
 from ccc.station.audio import RATE
 from ccc.station.joins import ECHO_WORDS, after_context, bare_words, drop_echo
 from ccc.station.recognizers import Final, Recognizer
+from ccc.station.two_pass import TwoPassRecognizer  # noqa: F401 - imported from here by engines and tests
 from ccc.station.vocabulary import Vocabulary
 
 BUNDLED = "tiny.en"
@@ -154,6 +156,7 @@ class WhisperRecognizer(Recognizer):
         self.vocabulary = Vocabulary()
         self.full_window_retries = 0  # short-window decodings redone with the 30 s window (looks_wrong)
         self.context_s = CONTEXT_S
+        self._lock = threading.Lock()  # one decoding at a time: the model's window is set per decoding
         self.end_hold()
         self._new_utterance()
 
@@ -162,6 +165,7 @@ class WhisperRecognizer(Recognizer):
         self._samples = 0
         self._partial = ""
         self._partial_at = 0
+        self._early: tuple[threading.Thread, dict] | None = None  # the final decoding begun at a pause
 
     def set_vocabulary(self, vocab: Vocabulary) -> None:
         """Expect the room's terms and make its replacements from the next decoding on."""
@@ -184,8 +188,36 @@ class WhisperRecognizer(Recognizer):
         self._samples += len(pcm) // 2
         if self.partial_every_s and self._samples - self._partial_at >= self.partial_every_s * RATE:
             self._partial_at = self._samples
-            text, _ = self._decode(beam_size=1, word_timestamps=False)
+            text, _ = self._decode(self._audio(), beam_size=1, word_timestamps=False)
             self._partial = self.vocabulary.apply(text)
+
+    def pause(self) -> None:
+        """Begin decoding the utterance in the background: if the pause becomes a cut, its final is under way.
+
+        A final of a 7 s caption takes Whisper base about a second on a 2-core PC; started at 0.25 s of pause
+        instead of at the cut (0.5 s), it reaches the phone a quarter second sooner, and when the key comes up
+        soon after the pause, the decoding in progress is the caption's own, not one the last words wait for.
+        """
+        if self.partial_every_s or self._samples < MIN_SPEECH_S * RATE or self._early is not None:
+            return
+        samples, result = self._audio(), {}
+        thread = threading.Thread(target=self._decode_early, args=(samples, result), name="whisper-early",
+                                  daemon=True)
+        self._early = (thread, result)
+        thread.start()
+
+    def resume(self) -> None:
+        """Speech came back before the cut: the decoding begun at the pause is not the final (it runs out)."""
+        self._early = None
+
+    def _decode_early(self, samples: np.ndarray, result: dict) -> None:
+        try:
+            result["final"] = self._final_of(samples)
+        except (RuntimeError, ValueError, StationError):
+            pass  # finish() decodes the utterance itself
+
+    def _audio(self) -> np.ndarray:
+        return np.frombuffer(b"".join(self._chunks), np.int16).astype(np.float32) / 32768
 
     def partial(self) -> str:
         """Return the last re-decoding of the utterance (empty unless partial_every_s is set)."""
@@ -196,13 +228,12 @@ class WhisperRecognizer(Recognizer):
         if self._samples < MIN_SPEECH_S * RATE:
             self._new_utterance()
             return Final("")
-        samples = np.frombuffer(b"".join(self._chunks), np.int16).astype(np.float32) / 32768
-        before = self._heard[max(0, len(self._heard) - round(self.context_s * RATE)):]
-        if len(samples) >= CONTEXT_BELOW_S * RATE:
-            before = before[:0]  # a whole sentence decodes as well alone; a phrase of a few words does not
-        text, words = self._decode(beam_size=self.beam_size, word_timestamps=True, before=before)
-        if len(before):
-            text, words = after_context(words, len(before) / RATE)
+        samples = self._audio()
+        early, self._early = self._early, None
+        if early:
+            early[0].join()
+        # Begun at the pause, the decoding lacks only the rest of the pause: no speech came since (resume()).
+        text, words = early[1].get("final") if early and early[1] else self._final_of(samples)
         text, words = drop_echo(self._last_words, text, words)
         if self._in_hold and words:
             self._last_words = [bare_words(w["word"]) for w in words[-ECHO_WORDS:]]
@@ -212,10 +243,21 @@ class WhisperRecognizer(Recognizer):
         self._new_utterance()
         return Final(self.vocabulary.apply(text), self.vocabulary.apply_words(words))
 
-    def _decode(self, beam_size: int, word_timestamps: bool, before=None) -> tuple[str, list[dict]]:
-        samples = np.frombuffer(b"".join(self._chunks), np.int16).astype(np.float32) / 32768
-        if before is not None and len(before):
-            samples = np.concatenate([before, samples])
+    def _final_of(self, samples: np.ndarray) -> tuple[str, list[dict]]:
+        """Decode an utterance for its final; a short one after the hold's audio before it, as context."""
+        before = self._heard[max(0, len(self._heard) - round(self.context_s * RATE)):]
+        if len(samples) >= CONTEXT_BELOW_S * RATE:
+            before = before[:0]  # a whole sentence decodes as well alone; a phrase of a few words does not
+        text, words = self._decode(np.concatenate([before, samples]), self.beam_size, True)
+        if len(before):
+            text, words = after_context(words, len(before) / RATE)
+        return text, words
+
+    def _decode(self, samples: np.ndarray, beam_size: int, word_timestamps: bool) -> tuple[str, list[dict]]:
+        with self._lock:
+            return self._decode_now(samples, beam_size, word_timestamps)
+
+    def _decode_now(self, samples: np.ndarray, beam_size: int, word_timestamps: bool) -> tuple[str, list[dict]]:
         window = round(max(MIN_WINDOW_S, len(samples) / RATE + WINDOW_MARGIN_S) * FRAMES_PER_S)
         if window < 30 * FRAMES_PER_S:
             segments = self._transcribe(samples, window + window % 2, beam_size, word_timestamps)
@@ -274,39 +316,3 @@ def _text_and_words(segments: list) -> tuple[str, list[dict]]:
                               "end": round(max(w.end, w.start) * 1000),
                               "conf": min(1.0, max(0.0, float(w.probability)))})
     return " ".join(t for t in texts if t), words
-
-
-class TwoPassRecognizer(Recognizer):
-    """Partials from a fast streaming engine, finals from Whisper's decoding of the same audio."""
-
-    def __init__(self, streaming: Recognizer, whisper: WhisperRecognizer):
-        self.streaming = streaming
-        self.whisper = whisper
-        self.name = f"whisper+{streaming.name}"
-
-    def set_vocabulary(self, vocab: Vocabulary) -> None:
-        """Give the room's vocabulary to Whisper and apply its replacements to partials too."""
-        self.whisper.set_vocabulary(vocab)
-        self.streaming.set_vocabulary(vocab)
-
-    def feed(self, pcm: bytes) -> None:
-        """Feed the streaming engine and keep the audio for Whisper."""
-        self.streaming.feed(pcm)
-        self.whisper.feed(pcm)
-
-    def partial(self) -> str:
-        """Return the streaming engine's text so far, with the room's replacements made."""
-        return self.whisper.vocabulary.apply(self.streaming.partial())
-
-    def begin_hold(self) -> None:
-        """Start Whisper's context afresh for a new key hold."""
-        self.whisper.begin_hold()
-
-    def end_hold(self) -> None:
-        """End Whisper's context with the key hold."""
-        self.whisper.end_hold()
-
-    def finish(self) -> Final:
-        """Reset the streaming engine and return Whisper's final for the utterance."""
-        self.streaming.finish()
-        return self.whisper.finish()

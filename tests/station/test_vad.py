@@ -15,12 +15,19 @@ def pieces(pcm: bytes, **kwargs) -> list[tuple[int, int]]:
             start, fed = value, 0
         elif kind == "audio":
             fed += len(value) // 2
-        else:
+        elif kind == "cut":
             assert fed == value - start, "the recognizer got exactly the caption's audio, nothing dropped"
             spans.append((start // 16, value // 16))
             start = None
     assert start is None
     return spans
+
+
+def events_of(pcm: bytes) -> list[tuple[str, int]]:
+    """Return the segmenter's events but audio, with times in ms, fed ``pcm`` in 100 ms chunks."""
+    segmenter = vad.Segmenter()
+    events = [e for i in range(0, len(pcm), 3200) for e in segmenter.push(pcm[i:i + 3200])] + segmenter.end()
+    return [(kind, value // 16) for kind, value in events if kind != "audio"]
 
 
 def inside_a_word(cut: int, words) -> bool:
@@ -70,3 +77,27 @@ def test_silence_and_room_tone_make_no_caption(librivox):
     tone = audio.read_wav(librivox[1][0])[: 2 * int(0.2 * audio.RATE)] * 15  # a recording's own lead-in, 3 s
     assert pieces(bytes(2 * 3 * audio.RATE)) == []
     assert pieces(tone) == []
+
+
+def test_a_pause_is_announced_while_it_lasts_and_speech_after_it_too(lecture):
+    talk = lecture(0.8)
+    events = events_of(talk.pcm)
+    cuts = [at for kind, at in events if kind == "cut"]
+    assert len(cuts) == len(talk.clip_ends), events
+    for clip_end, cut in zip(talk.clip_ends, cuts):
+        # Each sentence's pause is announced, after the last word and before the cut, and speech does not
+        # come back in between: Whisper may decode the caption from then on and it is the whole caption.
+        last_word = max(e for s, e in talk.words if e <= clip_end)
+        kind, at = [(k, a) for k, a in events if a <= cut and k in ("pause", "resume")][-1]
+        assert kind == "pause" and last_word + 1000 * vad.EARLY_S - INSIDE_MS <= at < cut, (events, last_word)
+    # A hesitation of 0.35 s inside the first sentence (no cut) is announced too, then taken back when the
+    # next word starts.
+    first = [(s, e) for s, e in talk.words if e <= talk.clip_ends[0]]
+    gap = next(i for i in range(1, len(first)) if first[i - 1][1] > 2500)
+    at = (first[gap - 1][1] + first[gap][0]) // 2 * 32
+    hesitant = talk.pcm[:at] + bytes(2 * round(0.35 * audio.RATE)) + talk.pcm[at:2 * 16 * talk.clip_ends[0]]
+    events = events_of(hesitant)
+    kinds = [kind for kind, _ in events]
+    assert kinds[:3] == ["start", "pause", "resume"] and kinds.count("cut") == 1 and kinds[-1] == "cut", events
+    assert first[gap - 1][1] + 1000 * vad.EARLY_S - INSIDE_MS <= events[1][1] <= first[gap][0] + 350, events
+    assert abs(events[2][1] - (first[gap][0] + 350)) <= 150, (events, "the next word")
