@@ -116,6 +116,19 @@ def export_command(options: argparse.Namespace) -> int:
     return status
 
 
+def _key_joined(argv: list[str]) -> list[str]:
+    """Return ``argv`` with ``--key VALUE`` as ``--key=VALUE``: a room key may begin with "-" (base64url).
+
+    argparse would take such a key for an option and answer "--key: expected one argument".
+    """
+    out = list(argv)
+    for i, arg in enumerate(out[:-1]):
+        if arg == "--key":
+            out[i:i + 2] = [f"--key={out[i + 1]}"]
+            break
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     """Parse the command line and run."""
     parser = argparse.ArgumentParser(prog="python -m ccc.transcripts")
@@ -129,7 +142,7 @@ def main(argv: list[str] | None = None) -> int:
     cmd.add_argument("--format", choices=FORMATS, default="txt")
     cmd.add_argument("--session", type=int, help="one session's number (default: all, in order)")
     cmd.add_argument("-o", "--output", help="file to write (default: standard output)")
-    options = parser.parse_args(argv)
+    options = parser.parse_args(_key_joined(sys.argv[1:] if argv is None else argv))
     try:
         return export_command(options)
     except e2e.E2EError as exc:

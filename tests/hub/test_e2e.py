@@ -162,7 +162,9 @@ def test_sealed_captions_are_relayed_numbered_stored_and_never_readable_by_the_h
                          env={**os.environ, "CCC_ROOM_KEY": key})
     assert out.returncode == 0 and out.stderr == "", out.stderr
     assert "periwinkle zeppelin" in out.stdout and "quokka marzipan" in out.stdout and "e2e1." not in out.stdout
-    wrong = subprocess.run([*export, "--key", e2e.new_key()], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    # One key in 64 begins with "-" (base64url): `--key KEY` must still take it as the key, not as an option.
+    dashed = next(k for k in iter(e2e.new_key, None) if k.startswith("-"))
+    wrong = subprocess.run([*export, "--key", dashed], cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert wrong.returncode == 1 and "2 captions did not open" in wrong.stderr
     assert "[unreadable caption]" in wrong.stdout and "quokka" not in wrong.stdout
 
