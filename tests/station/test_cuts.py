@@ -22,9 +22,12 @@ PHRASE_WORDS = 3
 TOLERANCE = 0.10
 
 
-def hold(recognizer, pcm: bytes) -> list[dict]:
-    """Press the key, feed ``pcm`` in 100 ms chunks as a microphone does, release it; return the finals."""
-    finals: list[dict] = []
+def hold(recognizer, pcm: bytes, finals: list[dict] | None = None) -> list[dict]:
+    """Press the key, feed ``pcm`` in 100 ms chunks as a microphone does, release it; return the finals.
+
+    The finals are appended to ``finals`` as they come, when given.
+    """
+    finals = [] if finals is None else finals
     station = Station(recognizer, None, on_final=finals.append)
     station.start()
     station.key(True)

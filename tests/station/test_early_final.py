@@ -11,10 +11,10 @@ import corpora
 import jiwer
 import numpy as np
 import pytest
+from test_cuts import hold as play
 
 from ccc.station import audio, engines
 from ccc.station.recognizers import SphinxRecognizer
-from ccc.station.station import Station
 
 TOLERANCE = 0.03  # WER the hold may lose against each recording decoded whole (2 words of 71)
 
@@ -37,15 +37,8 @@ def hold(recognizer, pcm: bytes) -> tuple[list[dict], list[tuple[int, str]]]:
         return real(*args, **kwargs)
 
     whisper._decode = watched
-    station = Station(recognizer, None, on_final=finals.append)
-    station.start()
     try:
-        station.key(True)
-        for offset in range(0, len(pcm), 3200):
-            station.audio(pcm[offset:offset + 3200])
-        station.key(False)
-        station.end_of_input()
-        station.join(120)
+        play(recognizer, pcm, finals)
     finally:
         del whisper._decode  # the instance attribute goes; the method is back
     return finals, threads
